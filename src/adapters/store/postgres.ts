@@ -1,0 +1,121 @@
+import postgres from 'postgres'
+import { DependencyError } from '../../errors.js'
+import type {
+  GenerationPage,
+  GenerationQuery,
+  GenerationRecord,
+  GenerationStore,
+  GenerationUpdate,
+} from '../../ports/generation-store.js'
+import {
+  COLUMNS,
+  CREATE_MIGRATIONS_TABLE,
+  encodeCursor,
+  fromRow,
+  listQuery,
+  readMigrations,
+  toRow,
+  updateColumns,
+  type GenerationRow,
+} from './sql.js'
+import { redactUrl } from '../../config.js'
+
+/** Any constant will do; it only has to be the same in every process that migrates this schema. */
+const MIGRATION_LOCK = 7_301_842_215
+
+/** The store for several API processes: PostgreSQL through a small connection pool. */
+export class PostgresGenerationStore implements GenerationStore {
+  readonly backend = 'postgres'
+
+  private constructor(private readonly sql: postgres.Sql) {}
+
+  static async open(url: string, options: { poolSize?: number } = {}): Promise<PostgresGenerationStore> {
+    const sql = postgres(url, {
+      max: options.poolSize ?? 10,
+      connect_timeout: 5,
+      idle_timeout: 60,
+      onnotice: () => {},
+    })
+    const store = new PostgresGenerationStore(sql)
+    try {
+      await store.migrate()
+    } catch (error) {
+      await sql.end({ timeout: 1 })
+      throw new DependencyError(
+        `Cannot prepare the PostgreSQL database at '${redactUrl(url)}': ${(error as Error).message}`,
+        error,
+      )
+    }
+    return store
+  }
+
+  private async migrate(): Promise<void> {
+    // The advisory lock makes concurrent start-ups of several processes apply each migration once.
+    await this.sql.begin(async (transaction) => {
+      await transaction`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`
+      await transaction.unsafe(CREATE_MIGRATIONS_TABLE)
+      const applied = new Set(
+        (await transaction<{ version: string }[]>`SELECT version FROM schema_migrations`).map(
+          (row) => row.version,
+        ),
+      )
+      for (const migration of readMigrations()) {
+        if (applied.has(migration.version)) continue
+        await transaction.unsafe(migration.sql)
+        await transaction`INSERT INTO schema_migrations (version, applied_at) VALUES (${migration.version}, ${new Date().toISOString()})`
+      }
+    })
+  }
+
+  async insert(record: GenerationRecord): Promise<void> {
+    const row = toRow(record)
+    await this.sql.unsafe(
+      `INSERT INTO generations (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`,
+      COLUMNS.map((column) => row[column]),
+    )
+  }
+
+  async update(id: string, changes: GenerationUpdate): Promise<boolean> {
+    const columns = updateColumns(changes, new Date().toISOString())
+    const result = await this.sql.unsafe(
+      `UPDATE generations SET ${columns.map(([column], index) => `${column} = $${index + 1}`).join(', ')} WHERE id = $${columns.length + 1}`,
+      [...columns.map(([, value]) => value), id],
+    )
+    return result.count > 0
+  }
+
+  async get(id: string): Promise<GenerationRecord | null> {
+    const rows = await this.sql.unsafe<GenerationRow[]>(
+      `SELECT ${COLUMNS.join(', ')} FROM generations WHERE id = $1`,
+      [id],
+    )
+    return rows[0] ? fromRow(rows[0]) : null
+  }
+
+  async list(query: GenerationQuery): Promise<GenerationPage> {
+    const { text, parameters } = listQuery(query, (position) => `$${position}`)
+    const rows = await this.sql.unsafe<GenerationRow[]>(text, parameters)
+    const items = rows.slice(0, query.limit).map(fromRow)
+    const last = items.at(-1)
+    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.sql.unsafe('DELETE FROM generations WHERE id = $1', [id])
+    return result.count > 0
+  }
+
+  async ping(): Promise<number> {
+    const started = performance.now()
+    try {
+      await this.sql`SELECT 1`
+    } catch (error) {
+      throw new DependencyError(`PostgreSQL unavailable: ${(error as Error).message}`, error)
+    }
+    return performance.now() - started
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 })
+  }
+}

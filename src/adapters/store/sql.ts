@@ -1,0 +1,181 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ValidationError } from '../../errors.js'
+import type {
+  GenerationQuery,
+  GenerationRecord,
+  GenerationStatus,
+  GenerationUpdate,
+} from '../../ports/generation-store.js'
+import { migrationsDir } from '../../paths.js'
+
+/** One SQL migration file, `NNN-<verb>-<noun>.sql`, applied once in version order. */
+export interface Migration {
+  version: string
+  sql: string
+}
+
+export function readMigrations(directory = migrationsDir): Migration[] {
+  return readdirSync(directory)
+    .filter((name) => /^\d{3}-[a-z0-9-]+\.sql$/.test(name))
+    .sort()
+    .map((name) => ({ version: name.replace(/\.sql$/, ''), sql: readFileSync(join(directory, name), 'utf8') }))
+}
+
+export const CREATE_MIGRATIONS_TABLE =
+  'CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)'
+
+/** A row of the `generations` table, as both drivers return it. */
+export interface GenerationRow {
+  id: string
+  created_at: string
+  updated_at: string
+  status: string
+  programming_language: string
+  provider: string | null
+  model: string | null
+  request: string
+  result: string | null
+  attempts: string
+  prompt_tokens: number | string
+  completion_tokens: number | string
+  total_tokens: number | string
+  llm_calls: number | string
+  duration_ms: number | string | null
+  error: string | null
+}
+
+export const COLUMNS = [
+  'id',
+  'created_at',
+  'updated_at',
+  'status',
+  'programming_language',
+  'provider',
+  'model',
+  'request',
+  'result',
+  'attempts',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'llm_calls',
+  'duration_ms',
+  'error',
+] as const
+
+type Column = (typeof COLUMNS)[number]
+type SqlValue = string | number | null
+
+export function toRow(record: GenerationRecord): Record<Column, SqlValue> {
+  return {
+    id: record.id,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    status: record.status,
+    programming_language: record.programmingLanguage,
+    provider: record.provider,
+    model: record.model,
+    request: JSON.stringify(record.request ?? null),
+    result: record.result === null || record.result === undefined ? null : JSON.stringify(record.result),
+    attempts: JSON.stringify(record.attempts),
+    prompt_tokens: record.usage.promptTokens,
+    completion_tokens: record.usage.completionTokens,
+    total_tokens: record.usage.totalTokens,
+    llm_calls: record.usage.llmCalls,
+    duration_ms: record.durationMs,
+    error: record.error,
+  }
+}
+
+export function fromRow(row: GenerationRow): GenerationRecord {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    status: row.status as GenerationStatus,
+    programmingLanguage: row.programming_language,
+    provider: row.provider,
+    model: row.model,
+    request: JSON.parse(row.request) as unknown,
+    result: row.result === null ? null : (JSON.parse(row.result) as unknown),
+    attempts: JSON.parse(row.attempts) as unknown[],
+    usage: {
+      promptTokens: Number(row.prompt_tokens),
+      completionTokens: Number(row.completion_tokens),
+      totalTokens: Number(row.total_tokens),
+      llmCalls: Number(row.llm_calls),
+    },
+    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+    error: row.error,
+  }
+}
+
+/** The columns an update touches, with `updated_at` always among them. */
+export function updateColumns(changes: GenerationUpdate, updatedAt: string): [Column, SqlValue][] {
+  const row: [Column, SqlValue][] = [['updated_at', updatedAt]]
+  if (changes.status !== undefined) row.push(['status', changes.status])
+  if (changes.provider !== undefined) row.push(['provider', changes.provider])
+  if (changes.model !== undefined) row.push(['model', changes.model])
+  if (changes.result !== undefined) {
+    row.push(['result', changes.result === null ? null : JSON.stringify(changes.result)])
+  }
+  if (changes.attempts !== undefined) row.push(['attempts', JSON.stringify(changes.attempts)])
+  if (changes.usage !== undefined) {
+    row.push(
+      ['prompt_tokens', changes.usage.promptTokens],
+      ['completion_tokens', changes.usage.completionTokens],
+      ['total_tokens', changes.usage.totalTokens],
+      ['llm_calls', changes.usage.llmCalls],
+    )
+  }
+  if (changes.durationMs !== undefined) row.push(['duration_ms', changes.durationMs])
+  if (changes.error !== undefined) row.push(['error', changes.error])
+  return row
+}
+
+/** The cursor is the sort key of the last row of a page, opaque to clients. */
+export function encodeCursor(record: Pick<GenerationRecord, 'createdAt' | 'id'>): string {
+  return Buffer.from(JSON.stringify([record.createdAt, record.id])).toString('base64url')
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
+    if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string')) {
+      return value as [string, string]
+    }
+  } catch {
+    // fall through to the validation error below
+  }
+  throw new ValidationError(`Invalid cursor '${cursor}'; pass the next_cursor of a previous page`, [
+    { field: 'query.cursor', rule: 'cursor', message: 'is not a cursor this server issued' },
+  ])
+}
+
+/**
+ * The page query of `list`, for either dialect: `placeholder(n)` writes the n-th parameter
+ * (`?` for SQLite, `$n` for PostgreSQL). One extra row is fetched to know whether a next page exists.
+ */
+export function listQuery(
+  query: GenerationQuery,
+  placeholder: (position: number) => string,
+): { text: string; parameters: SqlValue[] } {
+  const conditions: string[] = []
+  const parameters: SqlValue[] = []
+  const bind = (value: SqlValue) => {
+    parameters.push(value)
+    return placeholder(parameters.length)
+  }
+  if (query.programmingLanguage) conditions.push(`programming_language = ${bind(query.programmingLanguage)}`)
+  if (query.status) conditions.push(`status = ${bind(query.status)}`)
+  if (query.cursor) {
+    const [createdAt, id] = decodeCursor(query.cursor)
+    conditions.push(
+      `(created_at < ${bind(createdAt)} OR (created_at = ${bind(createdAt)} AND id < ${bind(id)}))`,
+    )
+  }
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''
+  const text = `SELECT ${COLUMNS.join(', ')} FROM generations ${where} ORDER BY created_at DESC, id DESC LIMIT ${bind(query.limit + 1)}`
+  return { text, parameters }
+}

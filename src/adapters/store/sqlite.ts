@@ -1,0 +1,127 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import { DependencyError } from '../../errors.js'
+import type {
+  GenerationPage,
+  GenerationQuery,
+  GenerationRecord,
+  GenerationStore,
+  GenerationUpdate,
+} from '../../ports/generation-store.js'
+import {
+  COLUMNS,
+  CREATE_MIGRATIONS_TABLE,
+  encodeCursor,
+  fromRow,
+  listQuery,
+  readMigrations,
+  toRow,
+  updateColumns,
+  type GenerationRow,
+} from './sql.js'
+
+/** Path of the database file named by a `sqlite://` URL (`:memory:` for an in-memory database). */
+export function sqlitePath(url: string): string {
+  const path = url.replace(/^sqlite:(\/\/)?/i, '')
+  return path === ':memory:' ? path : resolve(path)
+}
+
+/** The default store: one embedded SQLite file in WAL mode, created and migrated on first use. */
+export class SqliteGenerationStore implements GenerationStore {
+  readonly backend = 'sqlite'
+  private readonly database: Database.Database
+
+  private constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+    this.database = new Database(path)
+    this.database.pragma('journal_mode = WAL')
+    this.database.pragma('synchronous = NORMAL')
+    this.database.pragma('busy_timeout = 5000')
+  }
+
+  static async open(url: string): Promise<SqliteGenerationStore> {
+    let store: SqliteGenerationStore
+    try {
+      store = new SqliteGenerationStore(sqlitePath(url))
+    } catch (error) {
+      throw new DependencyError(
+        `Cannot open the SQLite database '${sqlitePath(url)}': ${(error as Error).message}`,
+        error,
+      )
+    }
+    store.migrate()
+    return store
+  }
+
+  private migrate(): void {
+    const database = this.database
+    database.exec(CREATE_MIGRATIONS_TABLE)
+    const applied = new Set(
+      database
+        .prepare<[], { version: string }>('SELECT version FROM schema_migrations')
+        .all()
+        .map((row) => row.version),
+    )
+    const record = database.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+    for (const migration of readMigrations()) {
+      if (applied.has(migration.version)) continue
+      database
+        .transaction(() => {
+          database.exec(migration.sql)
+          record.run(migration.version, new Date().toISOString())
+        })
+        .immediate()
+    }
+  }
+
+  async insert(record: GenerationRecord): Promise<void> {
+    const row = toRow(record)
+    this.database
+      .prepare(
+        `INSERT INTO generations (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+      )
+      .run(...COLUMNS.map((column) => row[column]))
+  }
+
+  async update(id: string, changes: GenerationUpdate): Promise<boolean> {
+    const columns = updateColumns(changes, new Date().toISOString())
+    const result = this.database
+      .prepare(`UPDATE generations SET ${columns.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`)
+      .run(...columns.map(([, value]) => value), id)
+    return result.changes > 0
+  }
+
+  async get(id: string): Promise<GenerationRecord | null> {
+    const row = this.database
+      .prepare<[string], GenerationRow>(`SELECT ${COLUMNS.join(', ')} FROM generations WHERE id = ?`)
+      .get(id)
+    return row ? fromRow(row) : null
+  }
+
+  async list(query: GenerationQuery): Promise<GenerationPage> {
+    const { text, parameters } = listQuery(query, () => '?')
+    const rows = this.database.prepare<unknown[], GenerationRow>(text).all(...parameters)
+    const items = rows.slice(0, query.limit).map(fromRow)
+    const last = items.at(-1)
+    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.database.prepare('DELETE FROM generations WHERE id = ?').run(id).changes > 0
+  }
+
+  async ping(): Promise<number> {
+    const started = performance.now()
+    try {
+      this.database.prepare('SELECT 1').get()
+    } catch (error) {
+      throw new DependencyError(`SQLite database unavailable: ${(error as Error).message}`, error)
+    }
+    return performance.now() - started
+  }
+
+  async close(): Promise<void> {
+    if (this.database.open) this.database.close()
+  }
+}

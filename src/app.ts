@@ -1,0 +1,105 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import {
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import type { Config } from './config.js'
+import { containerPlugin, type AppDependencies } from './plugins/container.js'
+import { docsPlugin } from './plugins/docs.js'
+import {
+  clientErrorHandler,
+  errorHandlerPlugin,
+  requestIdFor,
+  sendError,
+  toAppError,
+} from './plugins/error-handler.js'
+import { lifecyclePlugin } from './plugins/lifecycle.js'
+import { rateLimitPlugin } from './plugins/rate-limit.js'
+import { requestLogPlugin } from './plugins/request-log.js'
+import { securityPlugin } from './plugins/security.js'
+import { healthRoutes } from './routes/health.js'
+import { languageRoutes } from './routes/languages/index.js'
+import { metricsRoutes } from './routes/metrics.js'
+
+export interface BuildOptions extends AppDependencies {
+  /** Where log lines go instead of stdout (tests read them). */
+  logDestination?: NodeJS.WritableStream
+}
+
+/** Paths Pino blanks out wherever they appear in a logged object. */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  '*.apiKey',
+  '*.api_key',
+  '*.password',
+  '*.prompt',
+  'prompt',
+  'llm.apiKey',
+  'config.llm.apiKey',
+]
+
+function loggerOptions(config: Config, destination?: NodeJS.WritableStream) {
+  return {
+    level: config.log.level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    ...(destination ? { stream: destination } : {}),
+    ...(config.log.pretty && !destination
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } }
+      : {}),
+  }
+}
+
+/**
+ * Builds the application for `config`: plugins first, then routes, in one readable list.
+ * Tests call it with overrides and use `inject()` or `listen({ port: 0 })`.
+ */
+export async function buildApp(
+  config: Config,
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
+  const { logDestination, ...dependencies } = options
+  const { server } = config
+  const app = Fastify({
+    logger: loggerOptions(config, logDestination),
+    // request-log writes the one line per request; Fastify's own pair of lines is turned off.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    bodyLimit: server.bodyLimit,
+    trustProxy: server.trustProxy,
+    // A client gets REQUEST_TIMEOUT_MS to send its whole request, and less for the headers.
+    requestTimeout: server.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(server.requestTimeoutMs, 15_000),
+      connectionsCheckingInterval: Math.min(1000, server.requestTimeoutMs),
+    },
+    keepAliveTimeout: 5000,
+    return503OnClosing: false,
+    clientErrorHandler,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors: (error, request, reply) =>
+      sendError(toAppError(error, { bodyLimit: server.bodyLimit, request }), request, reply),
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+
+  await app.register(containerPlugin, { config, dependencies })
+  await app.register(errorHandlerPlugin, { bodyLimit: server.bodyLimit })
+  await app.register(lifecyclePlugin)
+  await app.register(requestLogPlugin)
+  await app.register(securityPlugin, { corsOrigins: server.corsOrigins })
+  await app.register(docsPlugin, { apiPrefix: server.apiPrefix })
+  await app.register(rateLimitPlugin, config.rateLimit)
+
+  await app.register(healthRoutes, { prefix: server.apiPrefix })
+  await app.register(languageRoutes, { prefix: server.apiPrefix })
+  await app.register(metricsRoutes)
+
+  return app
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import { version } from './paths.js'
+import { runServer } from './server.js'
+
+const USAGE = `Usage: verigen <command> [options]
+
+Commands:
+  serve              Start the HTTP server (same as npm start)
+    --port <n>       Port to listen on (overrides PORT)
+    --host <addr>    Address to listen on (overrides HOST)
+
+Options:
+  -h, --help         Show this help
+  -v, --version      Show the version
+
+Configuration comes from environment variables and an optional .env file; see README.md.`
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    console.log(USAGE)
+    return command === undefined ? 1 : 0
+  }
+  if (command === '-v' || command === '--version') {
+    console.log(version)
+    return 0
+  }
+  if (command === 'serve') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    })
+    if (values.help) {
+      console.log(USAGE)
+      return 0
+    }
+    await runServer({
+      ...(values.port !== undefined ? { PORT: values.port } : {}),
+      ...(values.host !== undefined ? { HOST: values.host } : {}),
+    })
+    return -1
+  }
+  console.error(`verigen: unknown command '${command}'\n\n${USAGE}`)
+  return 2
+}
+
+try {
+  const code = await main(process.argv.slice(2))
+  if (code >= 0) process.exitCode = code
+} catch (error) {
+  console.error(`verigen: ${(error as Error).message}`)
+  process.exitCode = 2
+}

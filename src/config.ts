@@ -1,0 +1,365 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseEnv } from 'node:util'
+import { z } from 'zod'
+
+export const LLM_PROVIDERS = ['openai', 'anthropic', 'openai-compatible'] as const
+export type LlmProviderId = (typeof LLM_PROVIDERS)[number]
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** The validated, frozen settings of one process. Built only by {@link loadConfig}. */
+export interface Config {
+  readonly server: {
+    readonly host: string
+    readonly port: number
+    readonly apiPrefix: string
+    readonly corsOrigins: readonly string[]
+    readonly trustProxy: boolean | string
+    /** Largest request body accepted, in bytes. */
+    readonly bodyLimit: number
+    /** Time a client has to send a whole request, in milliseconds. */
+    readonly requestTimeoutMs: number
+    /** How long in-flight requests may run after SIGTERM before their sockets are closed. */
+    readonly shutdownTimeoutMs: number
+  }
+  readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly pretty: boolean }
+  readonly database: { readonly kind: 'sqlite' | 'postgres'; readonly url: string }
+  readonly redis: { readonly url: string | null }
+  readonly llm: {
+    readonly provider: LlmProviderId | null
+    readonly model: string | null
+    readonly baseUrl: string | null
+    readonly apiKey: string | null
+    readonly timeoutMs: number
+    readonly maxRetries: number
+    /** Minimum time between two health probes of the provider. */
+    readonly healthIntervalMs: number
+  }
+  readonly rateLimit: { readonly max: number; readonly windowMs: number }
+  readonly cache: { readonly maxEntries: number; readonly ttlSeconds: number }
+  readonly limits: { readonly maxPromptLength: number }
+}
+
+/** Raised when the environment does not describe a runnable service; one line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const DEFAULT_MODELS: Partial<Record<LlmProviderId, string>> = {
+  openai: 'gpt-4o-mini',
+  anthropic: 'claude-sonnet-4-5',
+}
+
+const DEFAULT_BASE_URLS: Partial<Record<LlmProviderId, string>> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com/v1',
+}
+
+function invalid(ctx: z.RefinementCtx, message: string): typeof z.NEVER {
+  ctx.addIssue({ code: 'custom', message })
+  return z.NEVER
+}
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z.string().transform((raw, ctx) => {
+    const text = raw.trim()
+    const value = Number(text)
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`
+      return invalid(ctx, `must be an integer ${range}, got '${raw}'`)
+    }
+    return value
+  })
+}
+
+function boolean() {
+  return z.string().transform((raw, ctx) => {
+    const text = raw.trim().toLowerCase()
+    if (['1', 'true', 'yes', 'on'].includes(text)) return true
+    if (['0', 'false', 'no', 'off'].includes(text)) return false
+    return invalid(ctx, `must be true or false, got '${raw}'`)
+  })
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1024,
+  kib: 1024,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+}
+
+/** Bytes, written as `1048576`, `512kb` or `1MiB` (binary multiples). */
+function byteSize() {
+  return z.string().transform((raw, ctx) => {
+    const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim())
+    const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? 'x']
+    if (!match || unit === undefined) {
+      return invalid(ctx, `must be a size such as 1048576, 512kb or 1MiB, got '${raw}'`)
+    }
+    const bytes = Math.floor(Number(match[1]) * unit)
+    if (bytes < 1024) return invalid(ctx, `must be at least 1kb, got '${raw}'`)
+    return bytes
+  })
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, '': 1000, s: 1000, m: 60_000, h: 3_600_000 }
+
+/** A duration in milliseconds, written in seconds (`60`) or with a unit (`500ms`, `30s`, `1m`, `1h`). */
+function duration() {
+  return z.string().transform((raw, ctx) => {
+    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|)$/i.exec(raw.trim())
+    const unit = DURATION_UNITS[match?.[2]?.toLowerCase() ?? 'x']
+    if (!match || unit === undefined || Number(match[1]) <= 0) {
+      return invalid(ctx, `must be a duration such as 60 (seconds), 30s, 1m or 500ms, got '${raw}'`)
+    }
+    return Math.round(Number(match[1]) * unit)
+  })
+}
+
+function oneOf<const T extends readonly string[]>(values: T) {
+  return z.string().transform((raw, ctx) => {
+    const text = raw.trim().toLowerCase()
+    if ((values as readonly string[]).includes(text)) return text as T[number]
+    return invalid(ctx, `must be one of ${values.join(', ')}, got '${raw}'`)
+  })
+}
+
+function url(protocols: readonly string[], example: string) {
+  return z.string().transform((raw, ctx) => {
+    const text = raw.trim()
+    let parsed: URL
+    try {
+      parsed = new URL(text)
+    } catch {
+      return invalid(ctx, `must be a URL such as ${example}, got '${redactUrl(text)}'`)
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      return invalid(
+        ctx,
+        `must use ${protocols.map((protocol) => `${protocol}//`).join(' or ')}, got '${redactUrl(text)}'`,
+      )
+    }
+    return text.replace(/\/+$/, '')
+  })
+}
+
+/** Hides the password of a URL so that an error message never prints a credential. */
+export function redactUrl(text: string): string {
+  return text.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@')
+}
+
+/** `sqlite://<path>` (relative to the working directory, or `sqlite://:memory:`) or `postgres://…`. */
+function databaseUrl() {
+  const postgres = url(['postgres:', 'postgresql:'], 'postgres://user@127.0.0.1:5432/verigen')
+  return z.string().transform((raw, ctx) => {
+    const text = raw.trim()
+    if (/^sqlite:/i.test(text)) {
+      const path = text.replace(/^sqlite:(\/\/)?/i, '')
+      if (path === '') return invalid(ctx, `must name a file, such as sqlite://./data/verigen.db`)
+      return text
+    }
+    const parsed = postgres.safeParse(text)
+    if (parsed.success) return parsed.data
+    return invalid(
+      ctx,
+      `must be sqlite://<file> or postgres://user@host:5432/db, got '${redactUrl(text)}'`,
+    )
+  })
+}
+
+function corsOrigins() {
+  return z.string().transform((raw, ctx) => {
+    const origins = raw
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean)
+    for (const origin of origins) {
+      if (origin === '*') continue
+      try {
+        const parsed = new URL(origin)
+        if (parsed.origin !== origin.replace(/\/$/, '')) throw new Error('not an origin')
+      } catch {
+        return invalid(
+          ctx,
+          `must be a comma-separated list of origins such as https://app.example.com, or *, got '${origin}'`,
+        )
+      }
+    }
+    return origins.map((origin) => origin.replace(/\/$/, ''))
+  })
+}
+
+function apiPrefix() {
+  return z.string().transform((raw, ctx) => {
+    const text = raw.trim().replace(/\/+$/, '')
+    if (!/^\/[A-Za-z0-9._~\-/]*$/.test(text) || text === '') {
+      return invalid(ctx, `must be a path starting with '/', such as /api, got '${raw}'`)
+    }
+    return text
+  })
+}
+
+function trustProxy() {
+  return z.string().transform((raw): boolean | string => {
+    const text = raw.trim().toLowerCase()
+    if (['1', 'true', 'yes', 'on'].includes(text)) return true
+    if (['0', 'false', 'no', 'off', ''].includes(text)) return false
+    return raw.trim()
+  })
+}
+
+const environmentSchema = z.object({
+  PORT: integer(0, 65535).default(8000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  API_PREFIX: apiPrefix().default('/api'),
+  LOG_LEVEL: oneOf(LOG_LEVELS).default('info'),
+  LOG_PRETTY: boolean().default(false),
+  CORS_ORIGINS: corsOrigins().default([]),
+  TRUST_PROXY: trustProxy().default(false),
+  BODY_LIMIT: byteSize().default(1024 * 1024),
+  REQUEST_TIMEOUT_MS: integer(1000).default(30_000),
+  SHUTDOWN_TIMEOUT_MS: integer(0).default(10_000),
+  DATABASE_URL: databaseUrl().default('sqlite://./data/verigen.db'),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
+  LLM_PROVIDER: oneOf(LLM_PROVIDERS).optional(),
+  LLM_MODEL: z.string().trim().min(1).optional(),
+  LLM_BASE_URL: url(['http:', 'https:'], 'http://127.0.0.1:11434/v1').optional(),
+  LLM_API_KEY: z.string().trim().min(1).optional(),
+  LLM_TIMEOUT_MS: integer(1000).default(60_000),
+  LLM_MAX_RETRIES: integer(0, 10).default(2),
+  LLM_HEALTH_INTERVAL_MS: integer(1000).default(60_000),
+  OPENAI_API_KEY: z.string().trim().min(1).optional(),
+  OPENAI_MODEL: z.string().trim().min(1).optional(),
+  ANTHROPIC_API_KEY: z.string().trim().min(1).optional(),
+  RATE_LIMIT_REQUESTS: integer(0).default(100),
+  RATE_LIMIT_WINDOW: duration().default(60_000),
+  MAX_PROMPT_LENGTH: integer(10, 1_000_000).default(2000),
+  CACHE_MAX_ENTRIES: integer(0).default(1000),
+  CACHE_TTL_SECONDS: integer(1).default(3600),
+})
+
+type Environment = z.output<typeof environmentSchema>
+
+/** Chooses the model provider the way the original design did: an OpenAI key alone means OpenAI. */
+function resolveLlm(env: Environment, problems: string[]): Config['llm'] {
+  const provider: LlmProviderId | null =
+    env.LLM_PROVIDER ??
+    (env.OPENAI_API_KEY
+      ? 'openai'
+      : env.ANTHROPIC_API_KEY
+        ? 'anthropic'
+        : env.LLM_BASE_URL
+          ? 'openai-compatible'
+          : null)
+  const apiKey =
+    env.LLM_API_KEY ??
+    (provider === 'openai'
+      ? env.OPENAI_API_KEY
+      : provider === 'anthropic'
+        ? env.ANTHROPIC_API_KEY
+        : undefined) ??
+    null
+  const model =
+    env.LLM_MODEL ??
+    (provider === 'openai' ? env.OPENAI_MODEL : undefined) ??
+    (provider ? DEFAULT_MODELS[provider] : undefined) ??
+    null
+  const baseUrl = env.LLM_BASE_URL ?? (provider ? DEFAULT_BASE_URLS[provider] : undefined) ?? null
+
+  if (provider === 'openai' && !apiKey) {
+    problems.push(`LLM_API_KEY: required when LLM_PROVIDER is 'openai' (or set OPENAI_API_KEY)`)
+  }
+  if (provider === 'anthropic' && !apiKey) {
+    problems.push(`LLM_API_KEY: required when LLM_PROVIDER is 'anthropic' (or set ANTHROPIC_API_KEY)`)
+  }
+  if (provider === 'openai-compatible' && !env.LLM_BASE_URL) {
+    problems.push(
+      `LLM_BASE_URL: required when LLM_PROVIDER is 'openai-compatible', e.g. http://127.0.0.1:11434/v1`,
+    )
+  }
+  if (provider === 'openai-compatible' && !model) {
+    problems.push(
+      `LLM_MODEL: required when LLM_PROVIDER is 'openai-compatible' (the model name your server serves)`,
+    )
+  }
+  return {
+    provider,
+    model,
+    baseUrl,
+    apiKey,
+    timeoutMs: env.LLM_TIMEOUT_MS,
+    maxRetries: env.LLM_MAX_RETRIES,
+    healthIntervalMs: env.LLM_HEALTH_INTERVAL_MS,
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
+
+/** Reads the optional env file; variables already in the environment win over it. */
+function readEnvFile(environment: NodeJS.ProcessEnv): Record<string, string> {
+  const path = resolve(environment.ENV_FILE ?? '.env')
+  if (!existsSync(path)) {
+    if (environment.ENV_FILE) throw new ConfigError([`ENV_FILE: no file at '${path}'`])
+    return {}
+  }
+  return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>
+}
+
+/**
+ * Validates the environment once and returns the frozen configuration.
+ * Empty values count as unset, so `LLM_API_KEY=` in a `.env` file means "no key".
+ * @throws ConfigError listing every problem, one line each, naming the variable.
+ */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const merged: Record<string, string> = {}
+  for (const [name, value] of Object.entries({ ...readEnvFile(environment), ...environment })) {
+    if (value !== undefined && value.trim() !== '') merged[name] = value
+  }
+  const parsed = environmentSchema.safeParse(merged)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    )
+  }
+  const env = parsed.data
+  const problems: string[] = []
+  const llm = resolveLlm(env, problems)
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  return deepFreeze({
+    server: {
+      host: env.HOST,
+      port: env.PORT,
+      apiPrefix: env.API_PREFIX,
+      corsOrigins: env.CORS_ORIGINS,
+      trustProxy: env.TRUST_PROXY,
+      bodyLimit: env.BODY_LIMIT,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    },
+    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    database: {
+      kind: env.DATABASE_URL.startsWith('sqlite:') ? 'sqlite' : 'postgres',
+      url: env.DATABASE_URL,
+    },
+    redis: { url: env.REDIS_URL ?? null },
+    llm,
+    rateLimit: { max: env.RATE_LIMIT_REQUESTS, windowMs: env.RATE_LIMIT_WINDOW },
+    cache: { maxEntries: env.CACHE_MAX_ENTRIES, ttlSeconds: env.CACHE_TTL_SECONDS },
+    limits: { maxPromptLength: env.MAX_PROMPT_LENGTH },
+  })
+}

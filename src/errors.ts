@@ -1,0 +1,142 @@
+/**
+ * The error catalogue: every error the API can answer with, its HTTP status and its title.
+ * Codes are part of the public contract (clients switch on them); docs/errors.md lists them.
+ */
+export const ERRORS = {
+  APP_ERR_VALIDATION: { status: 400, title: 'Request validation failed' },
+  APP_ERR_MALFORMED_BODY: { status: 400, title: 'Malformed request body' },
+  APP_ERR_LANGUAGE_UNSUPPORTED: { status: 400, title: 'Unsupported programming language' },
+  APP_ERR_NOT_FOUND: { status: 404, title: 'Resource not found' },
+  APP_ERR_ROUTE_NOT_FOUND: { status: 404, title: 'Route not found' },
+  APP_ERR_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  APP_ERR_REQUEST_TIMEOUT: { status: 408, title: 'Request timed out' },
+  APP_ERR_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  APP_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  APP_ERR_HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
+  APP_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  APP_ERR_INTERNAL: { status: 500, title: 'Internal server error' },
+  APP_ERR_PROVIDER_NOT_CONFIGURED: { status: 503, title: 'AI service not configured' },
+  APP_ERR_PROVIDER_UNAVAILABLE: { status: 503, title: 'AI service unavailable' },
+  APP_ERR_PROVIDER_TIMEOUT: { status: 504, title: 'LLM provider timed out' },
+  APP_ERR_DEPENDENCY_DOWN: { status: 503, title: 'A backing service is unavailable' },
+  APP_ERR_SHUTTING_DOWN: { status: 503, title: 'Server is shutting down' },
+} as const satisfies Record<string, { status: number; title: string }>
+
+export type ErrorCode = keyof typeof ERRORS
+
+/** Per-field detail of a validation failure. */
+export interface FieldProblem {
+  /** Where the value sits, e.g. `body.prompt` or `query.limit`. */
+  field: string
+  /** The rule that failed, e.g. `too_small`, `invalid_type`, `required`. */
+  rule: string
+  message: string
+}
+
+export interface AppErrorOptions {
+  cause?: unknown
+  /** Whether the same request may succeed if tried again later. */
+  retryable?: boolean
+  /** Extra response headers, such as `Retry-After` or `Allow`. */
+  headers?: Record<string, string>
+  /** Extra fields added to the error body (never secrets). */
+  extra?: Record<string, unknown>
+}
+
+/** Base of every error the service raises on purpose. Its message is the body's `detail`. */
+export class AppError extends Error {
+  readonly retryable: boolean
+  readonly headers: Record<string, string>
+  readonly extra: Record<string, unknown>
+
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    options: AppErrorOptions = {},
+  ) {
+    super(detail ?? ERRORS[code].title, { cause: options.cause })
+    this.name = new.target.name
+    this.retryable = options.retryable ?? false
+    this.headers = options.headers ?? {}
+    this.extra = options.extra ?? {}
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status
+  }
+
+  get title(): string {
+    return ERRORS[this.code].title
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(
+    detail: string,
+    readonly problems: FieldProblem[] = [],
+  ) {
+    super('APP_ERR_VALIDATION', detail, problems.length > 0 ? { extra: { errors: problems } } : {})
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string, id: string) {
+    super('APP_ERR_NOT_FOUND', `${what} '${id}' not found`)
+  }
+}
+
+export class UnsupportedLanguageError extends AppError {
+  constructor(language: string, supported: readonly string[]) {
+    super(
+      'APP_ERR_LANGUAGE_UNSUPPORTED',
+      `Programming language '${language}' not supported; supported: ${supported.join(', ')}`,
+      { extra: { supported_languages: supported } },
+    )
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number, limit: number, windowMs: number) {
+    super(
+      'APP_ERR_RATE_LIMITED',
+      `Rate limit of ${limit} requests per ${formatWindow(windowMs)} exceeded; retry in ${retryAfterSeconds} s`,
+      { retryable: true, extra: { retry_after_s: retryAfterSeconds } },
+    )
+  }
+}
+
+export class DependencyError extends AppError {
+  constructor(detail: string, cause?: unknown) {
+    super('APP_ERR_DEPENDENCY_DOWN', detail, { cause, retryable: true })
+  }
+}
+
+function formatWindow(windowMs: number): string {
+  if (windowMs % 3_600_000 === 0) return windowMs === 3_600_000 ? 'hour' : `${windowMs / 3_600_000} h`
+  if (windowMs % 60_000 === 0) return windowMs === 60_000 ? 'minute' : `${windowMs / 60_000} min`
+  if (windowMs % 1000 === 0) return windowMs === 1000 ? 'second' : `${windowMs / 1000} s`
+  return `${windowMs} ms`
+}
+
+/** The one error body of the API. */
+export interface ErrorBody {
+  error: string
+  detail: string
+  status_code: number
+  timestamp: string
+  request_id: string
+  code: ErrorCode
+  [extra: string]: unknown
+}
+
+export function toErrorBody(error: AppError, requestId: string, now = new Date()): ErrorBody {
+  return {
+    error: error.title,
+    detail: error.message,
+    status_code: error.status,
+    timestamp: now.toISOString(),
+    request_id: requestId,
+    code: error.code,
+    ...error.extra,
+  }
+}

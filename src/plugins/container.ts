@@ -1,0 +1,99 @@
+import fp from 'fastify-plugin'
+import { MemoryCache } from '../adapters/cache/memory.js'
+import { AnthropicProvider } from '../adapters/llm/anthropic.js'
+import { OpenAiCompatibleProvider } from '../adapters/llm/openai-compatible.js'
+import { PostgresGenerationStore } from '../adapters/store/postgres.js'
+import { SqliteGenerationStore } from '../adapters/store/sqlite.js'
+import { loadLanguageRegistry, type LanguageRegistry } from '../analysis/language-registry.js'
+import type { Config } from '../config.js'
+import { createMetrics, type Metrics } from '../metrics.js'
+import { version } from '../paths.js'
+import type { Cache } from '../ports/cache.js'
+import { systemClock, type Clock } from '../ports/clock.js'
+import type { GenerationStore } from '../ports/generation-store.js'
+import type { LlmProvider } from '../ports/llm-provider.js'
+import { componentCheck, databaseCheck, HealthService, llmCheck } from '../services/health.js'
+
+/** Everything the routes use, built once per app from the configuration. */
+export interface Services {
+  readonly config: Config
+  readonly clock: Clock
+  readonly languages: LanguageRegistry
+  readonly store: GenerationStore
+  readonly cache: Cache
+  readonly llm: LlmProvider | null
+  readonly metrics: Metrics
+  readonly health: HealthService
+}
+
+/** Replacements for the adapters the configuration would choose; tests use them. */
+export type AppDependencies = Partial<
+  Pick<Services, 'clock' | 'languages' | 'store' | 'cache' | 'llm' | 'metrics'>
+>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services
+  }
+}
+
+function createLlmProvider(config: Config['llm']): LlmProvider | null {
+  const { provider, model, baseUrl, apiKey } = config
+  if (!provider || !model || !baseUrl) return null
+  if (provider === 'anthropic') return new AnthropicProvider(model, { baseUrl, apiKey: apiKey ?? '' })
+  return new OpenAiCompatibleProvider(provider, model, { baseUrl, apiKey })
+}
+
+function openStore(config: Config['database']): Promise<GenerationStore> {
+  return config.kind === 'postgres'
+    ? PostgresGenerationStore.open(config.url)
+    : SqliteGenerationStore.open(config.url)
+}
+
+/** The composition root: the only place that chooses adapters. */
+export const containerPlugin = fp<{ config: Config; dependencies: AppDependencies }>(
+  async (app, { config, dependencies }) => {
+    const clock = dependencies.clock ?? systemClock
+    const languages = dependencies.languages ?? loadLanguageRegistry()
+    const store = dependencies.store ?? (await openStore(config.database))
+    const cache = dependencies.cache ?? new MemoryCache(config.cache, clock)
+    const llm = dependencies.llm !== undefined ? dependencies.llm : createLlmProvider(config.llm)
+    const rateLimiterStatus = {
+      status: () =>
+        Promise.resolve(
+          config.rateLimit.max > 0
+            ? {
+                status: 'ok' as const,
+                backend: 'memory',
+                limit: config.rateLimit.max,
+                window_ms: config.rateLimit.windowMs,
+              }
+            : { status: 'not_configured' as const, detail: 'RATE_LIMIT_REQUESTS is 0' },
+        ),
+    }
+    const health = new HealthService(
+      [
+        llmCheck(llm, { intervalMs: config.llm.healthIntervalMs, clock, logger: app.log }),
+        databaseCheck(store),
+        componentCheck('cache', cache),
+        componentCheck('rate_limiter', rateLimiterStatus),
+      ],
+      { version, startedAt: clock.now(), clock, timeoutMs: 3000 },
+    )
+    app.decorate('services', {
+      config,
+      clock,
+      languages,
+      store,
+      cache,
+      llm,
+      metrics: dependencies.metrics ?? createMetrics(),
+      health,
+    } satisfies Services)
+
+    app.addHook('onClose', async () => {
+      await Promise.allSettled([store.close(), cache.close()])
+    })
+  },
+  { name: 'container' },
+)

@@ -1,0 +1,42 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import fp from 'fastify-plugin'
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
+import { version } from '../paths.js'
+
+/**
+ * OpenAPI 3.1, generated from the same zod schemas that validate requests and responses,
+ * at `<prefix>/openapi.json`, with the interactive explorer at `<prefix>/docs`.
+ */
+export const docsPlugin = fp<{ apiPrefix: string }>(
+  async (app, { apiPrefix }) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Verigen API',
+          version,
+          description:
+            'AI code generation that verifies what it returns, and code analysis for sixteen languages. Every error has the shape of the ErrorResponse schema.',
+          license: { name: 'MIT', identifier: 'MIT' },
+        },
+        tags: [
+          { name: 'system', description: 'Health, metrics and documentation' },
+          { name: 'languages', description: 'Supported programming languages' },
+        ],
+      },
+      transform: jsonSchemaTransform,
+      transformObject: jsonSchemaTransformObject,
+    })
+    await app.register(swaggerUi, { routePrefix: `${apiPrefix}/docs`, staticCSP: true })
+    app.get(
+      `${apiPrefix}/openapi.json`,
+      {
+        config: { rateLimit: false },
+        schema: { tags: ['system'], summary: 'The OpenAPI 3.1 document of this API' },
+      },
+      async () => app.swagger(),
+    )
+  },
+  { name: 'docs' },
+)

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES, type IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import FindMyWay, { type HTTPMethod } from 'find-my-way'
+import { AppError, toErrorBody, ValidationError, type ErrorCode, type FieldProblem } from '../errors.js'
+
+interface ValidationIssue {
+  keyword?: string
+  instancePath?: string
+  message?: string
+  params?: Record<string, unknown>
+}
+
+const VALIDATION_CONTEXT: Record<string, string> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+}
+
+/** `body.prompt: too short (rule: too_small)`: the field, then the rule it broke. */
+function toFieldProblems(context: string, issues: ValidationIssue[]): FieldProblem[] {
+  return issues.map((issue) => {
+    const path = (issue.instancePath ?? '').split('/').filter(Boolean).join('.')
+    const field = path ? `${context}.${path}` : context
+    const message = issue.message ?? 'is invalid'
+    const missing = issue.keyword === 'invalid_type' && /received undefined/.test(message)
+    if (missing) {
+      return {
+        field,
+        rule: 'required',
+        message: path ? 'is required' : `a JSON ${context === 'body' ? 'body' : 'value'} is required`,
+      }
+    }
+    return { field, rule: issue.keyword ?? 'invalid', message }
+  })
+}
+
+function validationError(error: FastifyError): ValidationError {
+  const context = VALIDATION_CONTEXT[error.validationContext ?? 'body'] ?? 'body'
+  const problems = toFieldProblems(context, (error.validation ?? []) as ValidationIssue[])
+  const detail = problems.map((problem) => `${problem.field}: ${problem.message} (rule: ${problem.rule})`).join('; ')
+  return new ValidationError(detail || error.message, problems)
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'APP_ERR_MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'APP_ERR_MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'APP_ERR_MALFORMED_BODY',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'APP_ERR_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'APP_ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_BAD_URL: 'APP_ERR_VALIDATION',
+}
+
+const STATUS_CODES_TO_ERRORS: Record<number, ErrorCode> = {
+  404: 'APP_ERR_NOT_FOUND',
+  405: 'APP_ERR_METHOD_NOT_ALLOWED',
+  408: 'APP_ERR_REQUEST_TIMEOUT',
+  413: 'APP_ERR_BODY_TOO_LARGE',
+  415: 'APP_ERR_UNSUPPORTED_MEDIA_TYPE',
+  429: 'APP_ERR_RATE_LIMITED',
+}
+
+/**
+ * Maps anything thrown while serving a request to an {@link AppError}. Fastify's own client
+ * errors keep their (safe) message; anything unknown becomes a generic 500 whose message is
+ * logged, never sent.
+ */
+export function toAppError(error: unknown, context: { bodyLimit: number; request: FastifyRequest }): AppError {
+  if (error instanceof AppError) return error
+  const fastifyError = error as Partial<FastifyError>
+  if (Array.isArray(fastifyError.validation)) return validationError(fastifyError as FastifyError)
+  const code = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined
+  if (code === 'APP_ERR_BODY_TOO_LARGE') {
+    return new AppError(
+      code,
+      `Request body exceeds the limit of ${context.bodyLimit} bytes; send less or raise BODY_LIMIT`,
+    )
+  }
+  if (code === 'APP_ERR_UNSUPPORTED_MEDIA_TYPE') {
+    const type = context.request.headers['content-type'] ?? '(none)'
+    return new AppError(code, `Content-Type '${type}' is not supported; send application/json`)
+  }
+  if (code === 'APP_ERR_VALIDATION' && fastifyError.code === 'FST_ERR_BAD_URL') {
+    return new ValidationError(`Malformed URL '${context.request.url}'`)
+  }
+  if (code) return new AppError(code, fastifyError.message)
+  const status = fastifyError.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    return new AppError(STATUS_CODES_TO_ERRORS[status] ?? 'APP_ERR_VALIDATION', fastifyError.message)
+  }
+  return new AppError(
+    'APP_ERR_INTERNAL',
+    'An unexpected error occurred; the request_id identifies it in the server log',
+    { cause: error },
+  )
+}
+
+export function sendError(error: AppError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply
+    .code(error.status)
+    .headers(error.headers)
+    .type('application/json; charset=utf-8')
+    .send(toErrorBody(error, request.id))
+}
+
+// OPTIONS is left out: CORS answers it on every path, so it says nothing about which paths exist.
+const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
+
+/**
+ * One error shape for every failure: route errors, schema validation, Fastify's parser errors,
+ * unknown routes (404) and known routes called with the wrong method (405, with `Allow`).
+ */
+export const errorHandlerPlugin = fp<{ bodyLimit: number }>(
+  async (app, { bodyLimit }) => {
+    // Fastify answers a wrong method with 404; a second router of paths only tells 405 apart.
+    const knownPaths = FindMyWay({ ignoreTrailingSlash: true })
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method]
+      for (const method of methods) {
+        if (!METHODS.includes(method as HTTPMethod)) continue
+        if (!knownPaths.hasRoute(method as HTTPMethod, route.url)) {
+          knownPaths.on(method as HTTPMethod, route.url, () => {})
+        }
+      }
+    })
+
+    app.setErrorHandler((error, request, reply) => {
+      const appError = toAppError(error, { bodyLimit, request })
+      if (appError.status >= 500) request.log.error({ err: error, code: appError.code }, 'request failed')
+      return sendError(appError, request, reply)
+    })
+
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '/'
+      const allowed = METHODS.filter((method) => knownPaths.find(method, path) !== null)
+      if (allowed.length > 0) {
+        return sendError(
+          new AppError(
+            'APP_ERR_METHOD_NOT_ALLOWED',
+            `Method ${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`,
+            { headers: { allow: allowed.join(', ') } },
+          ),
+          request,
+          reply,
+        )
+      }
+      return sendError(
+        new AppError('APP_ERR_ROUTE_NOT_FOUND', `No route ${request.method} ${path}; see /api/docs for the API`),
+        request,
+        reply,
+      )
+    })
+  },
+  { name: 'error-handler' },
+)
+
+const CLIENT_ERRORS: Record<string, ErrorCode> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 'APP_ERR_REQUEST_TIMEOUT',
+  HPE_HEADER_OVERFLOW: 'APP_ERR_HEADERS_TOO_LARGE',
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (slow or malformed clients):
+ * answered in the same shape, then the socket is closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const code = CLIENT_ERRORS[error.code ?? ''] ?? 'APP_ERR_VALIDATION'
+  const detail =
+    code === 'APP_ERR_REQUEST_TIMEOUT'
+      ? 'The request was not received in time (REQUEST_TIMEOUT_MS)'
+      : code === 'APP_ERR_HEADERS_TOO_LARGE'
+        ? 'Request headers exceed the server limit'
+        : 'Malformed HTTP request'
+  const appError = new AppError(code, detail)
+  const body = JSON.stringify(toErrorBody(appError, randomUUID()))
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy(error)
+}
+
+/** Request id: the caller's `X-Request-Id` when it is a sane token, else a new UUID. */
+export function requestIdFor(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id']
+  if (typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming)) return incoming
+  return randomUUID()
+}

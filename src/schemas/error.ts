@@ -1,0 +1,25 @@
+import { z } from 'zod'
+import { ERRORS, type ErrorCode } from '../errors.js'
+
+/** The one error body of the API, answered for every 4xx and 5xx. */
+export const errorResponseSchema = z
+  .looseObject({
+    error: z.string().describe('Short title of the error class'),
+    detail: z.string().describe('What went wrong, specifically enough to act on'),
+    status_code: z.number().int().describe('The HTTP status, repeated'),
+    timestamp: z.string().describe('When the error was answered, ISO-8601 UTC'),
+    request_id: z.string().describe('Echoed in the X-Request-Id header and in the server log'),
+    code: z
+      .enum(Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]])
+      .describe('Stable machine-readable code; see docs/errors.md'),
+    errors: z
+      .array(z.object({ field: z.string(), rule: z.string(), message: z.string() }))
+      .optional()
+      .describe('For validation errors: every field that failed and the rule it broke'),
+  })
+  .meta({ id: 'ErrorResponse' })
+
+/** Error responses a route documents besides its success response. */
+export function errorResponses(...statuses: number[]): Record<number, typeof errorResponseSchema> {
+  return Object.fromEntries([...statuses, 429, 500].map((status) => [status, errorResponseSchema]))
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod'
+
+export const languageSchema = z
+  .object({
+    id: z.string().describe('Stable identifier, used as programming_language in requests'),
+    name: z.string(),
+    aliases: z.array(z.string()).describe('Other names accepted for this language'),
+    extensions: z.array(z.string()).describe('File extensions used to detect the language'),
+    test_framework: z.string().describe('Framework generated tests are written for'),
+    doc_style: z.string().describe('Documentation convention generated code follows'),
+    analysis: z.boolean().describe('Whether code in this language can be analysed here'),
+  })
+  .meta({ id: 'Language' })
+
+export const languageListSchema = z
+  .object({ languages: z.array(languageSchema), count: z.number().int() })
+  .meta({ id: 'LanguageList' })
+
+export const languageParamsSchema = z.object({
+  id: z.string().min(1).max(64).describe('Language id or alias, case-insensitive'),
+})

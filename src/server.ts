@@ -1,0 +1,91 @@
+import { pathToFileURL } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+
+export interface RunningServer {
+  app: FastifyInstance
+  /** Where the server listens, e.g. `http://127.0.0.1:8000`. */
+  url: string
+  /** Drains and closes; resolves true when everything finished before the deadline. */
+  shutdown(reason: string): Promise<boolean>
+}
+
+/** Builds the app, listens, and returns a handle whose `shutdown` drains gracefully. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const app = await buildApp(config)
+  const url = await app.listen({ host: config.server.host, port: config.server.port })
+  app.log.info(
+    {
+      url,
+      docs: `${url}${config.server.apiPrefix}/docs`,
+      database: config.database.kind,
+      llm_provider: config.llm.provider ?? 'not configured',
+    },
+    'server listening',
+  )
+  let closing: Promise<boolean> | null = null
+  const shutdown = (reason: string) => {
+    closing ??= (async () => {
+      app.log.info({ reason, deadline_ms: config.server.shutdownTimeoutMs }, 'shutting down')
+      let timedOut = false
+      // Past the deadline, requests still running lose their sockets so that close() can finish.
+      const deadline = setTimeout(() => {
+        timedOut = true
+        app.log.warn({ deadline_ms: config.server.shutdownTimeoutMs }, 'shutdown deadline passed; closing open connections')
+        app.server.closeAllConnections()
+      }, config.server.shutdownTimeoutMs)
+      try {
+        await app.close()
+      } finally {
+        clearTimeout(deadline)
+      }
+      app.log.info({ timed_out: timedOut }, 'server stopped')
+      return !timedOut
+    })()
+    return closing
+  }
+  return { app, url, shutdown }
+}
+
+/**
+ * The process entry: configuration errors are printed one per line (no stack trace) and exit 1;
+ * SIGTERM or SIGINT drains and exits 0; a second signal exits at once.
+ */
+export async function runServer(overrides: Partial<Record<string, string>> = {}): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig({ ...process.env, ...overrides })
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(1)
+    }
+    throw error
+  }
+  let server: RunningServer
+  try {
+    server = await startServer(config)
+  } catch (error) {
+    console.error(`verigen: cannot start: ${(error as Error).message}`)
+    process.exit(1)
+  }
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1
+    if (signals > 1) process.exit(1)
+    void server.shutdown(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.app.log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runServer()
+}

@@ -1,0 +1,139 @@
+import { AppError } from '../errors.js'
+import type { Clock } from '../ports/clock.js'
+import type { ComponentStatus } from '../ports/component-status.js'
+import type { GenerationStore } from '../ports/generation-store.js'
+import type { LlmProvider } from '../ports/llm-provider.js'
+import type { Logger } from '../ports/logger.js'
+
+/** One component of the health report. */
+export interface HealthCheck {
+  /** Key under `services` in the report. */
+  name: string
+  /** A critical component that is down makes the service `unhealthy` (503); others `degraded`. */
+  critical: boolean
+  check(signal: AbortSignal): Promise<ComponentStatus>
+}
+
+export interface HealthReport {
+  status: 'healthy' | 'degraded' | 'unhealthy'
+  version: string
+  uptime_s: number
+  timestamp: string
+  services: Record<string, ComponentStatus>
+}
+
+/** Answers `GET /api/health` by running every check at once, each under its own deadline. */
+export class HealthService {
+  constructor(
+    private readonly checks: readonly HealthCheck[],
+    private readonly options: { version: string; startedAt: number; clock: Clock; timeoutMs: number },
+  ) {}
+
+  async report(): Promise<HealthReport> {
+    const results = await Promise.all(
+      this.checks.map(async (check) => [check, await this.run(check)] as const),
+    )
+    const down = results.filter(([, result]) => result.status === 'down')
+    const status = down.some(([check]) => check.critical)
+      ? 'unhealthy'
+      : down.length > 0
+        ? 'degraded'
+        : 'healthy'
+    return {
+      status,
+      version: this.options.version,
+      uptime_s: Math.round((this.options.clock.now() - this.options.startedAt) / 100) / 10,
+      timestamp: new Date(this.options.clock.now()).toISOString(),
+      services: Object.fromEntries(results.map(([check, result]) => [check.name, result])),
+    }
+  }
+
+  private async run(check: HealthCheck): Promise<ComponentStatus> {
+    const signal = AbortSignal.timeout(this.options.timeoutMs)
+    try {
+      return await Promise.race([
+        check.check(signal),
+        new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+        ),
+      ])
+    } catch (error) {
+      return { status: 'down', detail: describe(error) }
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AppError) return error.message
+  if (error instanceof Error && error.name === 'TimeoutError') return 'no answer within the deadline'
+  return error instanceof Error ? error.message : String(error)
+}
+
+export function databaseCheck(store: GenerationStore): HealthCheck {
+  return {
+    name: 'database',
+    critical: true,
+    async check() {
+      const latency = await store.ping()
+      return { status: 'ok', backend: store.backend, latency_ms: Math.round(latency * 100) / 100 }
+    },
+  }
+}
+
+/**
+ * The model provider's check. Probing may cost a request to a paid API, so the answer is kept
+ * for `intervalMs` and concurrent health requests share one probe.
+ */
+export function llmCheck(
+  provider: LlmProvider | null,
+  options: { intervalMs: number; clock: Clock; logger: Logger },
+): HealthCheck {
+  if (!provider) {
+    const status: ComponentStatus = {
+      status: 'not_configured',
+      provider: null,
+      model: null,
+      detail:
+        'No model provider configured; set OPENAI_API_KEY, ANTHROPIC_API_KEY, or LLM_PROVIDER with LLM_BASE_URL and LLM_MODEL',
+    }
+    return { name: 'llm', critical: false, check: async () => status }
+  }
+  let last: { at: number; status: ComponentStatus } | null = null
+  let inFlight: Promise<ComponentStatus> | null = null
+
+  const probe = async (): Promise<ComponentStatus> => {
+    const started = options.clock.now()
+    const base = { provider: provider.id, model: provider.model, checked_at: new Date(started).toISOString() }
+    try {
+      // The probe has its own deadline so that one slow health request cannot poison the cache.
+      await provider.ping(AbortSignal.timeout(10_000))
+      return { status: 'ok', ...base, latency_ms: options.clock.now() - started }
+    } catch (error) {
+      const detail = describe(error)
+      options.logger.warn({ provider: provider.id, model: provider.model, detail }, 'llm probe failed')
+      return { status: 'down', ...base, detail }
+    }
+  }
+
+  return {
+    name: 'llm',
+    critical: false,
+    async check() {
+      if (last && options.clock.now() - last.at < options.intervalMs) return last.status
+      inFlight ??= probe().then((status) => {
+        last = { at: options.clock.now(), status }
+        inFlight = null
+        return status
+      })
+      return inFlight
+    },
+  }
+}
+
+/** A non-critical component that reports its own status (cache, rate limiter). */
+export function componentCheck(
+  name: string,
+  component: { status(): Promise<ComponentStatus> },
+): HealthCheck {
+  return { name, critical: false, check: () => component.status() }
+}

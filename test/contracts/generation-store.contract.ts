@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { GenerationRecord, GenerationStore } from '../../src/ports/generation-store.js'
+import { AppError } from '../../src/errors.js'
+
+export function sampleRecord(overrides: Partial<GenerationRecord> = {}): GenerationRecord {
+  const createdAt = overrides.createdAt ?? new Date().toISOString()
+  return {
+    id: randomUUID(),
+    createdAt,
+    updatedAt: createdAt,
+    status: 'running',
+    programmingLanguage: 'python',
+    provider: 'openai-compatible',
+    model: 'scripted-model',
+    request: { prompt: 'parse an ISO-8601 duration into seconds', programming_language: 'python' },
+    result: null,
+    attempts: [],
+    usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, llmCalls: 0 },
+    durationMs: null,
+    error: null,
+    ...overrides,
+  }
+}
+
+/**
+ * The specification of the generation history, run against every adapter.
+ * `open` returns a store over an empty database.
+ */
+export function runGenerationStoreContract(name: string, open: () => Promise<GenerationStore>): void {
+  describe(`${name} generation store`, () => {
+    let store: GenerationStore
+
+    beforeAll(async () => {
+      store = await open()
+    })
+    afterAll(async () => {
+      await store?.close()
+    })
+
+    it('round-trips a record with its JSON fields intact', async () => {
+      const record = sampleRecord({
+        attempts: [{ attempt: 1, syntax_errors: [{ line: 3, column: 7, message: "missing ')'" }] }],
+        request: { prompt: 'unicode ✓ and "quotes"', options: { temperature: 0.2 } },
+      })
+      await store.insert(record)
+      expect(await store.get(record.id)).toEqual(record)
+    })
+
+    it('answers null for an unknown id', async () => {
+      expect(await store.get(randomUUID())).toBeNull()
+    })
+
+    it('updates only the given fields and bumps updatedAt', async () => {
+      const record = sampleRecord({ createdAt: '2020-01-01T00:00:00.000Z' })
+      await store.insert(record)
+      const changed = await store.update(record.id, {
+        status: 'completed',
+        result: { code: 'def f():\n    return 1\n' },
+        usage: { promptTokens: 120, completionTokens: 80, totalTokens: 200, llmCalls: 2 },
+        durationMs: 1534,
+      })
+      expect(changed).toBe(true)
+      const stored = await store.get(record.id)
+      expect(stored).toMatchObject({
+        status: 'completed',
+        result: { code: 'def f():\n    return 1\n' },
+        usage: { promptTokens: 120, completionTokens: 80, totalTokens: 200, llmCalls: 2 },
+        durationMs: 1534,
+        programmingLanguage: 'python',
+        request: record.request,
+      })
+      expect(stored!.updatedAt > record.updatedAt).toBe(true)
+      expect(await store.update(randomUUID(), { status: 'failed' })).toBe(false)
+    })
+
+    it('deletes, and reports whether something was deleted', async () => {
+      const record = sampleRecord()
+      await store.insert(record)
+      expect(await store.delete(record.id)).toBe(true)
+      expect(await store.get(record.id)).toBeNull()
+      expect(await store.delete(record.id)).toBe(false)
+    })
+
+    it('rejects a second record with the same id', async () => {
+      const record = sampleRecord()
+      await store.insert(record)
+      await expect(store.insert(record)).rejects.toThrow()
+    })
+
+    it('lists newest first with cursor pages that neither skip nor repeat', async () => {
+      const language = `lang-${randomUUID().slice(0, 8)}`
+      const base = Date.parse('2024-05-01T00:00:00.000Z')
+      // Two records share a timestamp: the id breaks the tie, so paging stays exact.
+      const records = Array.from({ length: 7 }, (_, index) =>
+        sampleRecord({
+          programmingLanguage: language,
+          createdAt: new Date(base + Math.min(index, 5) * 1000).toISOString(),
+        }),
+      )
+      for (const record of records) await store.insert(record)
+      const expected = [...records]
+        .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1))
+        .map((record) => record.id)
+
+      const seen: string[] = []
+      let cursor: string | undefined
+      let pages = 0
+      do {
+        const page = await store.list({ limit: 3, cursor, programmingLanguage: language })
+        seen.push(...page.items.map((record) => record.id))
+        cursor = page.nextCursor ?? undefined
+        pages += 1
+      } while (cursor && pages < 10)
+      expect(seen).toEqual(expected)
+      expect(pages).toBe(3)
+    })
+
+    it('filters by language and status together', async () => {
+      const language = `lang-${randomUUID().slice(0, 8)}`
+      await store.insert(sampleRecord({ programmingLanguage: language, status: 'completed' }))
+      await store.insert(sampleRecord({ programmingLanguage: language, status: 'failed' }))
+      await store.insert(sampleRecord({ programmingLanguage: 'go', status: 'failed' }))
+      const page = await store.list({ limit: 10, programmingLanguage: language, status: 'failed' })
+      expect(page.items.map((record) => [record.programmingLanguage, record.status])).toEqual([
+        [language, 'failed'],
+      ])
+      expect(page.nextCursor).toBeNull()
+    })
+
+    it('rejects a cursor it did not issue with a validation error', async () => {
+      await expect(store.list({ limit: 5, cursor: 'not-a-cursor' })).rejects.toSatisfy(
+        (error: unknown) => error instanceof AppError && error.code === 'APP_ERR_VALIDATION',
+      )
+    })
+
+    it('measures a ping', async () => {
+      const latency = await store.ping()
+      expect(latency).toBeGreaterThanOrEqual(0)
+      expect(latency).toBeLessThan(1000)
+    })
+  })
+}
