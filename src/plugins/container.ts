@@ -71,14 +71,20 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
             : { status: 'not_configured' as const, detail: 'RATE_LIMIT_REQUESTS is 0' },
         ),
     }
+    const healthTimeoutMs = 3000
     const health = new HealthService(
       [
-        llmCheck(llm, { intervalMs: config.llm.healthIntervalMs, clock, logger: app.log }),
+        llmCheck(llm, {
+          intervalMs: config.llm.healthIntervalMs,
+          timeoutMs: Math.min(config.llm.timeoutMs, healthTimeoutMs - 500),
+          clock,
+          logger: app.log,
+        }),
         databaseCheck(store),
         componentCheck('cache', cache),
         componentCheck('rate_limiter', rateLimiterStatus),
       ],
-      { version, startedAt: clock.now(), clock, timeoutMs: 3000 },
+      { version, startedAt: clock.now(), clock, timeoutMs: healthTimeoutMs },
     )
     app.decorate('services', {
       config,

@@ -133,26 +133,24 @@ export const errorHandlerPlugin = fp<{ bodyLimit: number }>(
       return sendError(appError, request, reply)
     })
 
-    app.setNotFoundHandler((request, reply) => {
+    const notFound = (request: FastifyRequest, reply: FastifyReply) => {
       const path = request.url.split('?')[0] ?? '/'
       const allowed = METHODS.filter((method) => knownPaths.find(method, path) !== null)
-      if (allowed.length > 0) {
-        return sendError(
-          new AppError(
-            'APP_ERR_METHOD_NOT_ALLOWED',
-            `Method ${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`,
-            { headers: { allow: allowed.join(', ') } },
-          ),
-          request,
-          reply,
-        )
-      }
-      return sendError(
-        new AppError('APP_ERR_ROUTE_NOT_FOUND', `No route ${request.method} ${path}; see /api/docs for the API`),
-        request,
-        reply,
-      )
+      const error =
+        allowed.length > 0
+          ? new AppError(
+              'APP_ERR_METHOD_NOT_ALLOWED',
+              `Method ${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`,
+              { headers: { allow: allowed.join(', ') } },
+            )
+          : new AppError('APP_ERR_ROUTE_NOT_FOUND', `No route ${request.method} ${path}; see /api/docs for the API`)
+      return sendError(error, request, reply)
+    }
+    // Answered before the body is read: an unknown route is a 404 whatever the body holds.
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.is404) return notFound(request, reply)
     })
+    app.setNotFoundHandler(notFound)
   },
   { name: 'error-handler' },
 )

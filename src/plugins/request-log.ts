@@ -8,7 +8,7 @@ export const requestLogPlugin = fp(
   async (app) => {
     const { httpRequests, httpRequestDuration } = app.services.metrics
 
-    app.addHook('onRequest', async (request, reply) => {
+    app.addHook('onSend', async (request, reply) => {
       reply.header('x-request-id', request.id)
     })
 

@@ -11,6 +11,8 @@ export interface HealthCheck {
   name: string
   /** A critical component that is down makes the service `unhealthy` (503); others `degraded`. */
   critical: boolean
+  /** Fields the report carries even when the check fails, such as the provider's name. */
+  identity?: Record<string, unknown>
   check(signal: AbortSignal): Promise<ComponentStatus>
 }
 
@@ -58,7 +60,7 @@ export class HealthService {
         ),
       ])
     } catch (error) {
-      return { status: 'down', detail: describe(error) }
+      return { ...check.identity, status: 'down', detail: describe(error) }
     }
   }
 }
@@ -86,7 +88,7 @@ export function databaseCheck(store: GenerationStore): HealthCheck {
  */
 export function llmCheck(
   provider: LlmProvider | null,
-  options: { intervalMs: number; clock: Clock; logger: Logger },
+  options: { intervalMs: number; timeoutMs: number; clock: Clock; logger: Logger },
 ): HealthCheck {
   if (!provider) {
     const status: ComponentStatus = {
@@ -98,15 +100,16 @@ export function llmCheck(
     }
     return { name: 'llm', critical: false, check: async () => status }
   }
+  const identity = { provider: provider.id, model: provider.model }
   let last: { at: number; status: ComponentStatus } | null = null
   let inFlight: Promise<ComponentStatus> | null = null
 
   const probe = async (): Promise<ComponentStatus> => {
     const started = options.clock.now()
-    const base = { provider: provider.id, model: provider.model, checked_at: new Date(started).toISOString() }
+    const base = { ...identity, checked_at: new Date(started).toISOString() }
     try {
-      // The probe has its own deadline so that one slow health request cannot poison the cache.
-      await provider.ping(AbortSignal.timeout(10_000))
+      // Shared by concurrent health requests, so it has its own deadline, shorter than theirs.
+      await provider.ping(AbortSignal.timeout(options.timeoutMs))
       return { status: 'ok', ...base, latency_ms: options.clock.now() - started }
     } catch (error) {
       const detail = describe(error)
@@ -118,6 +121,7 @@ export function llmCheck(
   return {
     name: 'llm',
     critical: false,
+    identity,
     async check() {
       if (last && options.clock.now() - last.at < options.intervalMs) return last.status
       inFlight ??= probe().then((status) => {

@@ -1,0 +1,65 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { UnsupportedLanguageError } from '../errors.js'
+import { loadLanguageRegistry } from './language-registry.js'
+
+const REQUIRED = [
+  'python', 'javascript', 'typescript', 'tsx', 'java', 'go', 'rust', 'c',
+  'cpp', 'csharp', 'ruby', 'php', 'kotlin', 'swift', 'scala', 'bash',
+]
+
+describe('language registry', () => {
+  const registry = loadLanguageRegistry()
+
+  it('discovers every required language from its folder, with its grammar installed', () => {
+    expect(registry.ids).toEqual(expect.arrayContaining(REQUIRED))
+    for (const language of registry.languages) {
+      expect(language.analysis, `${language.id} grammar ${language.grammar.package}`).toBe(true)
+    }
+  })
+
+  it('finds languages by id or alias, in any case', () => {
+    expect(registry.find('Python')?.id).toBe('python')
+    expect(registry.find('py')?.id).toBe('python')
+    expect(registry.find('C#')?.id).toBe('csharp')
+    expect(registry.find('golang')?.id).toBe('go')
+    expect(registry.find('cobol')).toBeUndefined()
+  })
+
+  it('refuses an unknown language, listing the supported ones', () => {
+    expect(() => registry.resolve('cobol')).toThrow(UnsupportedLanguageError)
+    expect(() => registry.resolve('cobol')).toThrow(
+      `Programming language 'cobol' not supported; supported: ${registry.ids.join(', ')}`,
+    )
+  })
+
+  it('detects languages from file extensions', () => {
+    expect(registry.detect('src/app.TSX')?.id).toBe('tsx')
+    expect(registry.detect('lib/util.mjs')?.id).toBe('javascript')
+    expect(registry.detect('main.rs')?.id).toBe('rust')
+    expect(registry.detect('include/x.hpp')?.id).toBe('cpp')
+    expect(registry.detect('README')).toBeUndefined()
+  })
+
+  it('stops start-up on a broken language file, naming the file and the field', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'verigen-languages-'))
+    mkdirSync(join(directory, 'cobol'))
+    writeFileSync(
+      join(directory, 'cobol', 'language.json'),
+      JSON.stringify({ id: 'cobol', name: 'COBOL', aliases: [], extensions: ['cbl'], test_framework: 'x', doc_style: 'y', grammar: { package: 'tree-sitter-cobol' } }),
+    )
+    expect(() => loadLanguageRegistry(directory)).toThrow(/cobol\/language\.json: extensions\.0: a dot then letters/)
+  })
+
+  it('marks a language whose grammar is missing as not analysable', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'verigen-languages-'))
+    mkdirSync(join(directory, 'cobol'))
+    writeFileSync(
+      join(directory, 'cobol', 'language.json'),
+      JSON.stringify({ id: 'cobol', name: 'COBOL', aliases: [], extensions: ['.cbl'], test_framework: 'cobol-check', doc_style: 'comments', grammar: { package: 'tree-sitter-cobol-not-installed' } }),
+    )
+    expect(loadLanguageRegistry(directory).find('cobol')?.analysis).toBe(false)
+  })
+})

@@ -1,0 +1,129 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config.js'
+
+const load = (environment: Record<string, string>) => loadConfig({ ENV_FILE: '/dev/null', ...environment })
+
+function problemsOf(environment: Record<string, string>): readonly string[] {
+  try {
+    load(environment)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('needs nothing installed by default', () => {
+    const config = load({})
+    expect(config.server).toMatchObject({
+      host: '127.0.0.1',
+      port: 8000,
+      apiPrefix: '/api',
+      corsOrigins: [],
+      bodyLimit: 1024 * 1024,
+      shutdownTimeoutMs: 10_000,
+    })
+    expect(config.database).toEqual({ kind: 'sqlite', url: 'sqlite://./data/verigen.db' })
+    expect(config.redis.url).toBeNull()
+    expect(config.llm.provider).toBeNull()
+    expect(config.log.level).toBe('info')
+    expect(config.limits.maxPromptLength).toBe(2000)
+    expect(config.rateLimit).toEqual({ max: 100, windowMs: 60_000 })
+    expect(Object.isFrozen(config.server)).toBe(true)
+  })
+
+  it('lists every problem, one line each, naming the variable', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://db',
+      BODY_LIMIT: 'huge',
+      RATE_LIMIT_WINDOW: '-5',
+      CORS_ORIGINS: 'https://ok.example, not an origin',
+    })
+    expect(problems).toHaveLength(6)
+    expect(problems).toContain("PORT: must be an integer from 0 to 65535, got 'eighty'")
+    expect(problems).toContain("LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'")
+    expect(problems.find((line) => line.startsWith('DATABASE_URL: '))).toMatch(/sqlite:\/\/<file> or postgres:\/\//)
+    expect(problems.find((line) => line.startsWith('BODY_LIMIT: '))).toMatch(/1MiB/)
+    expect(problems.find((line) => line.startsWith('RATE_LIMIT_WINDOW: '))).toMatch(/duration/)
+    expect(problems.find((line) => line.startsWith('CORS_ORIGINS: '))).toMatch(/'not an origin'/)
+    for (const line of problems) expect(line).not.toMatch(/\n/)
+  })
+
+  it('selects OpenAI when only OPENAI_API_KEY is set, as the original design did', () => {
+    const config = load({ OPENAI_API_KEY: 'sk-test', OPENAI_MODEL: 'gpt-4.1' })
+    expect(config.llm).toMatchObject({
+      provider: 'openai',
+      apiKey: 'sk-test',
+      model: 'gpt-4.1',
+      baseUrl: 'https://api.openai.com/v1',
+    })
+  })
+
+  it('lets the LLM_* variables win over the original names', () => {
+    const config = load({ OPENAI_API_KEY: 'sk-a', LLM_API_KEY: 'sk-b', LLM_MODEL: 'm', OPENAI_MODEL: 'n' })
+    expect(config.llm).toMatchObject({ provider: 'openai', apiKey: 'sk-b', model: 'm' })
+  })
+
+  it('selects Anthropic from ANTHROPIC_API_KEY', () => {
+    expect(load({ ANTHROPIC_API_KEY: 'ak' }).llm).toMatchObject({
+      provider: 'anthropic',
+      apiKey: 'ak',
+      baseUrl: 'https://api.anthropic.com/v1',
+    })
+  })
+
+  it('requires a base URL and a model for an OpenAI-compatible server', () => {
+    expect(problemsOf({ LLM_PROVIDER: 'openai-compatible' })).toEqual([
+      "LLM_BASE_URL: required when LLM_PROVIDER is 'openai-compatible', e.g. http://127.0.0.1:11434/v1",
+      "LLM_MODEL: required when LLM_PROVIDER is 'openai-compatible' (the model name your server serves)",
+    ])
+    expect(
+      load({ LLM_BASE_URL: 'http://127.0.0.1:11434/v1/', LLM_MODEL: 'llama3.1:8b' }).llm,
+    ).toMatchObject({ provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: null })
+  })
+
+  it('refuses a provider without its key', () => {
+    expect(problemsOf({ LLM_PROVIDER: 'anthropic' })).toEqual([
+      "LLM_API_KEY: required when LLM_PROVIDER is 'anthropic' (or set ANTHROPIC_API_KEY)",
+    ])
+  })
+
+  it('never prints a credential it rejects', () => {
+    const problems = problemsOf({ DATABASE_URL: 'postgres://admin:hunter2@db:notaport/x' })
+    expect(problems.join('\n')).not.toContain('hunter2')
+  })
+
+  it('reads sizes, durations and booleans in the usual spellings', () => {
+    const config = load({ BODY_LIMIT: '2MiB', RATE_LIMIT_WINDOW: '1m', LOG_PRETTY: 'yes', CORS_ORIGINS: '*' })
+    expect(config.server.bodyLimit).toBe(2 * 1024 * 1024)
+    expect(config.rateLimit.windowMs).toBe(60_000)
+    expect(config.log.pretty).toBe(true)
+    expect(config.server.corsOrigins).toEqual(['*'])
+    expect(load({ RATE_LIMIT_WINDOW: '30' }).rateLimit.windowMs).toBe(30_000)
+    expect(load({ BODY_LIMIT: '524288' }).server.bodyLimit).toBe(524_288)
+  })
+
+  it('treats empty values as unset', () => {
+    expect(load({ PORT: '', LLM_API_KEY: '  ' }).server.port).toBe(8000)
+  })
+
+  it('reads an env file, and the environment wins over it', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'verigen-env-'))
+    const file = join(directory, '.env')
+    writeFileSync(file, 'PORT=9001\nHOST=0.0.0.0\n# a comment\nMAX_PROMPT_LENGTH="4000"\n')
+    const config = loadConfig({ ENV_FILE: file, HOST: '127.0.0.2' })
+    expect(config.server.port).toBe(9001)
+    expect(config.server.host).toBe('127.0.0.2')
+    expect(config.limits.maxPromptLength).toBe(4000)
+  })
+
+  it('names a missing ENV_FILE', () => {
+    expect(() => loadConfig({ ENV_FILE: '/nonexistent/.env' })).toThrow(/ENV_FILE: no file at/)
+  })
+})

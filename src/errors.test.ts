@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { AppError, ERRORS, toErrorBody, UnsupportedLanguageError, ValidationError } from './errors.js'
+
+describe('error catalogue', () => {
+  const documented = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8')
+
+  it.each(Object.entries(ERRORS))('%s has a status, a title and a row in docs/errors.md', (code, entry) => {
+    expect(code).toMatch(/^APP_ERR_[A-Z_]+$/)
+    expect(entry.status).toBeGreaterThanOrEqual(400)
+    expect(entry.status).toBeLessThan(600)
+    expect(entry.title.length).toBeGreaterThan(0)
+    expect(documented).toContain(`| \`${code}\` | ${entry.status} | ${entry.title} |`)
+  })
+
+  it('has unique titles per status, so a title never hides two meanings', () => {
+    const keys = Object.values(ERRORS).map((entry) => `${entry.status} ${entry.title}`)
+    expect(new Set(keys).size).toBe(keys.length)
+  })
+})
+
+describe('toErrorBody', () => {
+  it('has exactly the contract fields plus extras', () => {
+    const now = new Date('2026-01-02T03:04:05.678Z')
+    const body = toErrorBody(new ValidationError('body.prompt: too short', [
+      { field: 'body.prompt', rule: 'too_small', message: 'too short' },
+    ]), 'req-1', now)
+    expect(body).toEqual({
+      error: 'Request validation failed',
+      detail: 'body.prompt: too short',
+      status_code: 400,
+      timestamp: '2026-01-02T03:04:05.678Z',
+      request_id: 'req-1',
+      code: 'APP_ERR_VALIDATION',
+      errors: [{ field: 'body.prompt', rule: 'too_small', message: 'too short' }],
+    })
+  })
+
+  it('words an unsupported language the documented way', () => {
+    const error = new UnsupportedLanguageError('cobol', ['python', 'javascript'])
+    expect(error.status).toBe(400)
+    expect(toErrorBody(error, 'r').detail).toBe(
+      "Programming language 'cobol' not supported; supported: python, javascript",
+    )
+  })
+
+  it('uses the title when no detail is given', () => {
+    expect(new AppError('APP_ERR_INTERNAL').message).toBe('Internal server error')
+  })
+})
