@@ -16,6 +16,13 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly' },
+    },
+  },
+  {
     files: ['src/cli.ts', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },

@@ -68,7 +68,10 @@ export async function buildApp(
   const app = Fastify({
     logger: loggerOptions(config, logDestination),
     // request-log writes the one line per request; Fastify's own pair of lines is turned off.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'request_id',
+    }),
     requestIdHeader: false,
     genReqId: requestIdFor,
     bodyLimit: server.bodyLimit,
@@ -95,7 +98,7 @@ export async function buildApp(
   await app.register(requestLogPlugin)
   await app.register(securityPlugin, { corsOrigins: server.corsOrigins })
   await app.register(docsPlugin, { apiPrefix: server.apiPrefix })
-  await app.register(rateLimitPlugin, config.rateLimit)
+  await app.register(rateLimitPlugin, { ...config.rateLimit, keyPrefix: config.redis.keyPrefix })
 
   await app.register(healthRoutes, { prefix: server.apiPrefix })
   await app.register(languageRoutes, { prefix: server.apiPrefix })

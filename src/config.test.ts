@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './config.js'
 
-const load = (environment: Record<string, string>) => loadConfig({ ENV_FILE: '/dev/null', ...environment })
+const load = (environment: Record<string, string>) =>
+  loadConfig({ ENV_FILE: '/dev/null', ...environment })
 
 function problemsOf(environment: Record<string, string>): readonly string[] {
   try {
@@ -47,8 +48,12 @@ describe('loadConfig', () => {
     })
     expect(problems).toHaveLength(6)
     expect(problems).toContain("PORT: must be an integer from 0 to 65535, got 'eighty'")
-    expect(problems).toContain("LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'")
-    expect(problems.find((line) => line.startsWith('DATABASE_URL: '))).toMatch(/sqlite:\/\/<file> or postgres:\/\//)
+    expect(problems).toContain(
+      "LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'",
+    )
+    expect(problems.find((line) => line.startsWith('DATABASE_URL: '))).toMatch(
+      /sqlite:\/\/<file> or postgres:\/\//,
+    )
     expect(problems.find((line) => line.startsWith('BODY_LIMIT: '))).toMatch(/1MiB/)
     expect(problems.find((line) => line.startsWith('RATE_LIMIT_WINDOW: '))).toMatch(/duration/)
     expect(problems.find((line) => line.startsWith('CORS_ORIGINS: '))).toMatch(/'not an origin'/)
@@ -66,7 +71,12 @@ describe('loadConfig', () => {
   })
 
   it('lets the LLM_* variables win over the original names', () => {
-    const config = load({ OPENAI_API_KEY: 'sk-a', LLM_API_KEY: 'sk-b', LLM_MODEL: 'm', OPENAI_MODEL: 'n' })
+    const config = load({
+      OPENAI_API_KEY: 'sk-a',
+      LLM_API_KEY: 'sk-b',
+      LLM_MODEL: 'm',
+      OPENAI_MODEL: 'n',
+    })
     expect(config.llm).toMatchObject({ provider: 'openai', apiKey: 'sk-b', model: 'm' })
   })
 
@@ -85,7 +95,11 @@ describe('loadConfig', () => {
     ])
     expect(
       load({ LLM_BASE_URL: 'http://127.0.0.1:11434/v1/', LLM_MODEL: 'llama3.1:8b' }).llm,
-    ).toMatchObject({ provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: null })
+    ).toMatchObject({
+      provider: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:11434/v1',
+      apiKey: null,
+    })
   })
 
   it('refuses a provider without its key', () => {
@@ -100,7 +114,12 @@ describe('loadConfig', () => {
   })
 
   it('reads sizes, durations and booleans in the usual spellings', () => {
-    const config = load({ BODY_LIMIT: '2MiB', RATE_LIMIT_WINDOW: '1m', LOG_PRETTY: 'yes', CORS_ORIGINS: '*' })
+    const config = load({
+      BODY_LIMIT: '2MiB',
+      RATE_LIMIT_WINDOW: '1m',
+      LOG_PRETTY: 'yes',
+      CORS_ORIGINS: '*',
+    })
     expect(config.server.bodyLimit).toBe(2 * 1024 * 1024)
     expect(config.rateLimit.windowMs).toBe(60_000)
     expect(config.log.pretty).toBe(true)

@@ -25,7 +25,7 @@ export interface Config {
   }
   readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly pretty: boolean }
   readonly database: { readonly kind: 'sqlite' | 'postgres'; readonly url: string }
-  readonly redis: { readonly url: string | null }
+  readonly redis: { readonly url: string | null; readonly keyPrefix: string }
   readonly llm: {
     readonly provider: LlmProviderId | null
     readonly model: string | null
@@ -153,7 +153,7 @@ function url(protocols: readonly string[], example: string) {
 
 /** Hides the password of a URL so that an error message never prints a credential. */
 export function redactUrl(text: string): string {
-  return text.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@')
+  return text.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
 }
 
 /** `sqlite://<path>` (relative to the working directory, or `sqlite://:memory:`) or `postgres://…`. */
@@ -229,6 +229,7 @@ const environmentSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(0).default(10_000),
   DATABASE_URL: databaseUrl().default('sqlite://./data/verigen.db'),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
+  REDIS_KEY_PREFIX: z.string().trim().min(1).max(64).default('verigen:'),
   LLM_PROVIDER: oneOf(LLM_PROVIDERS).optional(),
   LLM_MODEL: z.string().trim().min(1).optional(),
   LLM_BASE_URL: url(['http:', 'https:'], 'http://127.0.0.1:11434/v1').optional(),
@@ -278,7 +279,9 @@ function resolveLlm(env: Environment, problems: string[]): Config['llm'] {
     problems.push(`LLM_API_KEY: required when LLM_PROVIDER is 'openai' (or set OPENAI_API_KEY)`)
   }
   if (provider === 'anthropic' && !apiKey) {
-    problems.push(`LLM_API_KEY: required when LLM_PROVIDER is 'anthropic' (or set ANTHROPIC_API_KEY)`)
+    problems.push(
+      `LLM_API_KEY: required when LLM_PROVIDER is 'anthropic' (or set ANTHROPIC_API_KEY)`,
+    )
   }
   if (provider === 'openai-compatible' && !env.LLM_BASE_URL) {
     problems.push(
@@ -356,7 +359,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       kind: env.DATABASE_URL.startsWith('sqlite:') ? 'sqlite' : 'postgres',
       url: env.DATABASE_URL,
     },
-    redis: { url: env.REDIS_URL ?? null },
+    redis: { url: env.REDIS_URL ?? null, keyPrefix: env.REDIS_KEY_PREFIX },
     llm,
     rateLimit: { max: env.RATE_LIMIT_REQUESTS, windowMs: env.RATE_LIMIT_WINDOW },
     cache: { maxEntries: env.CACHE_MAX_ENTRIES, ttlSeconds: env.CACHE_TTL_SECONDS },

@@ -112,7 +112,8 @@ export class DependencyError extends AppError {
 }
 
 function formatWindow(windowMs: number): string {
-  if (windowMs % 3_600_000 === 0) return windowMs === 3_600_000 ? 'hour' : `${windowMs / 3_600_000} h`
+  if (windowMs % 3_600_000 === 0)
+    return windowMs === 3_600_000 ? 'hour' : `${windowMs / 3_600_000} h`
   if (windowMs % 60_000 === 0) return windowMs === 60_000 ? 'minute' : `${windowMs / 60_000} min`
   if (windowMs % 1000 === 0) return windowMs === 1000 ? 'second' : `${windowMs / 1000} s`
   return `${windowMs} ms`

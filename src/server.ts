@@ -32,7 +32,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
       // Past the deadline, requests still running lose their sockets so that close() can finish.
       const deadline = setTimeout(() => {
         timedOut = true
-        app.log.warn({ deadline_ms: config.server.shutdownTimeoutMs }, 'shutdown deadline passed; closing open connections')
+        app.log.warn(
+          { deadline_ms: config.server.shutdownTimeoutMs },
+          'shutdown deadline passed; closing open connections',
+        )
         app.server.closeAllConnections()
       }, config.server.shutdownTimeoutMs)
       try {

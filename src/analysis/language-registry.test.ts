@@ -6,8 +6,22 @@ import { UnsupportedLanguageError } from '../errors.js'
 import { loadLanguageRegistry } from './language-registry.js'
 
 const REQUIRED = [
-  'python', 'javascript', 'typescript', 'tsx', 'java', 'go', 'rust', 'c',
-  'cpp', 'csharp', 'ruby', 'php', 'kotlin', 'swift', 'scala', 'bash',
+  'python',
+  'javascript',
+  'typescript',
+  'tsx',
+  'java',
+  'go',
+  'rust',
+  'c',
+  'cpp',
+  'csharp',
+  'ruby',
+  'php',
+  'kotlin',
+  'swift',
+  'scala',
+  'bash',
 ]
 
 describe('language registry', () => {
@@ -48,9 +62,19 @@ describe('language registry', () => {
     mkdirSync(join(directory, 'cobol'))
     writeFileSync(
       join(directory, 'cobol', 'language.json'),
-      JSON.stringify({ id: 'cobol', name: 'COBOL', aliases: [], extensions: ['cbl'], test_framework: 'x', doc_style: 'y', grammar: { package: 'tree-sitter-cobol' } }),
+      JSON.stringify({
+        id: 'cobol',
+        name: 'COBOL',
+        aliases: [],
+        extensions: ['cbl'],
+        test_framework: 'x',
+        doc_style: 'y',
+        grammar: { package: 'tree-sitter-cobol' },
+      }),
     )
-    expect(() => loadLanguageRegistry(directory)).toThrow(/cobol\/language\.json: extensions\.0: a dot then letters/)
+    expect(() => loadLanguageRegistry(directory)).toThrow(
+      /cobol\/language\.json: extensions\.0: a dot then letters/,
+    )
   })
 
   it('marks a language whose grammar is missing as not analysable', () => {
@@ -58,7 +82,15 @@ describe('language registry', () => {
     mkdirSync(join(directory, 'cobol'))
     writeFileSync(
       join(directory, 'cobol', 'language.json'),
-      JSON.stringify({ id: 'cobol', name: 'COBOL', aliases: [], extensions: ['.cbl'], test_framework: 'cobol-check', doc_style: 'comments', grammar: { package: 'tree-sitter-cobol-not-installed' } }),
+      JSON.stringify({
+        id: 'cobol',
+        name: 'COBOL',
+        aliases: [],
+        extensions: ['.cbl'],
+        test_framework: 'cobol-check',
+        doc_style: 'comments',
+        grammar: { package: 'tree-sitter-cobol-not-installed' },
+      }),
     )
     expect(loadLanguageRegistry(directory).find('cobol')?.analysis).toBe(false)
   })

@@ -51,10 +51,14 @@ export class LanguageRegistry {
       for (const name of [language.id, ...language.aliases]) {
         const key = name.toLowerCase()
         const taken = this.byName.get(key)
-        if (taken) throw new Error(`Language name '${name}' is claimed by both '${taken.id}' and '${language.id}'`)
+        if (taken)
+          throw new Error(
+            `Language name '${name}' is claimed by both '${taken.id}' and '${language.id}'`,
+          )
         this.byName.set(key, language)
       }
-      for (const extension of language.extensions) this.byExtension.set(extension.toLowerCase(), language)
+      for (const extension of language.extensions)
+        this.byExtension.set(extension.toLowerCase(), language)
     }
   }
 
@@ -88,7 +92,9 @@ export class LanguageRegistry {
 export function loadLanguageRegistry(directory = languagesDir): LanguageRegistry {
   const languages: Language[] = []
   const folders = readdirSync(directory, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(directory, entry.name, 'language.json')))
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(join(directory, entry.name, 'language.json')),
+    )
     .map((entry) => entry.name)
     .sort()
   for (const folder of folders) {
@@ -99,12 +105,16 @@ export function loadLanguageRegistry(directory = languagesDir): LanguageRegistry
     } catch (error) {
       const reason =
         error instanceof z.ZodError
-          ? error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')
+          ? error.issues
+              .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+              .join('; ')
           : (error as Error).message
       throw new Error(`Invalid language file ${path}: ${reason}`, { cause: error })
     }
     if (parsed.id !== folder) {
-      throw new Error(`Invalid language file ${path}: id '${parsed.id}' must equal its folder name '${folder}'`)
+      throw new Error(
+        `Invalid language file ${path}: id '${parsed.id}' must equal its folder name '${folder}'`,
+      )
     }
     languages.push({ ...parsed, analysis: grammarInstalled(parsed.grammar.package) })
   }

@@ -1,7 +1,10 @@
 import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
 import { MemoryCache } from '../adapters/cache/memory.js'
+import { RedisCache } from '../adapters/cache/redis.js'
 import { AnthropicProvider } from '../adapters/llm/anthropic.js'
 import { OpenAiCompatibleProvider } from '../adapters/llm/openai-compatible.js'
+import { connectRedis, pingRedis } from '../adapters/redis/connection.js'
 import { PostgresGenerationStore } from '../adapters/store/postgres.js'
 import { SqliteGenerationStore } from '../adapters/store/sqlite.js'
 import { loadLanguageRegistry, type LanguageRegistry } from '../analysis/language-registry.js'
@@ -9,6 +12,7 @@ import type { Config } from '../config.js'
 import { createMetrics, type Metrics } from '../metrics.js'
 import { version } from '../paths.js'
 import type { Cache } from '../ports/cache.js'
+import type { ComponentStatus } from '../ports/component-status.js'
 import { systemClock, type Clock } from '../ports/clock.js'
 import type { GenerationStore } from '../ports/generation-store.js'
 import type { LlmProvider } from '../ports/llm-provider.js'
@@ -22,6 +26,8 @@ export interface Services {
   readonly store: GenerationStore
   readonly cache: Cache
   readonly llm: LlmProvider | null
+  /** The shared Redis connection when `REDIS_URL` is set (cache and rate limiter use it). */
+  readonly redis: Redis | null
   readonly metrics: Metrics
   readonly health: HealthService
 }
@@ -40,7 +46,8 @@ declare module 'fastify' {
 function createLlmProvider(config: Config['llm']): LlmProvider | null {
   const { provider, model, baseUrl, apiKey } = config
   if (!provider || !model || !baseUrl) return null
-  if (provider === 'anthropic') return new AnthropicProvider(model, { baseUrl, apiKey: apiKey ?? '' })
+  if (provider === 'anthropic')
+    return new AnthropicProvider(model, { baseUrl, apiKey: apiKey ?? '' })
   return new OpenAiCompatibleProvider(provider, model, { baseUrl, apiKey })
 }
 
@@ -56,20 +63,30 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
     const clock = dependencies.clock ?? systemClock
     const languages = dependencies.languages ?? loadLanguageRegistry()
     const store = dependencies.store ?? (await openStore(config.database))
-    const cache = dependencies.cache ?? new MemoryCache(config.cache, clock)
+    const redis = config.redis.url
+      ? await connectRedis(config.redis.url, app.log).catch(async (error: unknown) => {
+          await store.close()
+          throw error
+        })
+      : null
+    const cache =
+      dependencies.cache ??
+      (redis
+        ? new RedisCache(redis, {
+            ttlSeconds: config.cache.ttlSeconds,
+            keyPrefix: config.redis.keyPrefix,
+          })
+        : new MemoryCache(config.cache, clock))
     const llm = dependencies.llm !== undefined ? dependencies.llm : createLlmProvider(config.llm)
     const rateLimiterStatus = {
-      status: () =>
-        Promise.resolve(
-          config.rateLimit.max > 0
-            ? {
-                status: 'ok' as const,
-                backend: 'memory',
-                limit: config.rateLimit.max,
-                window_ms: config.rateLimit.windowMs,
-              }
-            : { status: 'not_configured' as const, detail: 'RATE_LIMIT_REQUESTS is 0' },
-        ),
+      async status(): Promise<ComponentStatus> {
+        if (config.rateLimit.max === 0) {
+          return { status: 'not_configured', detail: 'RATE_LIMIT_REQUESTS is 0' }
+        }
+        const limits = { limit: config.rateLimit.max, window_ms: config.rateLimit.windowMs }
+        if (!redis) return { status: 'ok', backend: 'memory', ...limits }
+        return { status: 'ok', backend: 'redis', latency_ms: await pingRedis(redis), ...limits }
+      },
     }
     const healthTimeoutMs = 3000
     const health = new HealthService(
@@ -93,12 +110,14 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       store,
       cache,
       llm,
+      redis,
       metrics: dependencies.metrics ?? createMetrics(),
       health,
     } satisfies Services)
 
     app.addHook('onClose', async () => {
       await Promise.allSettled([store.close(), cache.close()])
+      await redis?.quit().catch(() => redis.disconnect())
     })
   },
   { name: 'container' },

@@ -4,7 +4,13 @@ import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
-import { AppError, toErrorBody, ValidationError, type ErrorCode, type FieldProblem } from '../errors.js'
+import {
+  AppError,
+  toErrorBody,
+  ValidationError,
+  type ErrorCode,
+  type FieldProblem,
+} from '../errors.js'
 
 interface ValidationIssue {
   keyword?: string
@@ -31,7 +37,9 @@ function toFieldProblems(context: string, issues: ValidationIssue[]): FieldProbl
       return {
         field,
         rule: 'required',
-        message: path ? 'is required' : `a JSON ${context === 'body' ? 'body' : 'value'} is required`,
+        message: path
+          ? 'is required'
+          : `a JSON ${context === 'body' ? 'body' : 'value'} is required`,
       }
     }
     return { field, rule: issue.keyword ?? 'invalid', message }
@@ -41,7 +49,9 @@ function toFieldProblems(context: string, issues: ValidationIssue[]): FieldProbl
 function validationError(error: FastifyError): ValidationError {
   const context = VALIDATION_CONTEXT[error.validationContext ?? 'body'] ?? 'body'
   const problems = toFieldProblems(context, (error.validation ?? []) as ValidationIssue[])
-  const detail = problems.map((problem) => `${problem.field}: ${problem.message} (rule: ${problem.rule})`).join('; ')
+  const detail = problems
+    .map((problem) => `${problem.field}: ${problem.message} (rule: ${problem.rule})`)
+    .join('; ')
   return new ValidationError(detail || error.message, problems)
 }
 
@@ -68,7 +78,10 @@ const STATUS_CODES_TO_ERRORS: Record<number, ErrorCode> = {
  * errors keep their (safe) message; anything unknown becomes a generic 500 whose message is
  * logged, never sent.
  */
-export function toAppError(error: unknown, context: { bodyLimit: number; request: FastifyRequest }): AppError {
+export function toAppError(
+  error: unknown,
+  context: { bodyLimit: number; request: FastifyRequest },
+): AppError {
   if (error instanceof AppError) return error
   const fastifyError = error as Partial<FastifyError>
   if (Array.isArray(fastifyError.validation)) return validationError(fastifyError as FastifyError)
@@ -89,7 +102,10 @@ export function toAppError(error: unknown, context: { bodyLimit: number; request
   if (code) return new AppError(code, fastifyError.message)
   const status = fastifyError.statusCode ?? 500
   if (status >= 400 && status < 500) {
-    return new AppError(STATUS_CODES_TO_ERRORS[status] ?? 'APP_ERR_VALIDATION', fastifyError.message)
+    return new AppError(
+      STATUS_CODES_TO_ERRORS[status] ?? 'APP_ERR_VALIDATION',
+      fastifyError.message,
+    )
   }
   return new AppError(
     'APP_ERR_INTERNAL',
@@ -98,7 +114,11 @@ export function toAppError(error: unknown, context: { bodyLimit: number; request
   )
 }
 
-export function sendError(error: AppError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function sendError(
+  error: AppError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   return reply
     .code(error.status)
     .headers(error.headers)
@@ -129,7 +149,8 @@ export const errorHandlerPlugin = fp<{ bodyLimit: number }>(
 
     app.setErrorHandler((error, request, reply) => {
       const appError = toAppError(error, { bodyLimit, request })
-      if (appError.status >= 500) request.log.error({ err: error, code: appError.code }, 'request failed')
+      if (appError.status >= 500)
+        request.log.error({ err: error, code: appError.code }, 'request failed')
       return sendError(appError, request, reply)
     })
 
@@ -143,7 +164,10 @@ export const errorHandlerPlugin = fp<{ bodyLimit: number }>(
               `Method ${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`,
               { headers: { allow: allowed.join(', ') } },
             )
-          : new AppError('APP_ERR_ROUTE_NOT_FOUND', `No route ${request.method} ${path}; see /api/docs for the API`)
+          : new AppError(
+              'APP_ERR_ROUTE_NOT_FOUND',
+              `No route ${request.method} ${path}; see /api/docs for the API`,
+            )
       return sendError(error, request, reply)
     }
     // Answered before the body is read: an unknown route is a 404 whatever the body holds.

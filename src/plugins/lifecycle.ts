@@ -14,10 +14,14 @@ export const lifecyclePlugin = fp(
     })
     app.addHook('onRequest', async () => {
       if (draining) {
-        throw new AppError('APP_ERR_SHUTTING_DOWN', 'The server is shutting down; retry on another instance', {
-          retryable: true,
-          headers: { 'retry-after': '1' },
-        })
+        throw new AppError(
+          'APP_ERR_SHUTTING_DOWN',
+          'The server is shutting down; retry on another instance',
+          {
+            retryable: true,
+            headers: { 'retry-after': '1' },
+          },
+        )
       }
     })
     app.addHook('onSend', async (_request, reply) => {

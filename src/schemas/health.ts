@@ -13,7 +13,9 @@ export const healthResponseSchema = z
   .object({
     status: z
       .enum(['healthy', 'degraded', 'unhealthy'])
-      .describe('unhealthy (HTTP 503) when the database is down; degraded when an optional component is'),
+      .describe(
+        'unhealthy (HTTP 503) when the database is down; degraded when an optional component is',
+      ),
     version: z.string(),
     uptime_s: z.number(),
     timestamp: z.string(),

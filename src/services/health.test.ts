@@ -25,14 +25,26 @@ describe('llmCheck', () => {
       new AppError('APP_ERR_PROVIDER_UNAVAILABLE', 'The provider answered HTTP 500'),
       null,
     ])
-    const check = llmCheck(provider, { intervalMs: 60_000, timeoutMs: 1000, clock: { now: () => now }, logger: silent })
+    const check = llmCheck(provider, {
+      intervalMs: 60_000,
+      timeoutMs: 1000,
+      clock: { now: () => now },
+      logger: silent,
+    })
     const signal = new AbortController().signal
-    expect(await check.check(signal)).toMatchObject({ status: 'down', detail: 'The provider answered HTTP 500' })
+    expect(await check.check(signal)).toMatchObject({
+      status: 'down',
+      detail: 'The provider answered HTTP 500',
+    })
     now = 59_999
     expect(await check.check(signal)).toMatchObject({ status: 'down' })
     expect(provider.pings).toBe(1)
     now = 60_000
-    expect(await check.check(signal)).toMatchObject({ status: 'ok', provider: 'openai-compatible', model: 'm' })
+    expect(await check.check(signal)).toMatchObject({
+      status: 'ok',
+      provider: 'openai-compatible',
+      model: 'm',
+    })
     expect(provider.pings).toBe(2)
   })
 })
@@ -49,8 +61,18 @@ describe('HealthService', () => {
   const options = { version: '1.2.3', startedAt: 0, clock: { now: () => 12_345 }, timeoutMs: 100 }
 
   it('is degraded when an optional component is down, unhealthy when a critical one is', async () => {
-    expect((await new HealthService([check('a', true, 'ok'), check('b', false, 'down')], options).report()).status).toBe('degraded')
-    const report = await new HealthService([check('a', true, 'down'), check('b', false, 'ok')], options).report()
+    expect(
+      (
+        await new HealthService(
+          [check('a', true, 'ok'), check('b', false, 'down')],
+          options,
+        ).report()
+      ).status,
+    ).toBe('degraded')
+    const report = await new HealthService(
+      [check('a', true, 'down'), check('b', false, 'ok')],
+      options,
+    ).report()
     expect(report).toMatchObject({
       status: 'unhealthy',
       version: '1.2.3',
@@ -60,8 +82,17 @@ describe('HealthService', () => {
   })
 
   it('gives up on a check that does not answer within the deadline', async () => {
-    const hanging: HealthCheck = { name: 'slow', critical: true, identity: { backend: 'x' }, check: () => new Promise(() => {}) }
+    const hanging: HealthCheck = {
+      name: 'slow',
+      critical: true,
+      identity: { backend: 'x' },
+      check: () => new Promise(() => {}),
+    }
     const report = await new HealthService([hanging], options).report()
-    expect(report.services.slow).toEqual({ backend: 'x', status: 'down', detail: 'no answer within the deadline' })
+    expect(report.services.slow).toEqual({
+      backend: 'x',
+      status: 'down',
+      detail: 'no answer within the deadline',
+    })
   })
 })

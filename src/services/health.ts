@@ -28,7 +28,12 @@ export interface HealthReport {
 export class HealthService {
   constructor(
     private readonly checks: readonly HealthCheck[],
-    private readonly options: { version: string; startedAt: number; clock: Clock; timeoutMs: number },
+    private readonly options: {
+      version: string
+      startedAt: number
+      clock: Clock
+      timeoutMs: number
+    },
   ) {}
 
   async report(): Promise<HealthReport> {
@@ -67,7 +72,8 @@ export class HealthService {
 
 function describe(error: unknown): string {
   if (error instanceof AppError) return error.message
-  if (error instanceof Error && error.name === 'TimeoutError') return 'no answer within the deadline'
+  if (error instanceof Error && error.name === 'TimeoutError')
+    return 'no answer within the deadline'
   return error instanceof Error ? error.message : String(error)
 }
 
@@ -113,7 +119,10 @@ export function llmCheck(
       return { status: 'ok', ...base, latency_ms: options.clock.now() - started }
     } catch (error) {
       const detail = describe(error)
-      options.logger.warn({ provider: provider.id, model: provider.model, detail }, 'llm probe failed')
+      options.logger.warn(
+        { provider: provider.id, model: provider.model, detail },
+        'llm probe failed',
+      )
       return { status: 'down', ...base, detail }
     }
   }

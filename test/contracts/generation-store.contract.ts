@@ -27,7 +27,10 @@ export function sampleRecord(overrides: Partial<GenerationRecord> = {}): Generat
  * The specification of the generation history, run against every adapter.
  * `open` returns a store over an empty database.
  */
-export function runGenerationStoreContract(name: string, open: () => Promise<GenerationStore>): void {
+export function runGenerationStoreContract(
+  name: string,
+  open: () => Promise<GenerationStore>,
+): void {
   describe(`${name} generation store`, () => {
     let store: GenerationStore
 
@@ -100,7 +103,9 @@ export function runGenerationStoreContract(name: string, open: () => Promise<Gen
       )
       for (const record of records) await store.insert(record)
       const expected = [...records]
-        .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1))
+        .sort((a, b) =>
+          a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1,
+        )
         .map((record) => record.id)
 
       const seen: string[] = []

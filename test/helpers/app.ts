@@ -35,9 +35,13 @@ export async function createTestApp(
 }
 
 /** An app listening on an ephemeral port of 127.0.0.1, for tests that need a real socket. */
-export async function listenTestApp(
-  app: FastifyInstance,
-): Promise<{ url: string; port: number }> {
+export async function listenTestApp(app: FastifyInstance): Promise<{ url: string; port: number }> {
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   return { url, port: Number(new URL(url).port) }
+}
+
+/** A fetch response body as loosely-typed JSON, for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function readJson(response: Response): Promise<any> {
+  return response.json()
 }

@@ -32,7 +32,9 @@ export function spawnServer(environment: Record<string, string>): {
 }
 
 /** Spawns the server and waits for its "server listening" log line. */
-export async function startServerProcess(environment: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(
+  environment: Record<string, string>,
+): Promise<ServerProcess> {
   const spawned = spawnServer(environment)
   const deadline = Date.now() + 20_000
   while (Date.now() < deadline) {

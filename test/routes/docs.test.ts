@@ -9,13 +9,21 @@ describe('API documentation', () => {
     const document = response.json()
     expect(document.openapi).toBe('3.1.0')
     expect(Object.keys(document.paths).sort()).toEqual(
-      ['/api/health', '/api/languages', '/api/languages/{id}', '/api/openapi.json', '/metrics'].sort(),
+      [
+        '/api/health',
+        '/api/languages',
+        '/api/languages/{id}',
+        '/api/openapi.json',
+        '/metrics',
+      ].sort(),
     )
     const languagesGet = document.paths['/api/languages/{id}'].get
     expect(languagesGet.parameters).toEqual([
       expect.objectContaining({ name: 'id', in: 'path', required: true }),
     ])
-    expect(Object.keys(languagesGet.responses)).toEqual(expect.arrayContaining(['200', '404', '429', '500']))
+    expect(Object.keys(languagesGet.responses)).toEqual(
+      expect.arrayContaining(['200', '404', '429', '500']),
+    )
     const schemas = JSON.stringify(document.components.schemas)
     for (const field of ['error', 'detail', 'status_code', 'timestamp', 'request_id', 'code']) {
       expect(schemas).toContain(`"${field}"`)
@@ -29,7 +37,10 @@ describe('API documentation', () => {
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-type']).toMatch(/text\/html/)
     expect(page.body).toMatch(/swagger-ui/i)
-    const initializer = await app.inject({ method: 'GET', url: '/api/docs/static/swagger-initializer.js' })
+    const initializer = await app.inject({
+      method: 'GET',
+      url: '/api/docs/static/swagger-initializer.js',
+    })
     expect(initializer.statusCode).toBe(200)
     await app.close()
   })
@@ -37,7 +48,9 @@ describe('API documentation', () => {
   it('follows API_PREFIX', async () => {
     const app = await createTestApp({ API_PREFIX: '/v2/' })
     expect((await app.inject({ method: 'GET', url: '/v2/health' })).statusCode).toBe(200)
-    expect((await app.inject({ method: 'GET', url: '/v2/openapi.json' })).json().paths).toHaveProperty('/v2/languages')
+    expect(
+      (await app.inject({ method: 'GET', url: '/v2/openapi.json' })).json().paths,
+    ).toHaveProperty('/v2/languages')
     expect((await app.inject({ method: 'GET', url: '/api/health' })).statusCode).toBe(404)
     await app.close()
   })

@@ -74,7 +74,9 @@ describe('GET /api/health', () => {
       status: 'degraded',
       services: { llm: { status: 'down', provider: 'openai', model: 'gpt-4o-mini' } },
     })
-    expect(response.json().services.llm.detail).toMatch(/rejected the credentials \(HTTP 401\); check LLM_API_KEY/)
+    expect(response.json().services.llm.detail).toMatch(
+      /rejected the credentials \(HTTP 401\); check LLM_API_KEY/,
+    )
     expect(response.body).not.toContain('sk-wrong')
     await app.close()
   })
@@ -85,8 +87,13 @@ describe('GET /api/health', () => {
       LLM_MODEL: 'nothing-here',
     })
     const response = await app.inject({ method: 'GET', url: '/api/health' })
-    expect(response.json().services.llm).toMatchObject({ status: 'down', provider: 'openai-compatible' })
-    expect(response.json().services.llm.detail).toMatch(/Cannot reach the openai-compatible provider at http:\/\/127\.0\.0\.1:9/)
+    expect(response.json().services.llm).toMatchObject({
+      status: 'down',
+      provider: 'openai-compatible',
+    })
+    expect(response.json().services.llm.detail).toMatch(
+      /Cannot reach the openai-compatible provider at http:\/\/127\.0\.0\.1:9/,
+    )
     await app.close()
   })
 
@@ -112,7 +119,10 @@ describe('GET /api/health', () => {
     const started = performance.now()
     const response = await app.inject({ method: 'GET', url: '/api/health' })
     expect(performance.now() - started).toBeLessThan(5000)
-    expect(response.json()).toMatchObject({ status: 'degraded', services: { llm: { status: 'down' } } })
+    expect(response.json()).toMatchObject({
+      status: 'degraded',
+      services: { llm: { status: 'down' } },
+    })
     await app.close()
   }, 15_000)
 
@@ -124,7 +134,9 @@ describe('GET /api/health', () => {
     expect(response.statusCode).toBe(503)
     expect(response.json()).toMatchObject({
       status: 'unhealthy',
-      services: { database: { status: 'down', detail: expect.stringMatching(/SQLite database unavailable/) } },
+      services: {
+        database: { status: 'down', detail: expect.stringMatching(/SQLite database unavailable/) },
+      },
     })
     await app.close()
   })

@@ -6,7 +6,10 @@ describe('languages routes', () => {
     const app = await createTestApp()
     const response = await app.inject({ method: 'GET', url: '/api/languages' })
     expect(response.statusCode).toBe(200)
-    const { languages, count } = response.json() as { languages: Record<string, unknown>[]; count: number }
+    const { languages, count } = response.json() as {
+      languages: Record<string, unknown>[]
+      count: number
+    }
     expect(count).toBe(languages.length)
     expect(languages.length).toBeGreaterThanOrEqual(16)
     for (const language of languages) {
@@ -39,7 +42,9 @@ describe('languages routes', () => {
     expect(response.statusCode).toBe(404)
     expect(response.json()).toMatchObject({
       code: 'APP_ERR_NOT_FOUND',
-      detail: expect.stringMatching(/^Programming language 'cobol' not supported; supported: bash, c, cpp, /),
+      detail: expect.stringMatching(
+        /^Programming language 'cobol' not supported; supported: bash, c, cpp, /,
+      ),
     })
     await app.close()
   })

@@ -12,10 +12,18 @@ describe('GET /metrics', () => {
     expect(response.statusCode).toBe(200)
     expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/)
     const text = response.body
-    expect(text).toContain('http_requests_total{method="GET",route="/api/languages/:id",status_code="200"} 2')
-    expect(text).toContain('http_requests_total{method="GET",route="/api/languages/:id",status_code="404"} 1')
-    expect(text).toContain('http_requests_total{method="GET",route="(unmatched)",status_code="404"} 1')
-    expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/api\/languages\/:id",status_code="200"\} \d+/)
+    expect(text).toContain(
+      'http_requests_total{method="GET",route="/api/languages/:id",status_code="200"} 2',
+    )
+    expect(text).toContain(
+      'http_requests_total{method="GET",route="/api/languages/:id",status_code="404"} 1',
+    )
+    expect(text).toContain(
+      'http_requests_total{method="GET",route="(unmatched)",status_code="404"} 1',
+    )
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/api\/languages\/:id",status_code="200"\} \d+/,
+    )
     expect(text).toContain('process_resident_memory_bytes')
     expect(text).toContain('nodejs_eventloop_lag_p99_seconds')
     await app.close()

@@ -2,7 +2,7 @@ import { connect } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, listenTestApp, LogCapture } from '../helpers/app.js'
+import { createTestApp, listenTestApp, LogCapture, readJson } from '../helpers/app.js'
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
@@ -21,7 +21,11 @@ function expectErrorShape(body: Record<string, unknown>, status: number, code: s
 function addProbeRoutes(app: FastifyInstance) {
   app.post(
     '/api/test/echo',
-    { schema: { body: z.object({ prompt: z.string().min(10), count: z.number().int().max(5).optional() }) } },
+    {
+      schema: {
+        body: z.object({ prompt: z.string().min(10), count: z.number().int().max(5).optional() }),
+      },
+    },
     async (request) => ({ received: request.body }),
   )
   app.get('/api/test/crash', async () => {
@@ -30,7 +34,11 @@ function addProbeRoutes(app: FastifyInstance) {
 }
 
 /** Sends raw bytes and returns everything the server wrote back before closing. */
-function rawExchange(port: number, write: (send: (data: string) => void) => void, timeoutMs = 5000) {
+function rawExchange(
+  port: number,
+  write: (send: (data: string) => void) => void,
+  timeoutMs = 5000,
+) {
   return new Promise<string>((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port })
     let received = ''
@@ -59,7 +67,12 @@ describe('HTTP contract over a real socket', () => {
 
   beforeAll(async () => {
     app = await createTestApp(
-      { BODY_LIMIT: '64kb', REQUEST_TIMEOUT_MS: '1000', RATE_LIMIT_REQUESTS: '1000', LOG_LEVEL: 'info' },
+      {
+        BODY_LIMIT: '64kb',
+        REQUEST_TIMEOUT_MS: '1000',
+        RATE_LIMIT_REQUESTS: '1000',
+        LOG_LEVEL: 'info',
+      },
       { logDestination: logs.stream },
     )
     addProbeRoutes(app)
@@ -72,7 +85,7 @@ describe('HTTP contract over a real socket', () => {
   it('answers an unknown route with 404 in the error shape', async () => {
     const response = await fetch(`${url}/api/nope`)
     expect(response.status).toBe(404)
-    const body = await response.json()
+    const body = await readJson(response)
     expectErrorShape(body, 404, 'APP_ERR_ROUTE_NOT_FOUND')
     expect(body.request_id).toBe(response.headers.get('x-request-id'))
   })
@@ -81,7 +94,7 @@ describe('HTTP contract over a real socket', () => {
     const response = await fetch(`${url}/api/languages`, { method: 'DELETE' })
     expect(response.status).toBe(405)
     expect(response.headers.get('allow')).toBe('GET, HEAD')
-    expectErrorShape(await response.json(), 405, 'APP_ERR_METHOD_NOT_ALLOWED')
+    expectErrorShape(await readJson(response), 405, 'APP_ERR_METHOD_NOT_ALLOWED')
   })
 
   it('answers malformed JSON with 400 APP_ERR_MALFORMED_BODY', async () => {
@@ -91,7 +104,7 @@ describe('HTTP contract over a real socket', () => {
       body: '{"prompt": "unterminated',
     })
     expect(response.status).toBe(400)
-    const body = await response.json()
+    const body = await readJson(response)
     expectErrorShape(body, 400, 'APP_ERR_MALFORMED_BODY')
     expect(body.detail).toMatch(/not valid JSON/)
   })
@@ -103,13 +116,15 @@ describe('HTTP contract over a real socket', () => {
       body: JSON.stringify({ prompt: 'short', count: 9 }),
     })
     expect(response.status).toBe(400)
-    const body = await response.json()
+    const body = await readJson(response)
     expectErrorShape(body, 400, 'APP_ERR_VALIDATION')
     expect(body.errors).toEqual([
       { field: 'body.prompt', rule: 'too_small', message: expect.stringMatching(/10/) },
       { field: 'body.count', rule: 'too_big', message: expect.stringMatching(/5/) },
     ])
-    expect(body.detail).toMatch(/^body\.prompt: .* \(rule: too_small\); body\.count: .* \(rule: too_big\)$/)
+    expect(body.detail).toMatch(
+      /^body\.prompt: .* \(rule: too_small\); body\.count: .* \(rule: too_big\)$/,
+    )
   })
 
   it('says that a missing field is required', async () => {
@@ -118,7 +133,7 @@ describe('HTTP contract over a real socket', () => {
       headers: { 'content-type': 'application/json' },
       body: '{}',
     })
-    expect((await response.json()).errors).toEqual([
+    expect((await readJson(response)).errors).toEqual([
       { field: 'body.prompt', rule: 'required', message: 'is required' },
     ])
   })
@@ -130,7 +145,7 @@ describe('HTTP contract over a real socket', () => {
       body: '<prompt/>',
     })
     expect(response.status).toBe(415)
-    expectErrorShape(await response.json(), 415, 'APP_ERR_UNSUPPORTED_MEDIA_TYPE')
+    expectErrorShape(await readJson(response), 415, 'APP_ERR_UNSUPPORTED_MEDIA_TYPE')
   })
 
   it('answers an oversized body with 413 in the error shape', async () => {
@@ -140,16 +155,19 @@ describe('HTTP contract over a real socket', () => {
       body: JSON.stringify({ prompt: 'x'.repeat(70 * 1024) }),
     })
     expect(response.status).toBe(413)
-    const body = await response.json()
+    const body = await readJson(response)
     expectErrorShape(body, 413, 'APP_ERR_BODY_TOO_LARGE')
     expect(body.detail).toContain('65536 bytes')
   })
 
   it('stops reading an oversized chunked body (no Content-Length) at the limit', async () => {
     const raw = await rawExchange(port, (send) => {
-      send('POST /api/test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n')
+      send(
+        'POST /api/test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+      )
       const chunk = 'y'.repeat(16 * 1024)
-      for (let index = 0; index < 6; index += 1) send(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)
+      for (let index = 0; index < 6; index += 1)
+        send(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)
     })
     const response = parseRawResponse(raw)
     expect(response.status).toBe(413)
@@ -159,7 +177,9 @@ describe('HTTP contract over a real socket', () => {
   it('answers a client that never finishes its request with 408, after REQUEST_TIMEOUT_MS', async () => {
     const started = performance.now()
     const raw = await rawExchange(port, (send) => {
-      send('POST /api/test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"prompt":')
+      send(
+        'POST /api/test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"prompt":',
+      )
     })
     const elapsed = performance.now() - started
     const response = parseRawResponse(raw)
@@ -177,14 +197,16 @@ describe('HTTP contract over a real socket', () => {
     expectErrorShape(body, 500, 'APP_ERR_INTERNAL')
     expect(text).not.toContain('hunter2')
     expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/)
-    const logged = logs.lines.find((line) => line.request_id === body.request_id && line.msg === 'request failed')
+    const logged = logs.lines.find(
+      (line) => line.request_id === body.request_id && line.msg === 'request failed',
+    )
     expect(JSON.stringify(logged)).toContain('hunter2')
   })
 
   it('echoes a sane X-Request-Id and replaces a hostile one', async () => {
     const mine = await fetch(`${url}/api/nope`, { headers: { 'x-request-id': 'trace-42.a:b' } })
     expect(mine.headers.get('x-request-id')).toBe('trace-42.a:b')
-    expect((await mine.json()).request_id).toBe('trace-42.a:b')
+    expect((await readJson(mine)).request_id).toBe('trace-42.a:b')
     const hostile = await fetch(`${url}/api/nope`, { headers: { 'x-request-id': 'a b"<script>' } })
     expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
   })
@@ -245,7 +267,7 @@ describe('rate limiting', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 429])
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0)
-    const body = await last!.json()
+    const body = await readJson(last!)
     expectErrorShape(body, 429, 'APP_ERR_RATE_LIMITED')
     expect(body.detail).toMatch(/Rate limit of 3 requests per minute exceeded; retry in \d+ s/)
     // Probes stay reachable for orchestrators even when a client is limited.
@@ -265,7 +287,9 @@ describe('CORS', () => {
     })
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
-    const other = await fetch(`${url}/api/languages`, { headers: { origin: 'https://evil.example' } })
+    const other = await fetch(`${url}/api/languages`, {
+      headers: { origin: 'https://evil.example' },
+    })
     expect(other.headers.get('access-control-allow-origin')).toBeNull()
     await app.close()
   })
@@ -273,7 +297,9 @@ describe('CORS', () => {
   it('sends no CORS headers by default', async () => {
     const app = await createTestApp()
     const { url } = await listenTestApp(app)
-    const response = await fetch(`${url}/api/languages`, { headers: { origin: 'https://app.example.com' } })
+    const response = await fetch(`${url}/api/languages`, {
+      headers: { origin: 'https://app.example.com' },
+    })
     expect(response.headers.get('access-control-allow-origin')).toBeNull()
     await app.close()
   })

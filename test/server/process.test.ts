@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readJson } from '../helpers/app.js'
 import { sleep, spawnServer, startServerProcess } from '../helpers/process.js'
 import { json, ScriptedLlmServer } from '../helpers/scripted-llm.js'
 
@@ -28,9 +29,14 @@ describe('server process', () => {
   })
 
   it('creates its SQLite database under the configured path on first start', async () => {
-    const server = await startServerProcess({ DATABASE_URL: `sqlite://${join(directory, 'first', 'verigen.db')}` })
+    const server = await startServerProcess({
+      DATABASE_URL: `sqlite://${join(directory, 'first', 'verigen.db')}`,
+    })
     const health = await fetch(`${server.url}/api/health`)
-    expect((await health.json()).services.database).toMatchObject({ status: 'ok', backend: 'sqlite' })
+    expect((await readJson(health)).services.database).toMatchObject({
+      status: 'ok',
+      backend: 'sqlite',
+    })
     server.child.kill('SIGTERM')
     expect(await server.exit).toBe(0)
   })
@@ -57,7 +63,7 @@ describe('server process', () => {
 
     const response = await inFlight
     expect(response.status).toBe(200)
-    expect((await response.json()).services.llm.status).toBe('ok')
+    expect((await readJson(response)).services.llm.status).toBe('ok')
     expect(await server.exit).toBe(0)
     expect(performance.now() - signalled).toBeLessThan(4000)
     expect(server.stdout()).toContain('"timed_out":false')

@@ -15,10 +15,14 @@ export async function probeModelList(
     response = await fetch(url, { headers, signal })
   } catch (error) {
     if (signal.aborted) {
-      throw new AppError('APP_ERR_PROVIDER_TIMEOUT', `The ${providerName} provider at ${new URL(url).origin} did not answer in time`, {
-        cause: error,
-        retryable: true,
-      })
+      throw new AppError(
+        'APP_ERR_PROVIDER_TIMEOUT',
+        `The ${providerName} provider at ${new URL(url).origin} did not answer in time`,
+        {
+          cause: error,
+          retryable: true,
+        },
+      )
     }
     const reason = (error as { cause?: { code?: string; message?: string } }).cause
     throw new AppError(

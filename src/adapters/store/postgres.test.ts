@@ -42,6 +42,8 @@ describe.skipIf(!available)('PostgreSQL', () => {
   it('fails with a sentence and no password when the server refuses', async () => {
     await expect(
       PostgresGenerationStore.open('postgres://someone:secret-pass@127.0.0.1:1/none'),
-    ).rejects.toThrow(/Cannot prepare the PostgreSQL database at 'postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/none'/)
+    ).rejects.toThrow(
+      /Cannot prepare the PostgreSQL database at 'postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/none'/,
+    )
   })
 })

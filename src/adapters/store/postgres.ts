@@ -29,7 +29,10 @@ export class PostgresGenerationStore implements GenerationStore {
 
   private constructor(private readonly sql: postgres.Sql) {}
 
-  static async open(url: string, options: { poolSize?: number } = {}): Promise<PostgresGenerationStore> {
+  static async open(
+    url: string,
+    options: { poolSize?: number } = {},
+  ): Promise<PostgresGenerationStore> {
     const sql = postgres(url, {
       max: options.poolSize ?? 10,
       connect_timeout: 5,

@@ -19,7 +19,10 @@ export function readMigrations(directory = migrationsDir): Migration[] {
   return readdirSync(directory)
     .filter((name) => /^\d{3}-[a-z0-9-]+\.sql$/.test(name))
     .sort()
-    .map((name) => ({ version: name.replace(/\.sql$/, ''), sql: readFileSync(join(directory, name), 'utf8') }))
+    .map((name) => ({
+      version: name.replace(/\.sql$/, ''),
+      sql: readFileSync(join(directory, name), 'utf8'),
+    }))
 }
 
 export const CREATE_MIGRATIONS_TABLE =
@@ -77,7 +80,8 @@ export function toRow(record: GenerationRecord): Record<Column, SqlValue> {
     provider: record.provider,
     model: record.model,
     request: JSON.stringify(record.request ?? null),
-    result: record.result === null || record.result === undefined ? null : JSON.stringify(record.result),
+    result:
+      record.result === null || record.result === undefined ? null : JSON.stringify(record.result),
     attempts: JSON.stringify(record.attempts),
     prompt_tokens: record.usage.promptTokens,
     completion_tokens: record.usage.completionTokens,
@@ -142,7 +146,11 @@ export function encodeCursor(record: Pick<GenerationRecord, 'createdAt' | 'id'>)
 function decodeCursor(cursor: string): [string, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
-    if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string')) {
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      value.every((part) => typeof part === 'string')
+    ) {
       return value as [string, string]
     }
   } catch {
@@ -167,7 +175,8 @@ export function listQuery(
     parameters.push(value)
     return placeholder(parameters.length)
   }
-  if (query.programmingLanguage) conditions.push(`programming_language = ${bind(query.programmingLanguage)}`)
+  if (query.programmingLanguage)
+    conditions.push(`programming_language = ${bind(query.programmingLanguage)}`)
   if (query.status) conditions.push(`status = ${bind(query.status)}`)
   if (query.cursor) {
     const [createdAt, id] = decodeCursor(query.cursor)

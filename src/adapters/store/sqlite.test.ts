@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runGenerationStoreContract, sampleRecord } from '../../../test/contracts/generation-store.contract.js'
+import {
+  runGenerationStoreContract,
+  sampleRecord,
+} from '../../../test/contracts/generation-store.contract.js'
 import { SqliteGenerationStore } from './sqlite.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'verigen-sqlite-'))
@@ -34,8 +37,8 @@ describe('SqliteGenerationStore', () => {
   })
 
   it('fails with a sentence naming the file when it cannot be created', async () => {
-    await expect(SqliteGenerationStore.open('sqlite:///etc/hostname/verigen/none.db')).rejects.toThrow(
-      /Cannot open the SQLite database '\/etc\/hostname\/verigen\/none.db'/,
-    )
+    await expect(
+      SqliteGenerationStore.open('sqlite:///etc/hostname/verigen/none.db'),
+    ).rejects.toThrow(/Cannot open the SQLite database '\/etc\/hostname\/verigen\/none.db'/)
   })
 })

@@ -63,7 +63,9 @@ export class SqliteGenerationStore implements GenerationStore {
         .all()
         .map((row) => row.version),
     )
-    const record = database.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+    const record = database.prepare(
+      'INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)',
+    )
     for (const migration of readMigrations()) {
       if (applied.has(migration.version)) continue
       database
@@ -87,14 +89,18 @@ export class SqliteGenerationStore implements GenerationStore {
   async update(id: string, changes: GenerationUpdate): Promise<boolean> {
     const columns = updateColumns(changes, new Date().toISOString())
     const result = this.database
-      .prepare(`UPDATE generations SET ${columns.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`)
+      .prepare(
+        `UPDATE generations SET ${columns.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`,
+      )
       .run(...columns.map(([, value]) => value), id)
     return result.changes > 0
   }
 
   async get(id: string): Promise<GenerationRecord | null> {
     const row = this.database
-      .prepare<[string], GenerationRow>(`SELECT ${COLUMNS.join(', ')} FROM generations WHERE id = ?`)
+      .prepare<[string], GenerationRow>(
+        `SELECT ${COLUMNS.join(', ')} FROM generations WHERE id = ?`,
+      )
       .get(id)
     return row ? fromRow(row) : null
   }

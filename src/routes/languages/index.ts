@@ -21,7 +21,10 @@ export const languageRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: languageListSchema, ...errorResponses() },
       },
     },
-    async () => ({ languages: languages.languages.map(present), count: languages.languages.length }),
+    async () => ({
+      languages: languages.languages.map(present),
+      count: languages.languages.length,
+    }),
   )
 
   app.get(

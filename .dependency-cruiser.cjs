@@ -1,0 +1,72 @@
+/** The architecture's arrows (docs/architecture.md); a broken arrow fails CI. */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'routes-not-adapters',
+      comment: 'Routes reach adapters only through services wired by plugins/container.ts.',
+      severity: 'error',
+      from: { path: '^src/routes/' },
+      to: { path: '^src/adapters/' },
+    },
+    {
+      name: 'services-stay-plain',
+      comment: 'Services never touch Fastify, client libraries, routes or adapters.',
+      severity: 'error',
+      from: { path: '^src/services/' },
+      to: {
+        path: [
+          '^src/routes/',
+          '^src/adapters/',
+          '^src/plugins/',
+          'node_modules/(fastify|@fastify|postgres|better-sqlite3|ioredis)',
+        ],
+      },
+    },
+    {
+      name: 'ports-are-specs',
+      comment: 'Ports hold interfaces and types only.',
+      severity: 'error',
+      from: { path: '^src/ports/' },
+      to: { path: ['^src/(adapters|services|routes|plugins)/', 'node_modules/'] },
+    },
+    {
+      name: 'adapters-only-ports',
+      comment:
+        'Adapters import their port, errors and their client library, never services or routes.',
+      severity: 'error',
+      from: { path: '^src/adapters/' },
+      to: { path: ['^src/(services|routes|plugins)/'] },
+    },
+    {
+      name: 'only-container-imports-adapters',
+      severity: 'error',
+      from: {
+        path: '^src/',
+        pathNot: ['^src/plugins/container\\.ts$', '^src/adapters/', '\\.test\\.ts$'],
+      },
+      to: { path: '^src/adapters/' },
+    },
+    {
+      name: 'nothing-imports-routes-or-entry',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/app\\.ts$', '^src/cli\\.ts$', '^src/routes/'] },
+      to: { path: ['^src/routes/', '^src/server\\.ts$'], pathNot: [] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.test\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
+  },
+}

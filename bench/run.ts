@@ -1,0 +1,22 @@
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { benchStartup } from './startup.bench.js'
+
+/**
+ * `npm run bench`: builds the server, runs every benchmark, prints a summary and writes
+ * bench/results/latest.json with the machine it ran on.
+ */
+execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' })
+
+const results = {
+  date: new Date().toISOString(),
+  machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
+  startup: await benchStartup(),
+}
+
+console.log(JSON.stringify(results, null, 2))
+writeFileSync(
+  new URL('./results/latest.json', import.meta.url),
+  `${JSON.stringify(results, null, 2)}\n`,
+)
