@@ -5,6 +5,14 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { version } from '../paths.js'
 
 /**
+ * Self-hosted instances are often reached over plain HTTP on a LAN address, where this directive
+ * would make the browser fetch the page's scripts over HTTPS and fail.
+ */
+function withoutUpgradeInsecureRequests(header: string): string {
+  return header.replace(/\s*upgrade-insecure-requests;?/g, '')
+}
+
+/**
  * OpenAPI 3.1, generated from the same zod schemas that validate requests and responses,
  * at `<prefix>/openapi.json`, with the interactive explorer at `<prefix>/docs`.
  */
@@ -28,7 +36,11 @@ export const docsPlugin = fp<{ apiPrefix: string }>(
       transform: jsonSchemaTransform,
       transformObject: jsonSchemaTransformObject,
     })
-    await app.register(swaggerUi, { routePrefix: `${apiPrefix}/docs`, staticCSP: true })
+    await app.register(swaggerUi, {
+      routePrefix: `${apiPrefix}/docs`,
+      staticCSP: true,
+      transformStaticCSP: withoutUpgradeInsecureRequests,
+    })
     app.get(
       `${apiPrefix}/openapi.json`,
       {

@@ -37,6 +37,9 @@ describe('API documentation', () => {
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-type']).toMatch(/text\/html/)
     expect(page.body).toMatch(/swagger-ui/i)
+    // Plain-HTTP deployments on a LAN address must be able to load the page's scripts.
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'")
+    expect(page.headers['content-security-policy']).not.toContain('upgrade-insecure-requests')
     const initializer = await app.inject({
       method: 'GET',
       url: '/api/docs/static/swagger-initializer.js',
