@@ -1,0 +1,51 @@
+import { createRequire } from 'node:module'
+import Parser from 'tree-sitter'
+import type { Language } from './language-registry.js'
+
+export type SyntaxNode = Parser.SyntaxNode
+export type Tree = Parser.Tree
+
+const require = createRequire(import.meta.url)
+const grammars = new Map<string, Promise<unknown>>()
+const parsers = new Map<string, Parser>()
+
+/**
+ * Loads a grammar package. `import()` rather than `require()`: some grammar packages
+ * (tree-sitter-c-sharp) are ES modules with top-level await.
+ */
+async function loadGrammar(language: Language): Promise<unknown> {
+  const { package: packageName, export: exportName } = language.grammar
+  let loading = grammars.get(packageName + (exportName ?? ''))
+  if (!loading) {
+    loading = import(require.resolve(packageName)).then((module: Record<string, unknown>) => {
+      const root = (module.default ?? module) as Record<string, unknown>
+      const grammar = exportName ? root[exportName] : root
+      if (!grammar)
+        throw new Error(`Grammar package '${packageName}' has no export '${exportName}'`)
+      return grammar
+    })
+    grammars.set(packageName + (exportName ?? ''), loading)
+  }
+  return loading
+}
+
+/** A parser for `language`, created once per thread and reused. */
+export async function parserFor(language: Language): Promise<Parser> {
+  let parser = parsers.get(language.id)
+  if (!parser) {
+    parser = new Parser()
+    parser.setLanguage((await loadGrammar(language)) as Parser.Language)
+    parsers.set(language.id, parser)
+  }
+  return parser
+}
+
+/**
+ * Parses `source`. The native binding copies the input through a buffer whose default size is
+ * too small for large files, so it is sized to the input.
+ */
+export function parse(parser: Parser, source: string): Tree {
+  return parser.parse(source, undefined, {
+    bufferSize: Math.max(32 * 1024, source.length * 2 + 16),
+  })
+}
