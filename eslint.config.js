@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli.ts', 'bench/**', 'test/**'],
+    files: ['src/cli.ts', 'src/commands/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
 )

@@ -18,6 +18,7 @@ import { lifecyclePlugin } from './plugins/lifecycle.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestLogPlugin } from './plugins/request-log.js'
 import { securityPlugin } from './plugins/security.js'
+import { analyzeRoutes } from './routes/analyze/index.js'
 import { healthRoutes } from './routes/health.js'
 import { languageRoutes } from './routes/languages/index.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -102,6 +103,7 @@ export async function buildApp(
 
   await app.register(healthRoutes, { prefix: server.apiPrefix })
   await app.register(languageRoutes, { prefix: server.apiPrefix })
+  await app.register(analyzeRoutes, { prefix: server.apiPrefix })
   await app.register(metricsRoutes)
 
   return app

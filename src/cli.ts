@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
+import { analyzeCommand } from './commands/analyze.js'
 import { version } from './paths.js'
 import { runServer } from './server.js'
 
 const USAGE = `Usage: verigen <command> [options]
 
 Commands:
+  analyze PATH...    Analyse files or directories (see verigen analyze --help)
   serve              Start the HTTP server (same as npm start)
     --port <n>       Port to listen on (overrides PORT)
     --host <addr>    Address to listen on (overrides HOST)
@@ -26,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(version)
     return 0
   }
+  if (command === 'analyze') return analyzeCommand(rest)
   if (command === 'serve') {
     const { values } = parseArgs({
       args: rest,

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { z } from 'zod'
@@ -39,6 +40,14 @@ export interface Config {
   readonly rateLimit: { readonly max: number; readonly windowMs: number }
   readonly cache: { readonly maxEntries: number; readonly ttlSeconds: number }
   readonly limits: { readonly maxPromptLength: number }
+  readonly analysis: {
+    /** Worker threads for inputs above `inlineMaxBytes`. */
+    readonly workers: number
+    readonly timeoutMs: number
+    /** Inputs up to this size are analysed on the request thread (a few milliseconds). */
+    readonly inlineMaxBytes: number
+    readonly maxFileBytes: number
+  }
 }
 
 /** Raised when the environment does not describe a runnable service; one line per problem. */
@@ -245,6 +254,10 @@ const environmentSchema = z.object({
   MAX_PROMPT_LENGTH: integer(10, 1_000_000).default(2000),
   CACHE_MAX_ENTRIES: integer(0).default(1000),
   CACHE_TTL_SECONDS: integer(1).default(3600),
+  ANALYSIS_WORKERS: integer(1, 64).default(Math.max(1, Math.min(8, availableParallelism() - 1))),
+  ANALYSIS_TIMEOUT_MS: integer(100).default(10_000),
+  ANALYSIS_INLINE_MAX_BYTES: byteSize().default(16 * 1024),
+  ANALYSIS_MAX_FILE_BYTES: byteSize().default(1024 * 1024),
 })
 
 type Environment = z.output<typeof environmentSchema>
@@ -364,5 +377,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     rateLimit: { max: env.RATE_LIMIT_REQUESTS, windowMs: env.RATE_LIMIT_WINDOW },
     cache: { maxEntries: env.CACHE_MAX_ENTRIES, ttlSeconds: env.CACHE_TTL_SECONDS },
     limits: { maxPromptLength: env.MAX_PROMPT_LENGTH },
+    analysis: {
+      workers: env.ANALYSIS_WORKERS,
+      timeoutMs: env.ANALYSIS_TIMEOUT_MS,
+      inlineMaxBytes: env.ANALYSIS_INLINE_MAX_BYTES,
+      maxFileBytes: env.ANALYSIS_MAX_FILE_BYTES,
+    },
   })
 }

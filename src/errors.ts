@@ -13,6 +13,8 @@ export const ERRORS = {
   APP_ERR_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   APP_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   APP_ERR_HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
+  APP_ERR_ANALYSIS_TIMEOUT: { status: 422, title: 'Analysis took too long' },
+  APP_ERR_LANGUAGE_UNDETECTED: { status: 400, title: 'Programming language not detected' },
   APP_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   APP_ERR_INTERNAL: { status: 500, title: 'Internal server error' },
   APP_ERR_PROVIDER_NOT_CONFIGURED: { status: 503, title: 'AI service not configured' },

@@ -5,6 +5,24 @@ import { describe, expect, it } from 'vitest'
 import { UnsupportedLanguageError } from '../errors.js'
 import { loadLanguageRegistry } from './language-registry.js'
 
+const ANALYSIS = {
+  profile: 'lizard',
+  functions: [],
+  classes: [],
+  cyclomatic: { tokens: [], nodes: [] },
+  logical_operators: [],
+  conditionals: [],
+  else_ifs: [],
+  loops: [],
+  switches: [],
+  catches: [],
+  ternaries: [],
+  jumps: [],
+  comments: [],
+  strings: [],
+  calls: [],
+}
+
 const REQUIRED = [
   'python',
   'javascript',
@@ -70,6 +88,7 @@ describe('language registry', () => {
         test_framework: 'x',
         doc_style: 'y',
         grammar: { package: 'tree-sitter-cobol' },
+        analysis: ANALYSIS,
       }),
     )
     expect(() => loadLanguageRegistry(directory)).toThrow(
@@ -90,6 +109,7 @@ describe('language registry', () => {
         test_framework: 'cobol-check',
         doc_style: 'comments',
         grammar: { package: 'tree-sitter-cobol-not-installed' },
+        analysis: ANALYSIS,
       }),
     )
     expect(loadLanguageRegistry(directory).find('cobol')?.analysis).toBe(false)

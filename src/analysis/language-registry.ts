@@ -5,6 +5,40 @@ import { z } from 'zod'
 import { UnsupportedLanguageError } from '../errors.js'
 import { languagesDir } from '../paths.js'
 
+const nodeTypes = z.array(z.string().min(1))
+
+/**
+ * How the analysis engine reads a language's syntax tree: tree-sitter node types and tokens,
+ * grouped by the role they play in the metrics (see docs/analysis.md).
+ */
+export const analysisRulesSchema = z.strictObject({
+  /** `radon` (Python), `eslint` (JavaScript/TypeScript) or `lizard` (the tree-based generic rules). */
+  profile: z.enum(['radon', 'eslint', 'lizard']),
+  /** Function-like nodes: each is a unit with its own metrics. */
+  functions: nodeTypes,
+  /** Nodes whose name prefixes the qualified names of what they contain. */
+  classes: nodeTypes,
+  /** Cyclomatic decision points: anonymous tokens (`if`, `&&`) and node types, +1 each. */
+  cyclomatic: z.strictObject({ tokens: nodeTypes, nodes: nodeTypes }),
+  /** Boolean operator tokens; a run of like operators is one cognitive increment. */
+  logical_operators: nodeTypes,
+  conditionals: nodeTypes,
+  /** Else-if clauses that are nodes of their own (`elif`, `elsif`). */
+  else_ifs: nodeTypes,
+  loops: nodeTypes,
+  switches: nodeTypes,
+  catches: nodeTypes,
+  ternaries: nodeTypes,
+  /** break/continue/goto nodes: +1 cognitive when they carry a label. */
+  jumps: nodeTypes,
+  comments: nodeTypes,
+  /** Literal nodes read as one operand, not descended into. */
+  strings: nodeTypes,
+  calls: nodeTypes,
+  /** Named leaves whose text is an operator (Scala's `operator_identifier`). */
+  operator_leaves: nodeTypes.optional(),
+})
+
 /** The schema of `languages/<id>/language.json`: the whole contract of a language folder. */
 export const languageFileSchema = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
@@ -17,14 +51,61 @@ export const languageFileSchema = z.strictObject({
   grammar: z.strictObject({ package: z.string().min(1), export: z.string().min(1).optional() }),
   line_comment: z.string().min(1).optional(),
   block_comment: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
+  analysis: analysisRulesSchema,
 })
 
 export type LanguageFile = z.output<typeof languageFileSchema>
 
+/** The analysis rules as sets, ready for lookups on every node. */
+export interface LanguageRules {
+  profile: 'radon' | 'eslint' | 'lizard'
+  functions: ReadonlySet<string>
+  classes: ReadonlySet<string>
+  cyclomaticTokens: ReadonlySet<string>
+  cyclomaticNodes: ReadonlySet<string>
+  logicalOperators: ReadonlySet<string>
+  conditionals: ReadonlySet<string>
+  elseIfs: ReadonlySet<string>
+  loops: ReadonlySet<string>
+  /** Structures other than conditionals that nest: loops, switches, catches, ternaries. */
+  nesting: ReadonlySet<string>
+  jumps: ReadonlySet<string>
+  comments: ReadonlySet<string>
+  strings: ReadonlySet<string>
+  calls: ReadonlySet<string>
+  operatorLeaves: ReadonlySet<string>
+}
+
 /** A registered language and what this installation can do with it. */
-export interface Language extends LanguageFile {
+export interface Language extends Omit<LanguageFile, 'analysis'> {
   /** Whether the grammar package is installed, so that code in this language can be analysed. */
   analysis: boolean
+  rules: LanguageRules
+}
+
+function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
+  return {
+    profile: analysis.profile,
+    functions: new Set(analysis.functions),
+    classes: new Set(analysis.classes),
+    cyclomaticTokens: new Set(analysis.cyclomatic.tokens),
+    cyclomaticNodes: new Set(analysis.cyclomatic.nodes),
+    logicalOperators: new Set(analysis.logical_operators),
+    conditionals: new Set(analysis.conditionals),
+    elseIfs: new Set(analysis.else_ifs),
+    loops: new Set(analysis.loops),
+    nesting: new Set([
+      ...analysis.loops,
+      ...analysis.switches,
+      ...analysis.catches,
+      ...analysis.ternaries,
+    ]),
+    jumps: new Set(analysis.jumps),
+    comments: new Set(analysis.comments),
+    strings: new Set(analysis.strings),
+    calls: new Set(analysis.calls),
+    operatorLeaves: new Set(analysis.operator_leaves ?? []),
+  }
 }
 
 const require = createRequire(import.meta.url)
@@ -116,7 +197,11 @@ export function loadLanguageRegistry(directory = languagesDir): LanguageRegistry
         `Invalid language file ${path}: id '${parsed.id}' must equal its folder name '${folder}'`,
       )
     }
-    languages.push({ ...parsed, analysis: grammarInstalled(parsed.grammar.package) })
+    languages.push({
+      ...parsed,
+      analysis: grammarInstalled(parsed.grammar.package),
+      rules: compileRules(parsed.analysis),
+    })
   }
   return new LanguageRegistry(languages)
 }

@@ -8,6 +8,7 @@ import { connectRedis, pingRedis } from '../adapters/redis/connection.js'
 import { PostgresGenerationStore } from '../adapters/store/postgres.js'
 import { SqliteGenerationStore } from '../adapters/store/sqlite.js'
 import { loadLanguageRegistry, type LanguageRegistry } from '../analysis/language-registry.js'
+import { AnalysisPool } from '../analysis/worker-pool.js'
 import type { Config } from '../config.js'
 import { createMetrics, type Metrics } from '../metrics.js'
 import { version } from '../paths.js'
@@ -16,6 +17,7 @@ import type { ComponentStatus } from '../ports/component-status.js'
 import { systemClock, type Clock } from '../ports/clock.js'
 import type { GenerationStore } from '../ports/generation-store.js'
 import type { LlmProvider } from '../ports/llm-provider.js'
+import { AnalysisService } from '../services/analysis.js'
 import { componentCheck, databaseCheck, HealthService, llmCheck } from '../services/health.js'
 
 /** Everything the routes use, built once per app from the configuration. */
@@ -30,6 +32,7 @@ export interface Services {
   readonly redis: Redis | null
   readonly metrics: Metrics
   readonly health: HealthService
+  readonly analysis: AnalysisService
 }
 
 /** Replacements for the adapters the configuration would choose; tests use them. */
@@ -103,6 +106,11 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       ],
       { version, startedAt: clock.now(), clock, timeoutMs: healthTimeoutMs },
     )
+    const pool = new AnalysisPool({
+      size: config.analysis.workers,
+      timeoutMs: config.analysis.timeoutMs,
+    })
+    const analysis = new AnalysisService(languages, pool, config.analysis)
     app.decorate('services', {
       config,
       clock,
@@ -113,10 +121,11 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       redis,
       metrics: dependencies.metrics ?? createMetrics(),
       health,
+      analysis,
     } satisfies Services)
 
     app.addHook('onClose', async () => {
-      await Promise.allSettled([store.close(), cache.close()])
+      await Promise.allSettled([store.close(), cache.close(), pool.close()])
       await redis?.quit().catch(() => redis.disconnect())
     })
   },

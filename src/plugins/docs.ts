@@ -31,6 +31,7 @@ export const docsPlugin = fp<{ apiPrefix: string }>(
         tags: [
           { name: 'system', description: 'Health, metrics and documentation' },
           { name: 'languages', description: 'Supported programming languages' },
+          { name: 'analysis', description: 'Static analysis of source code' },
         ],
       },
       transform: jsonSchemaTransform,

@@ -10,6 +10,8 @@ describe('API documentation', () => {
     expect(document.openapi).toBe('3.1.0')
     expect(Object.keys(document.paths).sort()).toEqual(
       [
+        '/api/analyze',
+        '/api/analyze/batch',
         '/api/health',
         '/api/languages',
         '/api/languages/{id}',

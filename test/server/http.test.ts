@@ -216,7 +216,9 @@ describe('HTTP contract over a real socket', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff')
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN')
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'")
-    expect(response.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests')
+    expect(response.headers.get('content-security-policy')).not.toContain(
+      'upgrade-insecure-requests',
+    )
     expect(response.headers.get('access-control-allow-origin')).toBeNull()
   })
 

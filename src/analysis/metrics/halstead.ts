@@ -1,0 +1,42 @@
+import type { HalsteadCounts } from '../profiles/profile.js'
+
+/** Halstead's figures, as radon computes them (same formulas, same zero guards). */
+export interface HalsteadReport {
+  n1: number
+  n2: number
+  N1: number
+  N2: number
+  vocabulary: number
+  length: number
+  calculated_length: number
+  volume: number
+  difficulty: number
+  effort: number
+  time: number
+  bugs: number
+}
+
+const round = (value: number) => Math.round(value * 1e6) / 1e6
+
+export function halsteadReport({ n1, n2, N1, N2 }: HalsteadCounts): HalsteadReport {
+  const vocabulary = n1 + n2
+  const length = N1 + N2
+  const calculatedLength = n1 > 0 && n2 > 0 ? n1 * Math.log2(n1) + n2 * Math.log2(n2) : 0
+  const volume = vocabulary > 0 ? length * Math.log2(vocabulary) : 0
+  const difficulty = n2 > 0 ? (n1 / 2) * (N2 / n2) : 0
+  const effort = difficulty * volume
+  return {
+    n1,
+    n2,
+    N1,
+    N2,
+    vocabulary,
+    length,
+    calculated_length: round(calculatedLength),
+    volume: round(volume),
+    difficulty: round(difficulty),
+    effort: round(effort),
+    time: round(effort / 18),
+    bugs: round(volume / 3000),
+  }
+}

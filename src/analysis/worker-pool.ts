@@ -1,0 +1,121 @@
+import { Worker } from 'node:worker_threads'
+import { AppError } from '../errors.js'
+import type { AnalysisReport } from './engine.js'
+import type { ProfileOptions } from './profiles/profile.js'
+
+export interface AnalysisTask {
+  id: number
+  code: string
+  languageId: string
+  options: ProfileOptions
+}
+
+interface Pending {
+  task: AnalysisTask
+  resolve: (report: AnalysisReport) => void
+  reject: (error: Error) => void
+}
+
+interface PoolWorker {
+  worker: Worker
+  busy: Pending | null
+  timer: NodeJS.Timeout | null
+}
+
+// From source (tests, `npm run dev`) the worker is TypeScript and needs tsx's loader.
+const fromSource = import.meta.url.endsWith('.ts')
+const workerUrl = new URL(`./analysis-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url)
+
+/**
+ * Worker threads that analyse large inputs off the event loop. A task that runs past the time
+ * limit loses its worker (terminated and replaced), so hostile input cannot hang the service.
+ */
+export class AnalysisPool {
+  private readonly workers: PoolWorker[] = []
+  private readonly queue: Pending[] = []
+  private nextId = 1
+  private closed = false
+
+  constructor(private readonly options: { size: number; timeoutMs: number }) {}
+
+  run(code: string, languageId: string, options: ProfileOptions = {}): Promise<AnalysisReport> {
+    if (this.closed) return Promise.reject(new AppError('APP_ERR_SHUTTING_DOWN'))
+    return new Promise((resolve, reject) => {
+      this.queue.push({ task: { id: this.nextId++, code, languageId, options }, resolve, reject })
+      this.dispatch()
+    })
+  }
+
+  /** Workers started and tasks waiting, for the health report. */
+  get stats() {
+    return {
+      workers: this.workers.length,
+      busy: this.workers.filter((worker) => worker.busy).length,
+      queued: this.queue.length,
+      size: this.options.size,
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    for (const pending of this.queue.splice(0))
+      pending.reject(new AppError('APP_ERR_SHUTTING_DOWN'))
+    await Promise.all(this.workers.splice(0).map((entry) => entry.worker.terminate()))
+  }
+
+  private spawn(): PoolWorker {
+    const worker = new Worker(workerUrl, fromSource ? { execArgv: ['--import', 'tsx'] } : {})
+    const entry: PoolWorker = { worker, busy: null, timer: null }
+    worker.on('message', (message: { id: number; report?: AnalysisReport; error?: string }) => {
+      const pending = entry.busy
+      if (!pending || pending.task.id !== message.id) return
+      this.finish(entry)
+      if (message.report) pending.resolve(message.report)
+      else pending.reject(new Error(message.error ?? 'analysis failed'))
+      this.dispatch()
+    })
+    worker.on('error', (error) => this.replace(entry, error))
+    worker.on('exit', () => this.replace(entry, new Error('analysis worker exited')))
+    this.workers.push(entry)
+    return entry
+  }
+
+  private finish(entry: PoolWorker): void {
+    if (entry.timer) clearTimeout(entry.timer)
+    entry.timer = null
+    entry.busy = null
+  }
+
+  /** Drops a worker that failed or ran out of time; its task fails, the others go on. */
+  private replace(entry: PoolWorker, error: Error): void {
+    const index = this.workers.indexOf(entry)
+    if (index === -1) return
+    this.workers.splice(index, 1)
+    const pending = entry.busy
+    this.finish(entry)
+    void entry.worker.terminate()
+    pending?.reject(error)
+    if (!this.closed) this.dispatch()
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let entry = this.workers.find((candidate) => !candidate.busy)
+      if (!entry && this.workers.length < this.options.size) entry = this.spawn()
+      if (!entry) return
+      const pending = this.queue.shift()!
+      entry.busy = pending
+      const current = entry
+      entry.timer = setTimeout(() => {
+        this.replace(
+          current,
+          new AppError(
+            'APP_ERR_ANALYSIS_TIMEOUT',
+            `Analysis did not finish within ${this.options.timeoutMs} ms; split the input or raise ANALYSIS_TIMEOUT_MS`,
+          ),
+        )
+      }, this.options.timeoutMs)
+      entry.worker.postMessage(pending.task)
+    }
+  }
+}
