@@ -1,14 +1,21 @@
-import { parentPort } from 'node:worker_threads'
 import { analyzeSource } from './engine.js'
 import { loadLanguageRegistry } from './language-registry.js'
+import { parserFor } from './parser.js'
 import type { AnalysisTask } from './worker-pool.js'
 
 const registry = loadLanguageRegistry()
+await Promise.all(
+  registry.languages.filter((language) => language.analysis).map((language) => parserFor(language)),
+)
+process.send?.({ ready: true })
 
-parentPort?.on('message', (task: AnalysisTask) => {
+process.on('message', (task: AnalysisTask) => {
   analyzeSource(task.code, registry.resolve(task.languageId), task.options).then(
-    (report) => parentPort?.postMessage({ id: task.id, report }),
+    (report) => process.send?.({ id: task.id, report }),
     (error: unknown) =>
-      parentPort?.postMessage({ id: task.id, error: (error as Error).message ?? String(error) }),
+      process.send?.({ id: task.id, error: (error as Error).message ?? String(error) }),
   )
 })
+
+// Orphaned when the server dies: nothing left to answer to.
+process.on('disconnect', () => process.exit(0))

@@ -143,12 +143,17 @@ function countParameters(node: SyntaxNode, rules: LanguageRules): number {
   const candidates = list
     ? list.namedChildren
     : node.namedChildren.filter((child) => child.type === 'parameter')
-  return candidates.filter(
-    (child) =>
-      !rules.comments.has(child.type) &&
-      child.type !== 'self_parameter' &&
-      !/^(self|this|&self|&mut self)$/.test(child.text),
-  ).length
+  let count = 0
+  for (const child of candidates) {
+    if (rules.comments.has(child.type) || child.type === 'self_parameter') continue
+    if (/^(self|this|&self|&mut self)$/.test(child.text)) continue
+    // Go declares `a, b int` as one parameter node with two names.
+    count += Math.max(
+      1,
+      child.childrenForFieldName('name').filter((name) => name.type === 'identifier').length,
+    )
+  }
+  return count
 }
 
 /**

@@ -232,7 +232,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       return true
     }
     const conditional = rules.conditionals.has(type)
-    if (conditional && isElseIf(cursor.currentNode, rules)) {
+    if (conditional && isElseIf(cursor.currentNode)) {
       cognitive(1)
       return true
     }
@@ -251,6 +251,9 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   const leaf = () => {
     const type = cursor.nodeType
     const row = cursor.startPosition.row
+    // Some grammars (Swift) make `else` a named leaf.
+    if (type === 'else' && cursor.nodeIsNamed && !followedByIf(cursor.currentNode, rules))
+      cognitive(1)
     if (!cursor.nodeIsNamed || rules.operatorLeaves.has(type)) {
       const operator = rules.operatorLeaves.has(type) ? cursor.nodeText : type
       if (rules.cyclomaticTokens.has(operator)) decide()
@@ -324,18 +327,23 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   }
 }
 
-/** `else if`: a conditional that is the else-branch of another conditional. */
-function isElseIf(node: SyntaxNode, rules: LanguageRules): boolean {
+/** `else if`: a conditional right after an `else`, directly or as the only thing in a wrapper. */
+function isElseIf(node: SyntaxNode): boolean {
+  if (node.previousSibling?.type === 'else') return true
   const parent = node.parent
-  if (!parent) return false
-  if (rules.conditionals.has(parent.type))
-    return parent.childForFieldName('alternative')?.id === node.id
-  if (parent.type === 'else_clause' || parent.type === 'else') return parent.namedChildCount === 1
-  return false
+  if (!parent || parent.namedChildCount !== 1) return false
+  return (
+    parent.type === 'else_clause' ||
+    parent.type === 'else' ||
+    parent.previousSibling?.type === 'else'
+  )
 }
 
 function followedByIf(node: SyntaxNode, rules: LanguageRules): boolean {
   let next = node.nextSibling
   while (next && rules.comments.has(next.type)) next = next.nextSibling
-  return !!next && (next.type === 'if' || rules.conditionals.has(next.type))
+  if (!next) return false
+  if (next.type === 'if' || rules.conditionals.has(next.type)) return true
+  const only = next.namedChildCount === 1 ? next.firstNamedChild : null
+  return !!only && rules.conditionals.has(only.type)
 }

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads'
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { AppError } from '../errors.js'
 import type { AnalysisReport } from './engine.js'
 import type { ProfileOptions } from './profiles/profile.js'
@@ -17,18 +18,24 @@ interface Pending {
 }
 
 interface PoolWorker {
-  worker: Worker
+  worker: ChildProcess
+  /** Set once the worker has loaded every grammar: start-up never counts against a task's time. */
+  ready: boolean
   busy: Pending | null
   timer: NodeJS.Timeout | null
 }
 
 // From source (tests, `npm run dev`) the worker is TypeScript and needs tsx's loader.
 const fromSource = import.meta.url.endsWith('.ts')
-const workerUrl = new URL(`./analysis-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url)
+const workerPath = fileURLToPath(
+  new URL(`./analysis-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url),
+)
 
 /**
- * Worker threads that analyse large inputs off the event loop. A task that runs past the time
- * limit loses its worker (terminated and replaced), so hostile input cannot hang the service.
+ * Worker processes that analyse large inputs off the event loop. A task that runs past the time
+ * limit loses its worker (killed and replaced), so hostile input cannot hang the service.
+ * Processes rather than threads: a thread cannot be stopped safely in the middle of a native
+ * parse (the addon aborts the whole process), a child process can.
  */
 export class AnalysisPool {
   private readonly workers: PoolWorker[] = []
@@ -60,20 +67,32 @@ export class AnalysisPool {
     this.closed = true
     for (const pending of this.queue.splice(0))
       pending.reject(new AppError('APP_ERR_SHUTTING_DOWN'))
-    await Promise.all(this.workers.splice(0).map((entry) => entry.worker.terminate()))
+    for (const entry of this.workers.splice(0)) entry.worker.kill('SIGKILL')
   }
 
   private spawn(): PoolWorker {
-    const worker = new Worker(workerUrl, fromSource ? { execArgv: ['--import', 'tsx'] } : {})
-    const entry: PoolWorker = { worker, busy: null, timer: null }
-    worker.on('message', (message: { id: number; report?: AnalysisReport; error?: string }) => {
-      const pending = entry.busy
-      if (!pending || pending.task.id !== message.id) return
-      this.finish(entry)
-      if (message.report) pending.resolve(message.report)
-      else pending.reject(new Error(message.error ?? 'analysis failed'))
-      this.dispatch()
+    const worker = fork(workerPath, {
+      execArgv: fromSource ? ['--import', 'tsx'] : [],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
+    const entry: PoolWorker = { worker, ready: false, busy: null, timer: null }
+    worker.on(
+      'message',
+      (message: { ready?: true; id?: number; report?: AnalysisReport; error?: string }) => {
+        if (message.ready) {
+          entry.ready = true
+          this.dispatch()
+          return
+        }
+        const pending = entry.busy
+        if (!pending || pending.task.id !== message.id) return
+        this.finish(entry)
+        if (message.report) pending.resolve(message.report)
+        else pending.reject(new Error(message.error ?? 'analysis failed'))
+        this.dispatch()
+      },
+    )
     worker.on('error', (error) => this.replace(entry, error))
     worker.on('exit', () => this.replace(entry, new Error('analysis worker exited')))
     this.workers.push(entry)
@@ -93,15 +112,20 @@ export class AnalysisPool {
     this.workers.splice(index, 1)
     const pending = entry.busy
     this.finish(entry)
-    void entry.worker.terminate()
+    entry.worker.kill('SIGKILL')
     pending?.reject(error)
     if (!this.closed) this.dispatch()
   }
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let entry = this.workers.find((candidate) => !candidate.busy)
-      if (!entry && this.workers.length < this.options.size) entry = this.spawn()
+      if (
+        this.workers.length < this.options.size &&
+        this.workers.every((candidate) => candidate.busy || !candidate.ready)
+      ) {
+        this.spawn()
+      }
+      const entry = this.workers.find((candidate) => candidate.ready && !candidate.busy)
       if (!entry) return
       const pending = this.queue.shift()!
       entry.busy = pending
@@ -115,7 +139,7 @@ export class AnalysisPool {
           ),
         )
       }, this.options.timeoutMs)
-      entry.worker.postMessage(pending.task)
+      entry.worker.send(pending.task)
     }
   }
 }

@@ -106,7 +106,10 @@ export function estimatePerformance(
   inside: (node: SyntaxNode) => boolean,
 ): PerformanceReport {
   const loopTypes = [...rules.loops]
-  const loops = loopTypes.length > 0 ? unit.descendantsOfType(loopTypes).filter(inside) : []
+  const loops =
+    loopTypes.length > 0
+      ? unit.descendantsOfType(loopTypes).filter((loop) => loop.isNamed && inside(loop))
+      : []
   const loopIds = new Set(loops.map((loop) => loop.id))
   const enclosingLoops = (node: SyntaxNode): SyntaxNode[] => {
     const found: SyntaxNode[] = []
@@ -130,7 +133,10 @@ export function estimatePerformance(
     }
   }
 
-  const calls = rules.calls.size > 0 ? unit.descendantsOfType([...rules.calls]).filter(inside) : []
+  const calls =
+    rules.calls.size > 0
+      ? unit.descendantsOfType([...rules.calls]).filter((call) => call.isNamed && inside(call))
+      : []
   let recursiveSites = 0
   let recursiveInLoop = false
   let sortDepth = -1

@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest'
+import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
+
+const PYTHON =
+  'def area(width, height):\n    if width < 0 or height < 0:\n        raise ValueError("negative")\n    return width * height\n'
+
+describe('POST /api/analyze', () => {
+  it('analyses code in the named language', async () => {
+    const app = await createTestApp()
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/analyze',
+      payload: { code: PYTHON, programming_language: 'python' },
+    })
+    expect(response.statusCode).toBe(200)
+    const body = response.json()
+    expect(body).toMatchObject({
+      programming_language: 'python',
+      syntax_valid: true,
+      syntax_errors: [],
+      metrics: { lines: { total: 4 }, maintainability_rank: 'A' },
+      functions: [
+        {
+          name: 'area',
+          qualified_name: 'area',
+          start_line: 1,
+          end_line: 4,
+          cyclomatic_complexity: 3,
+          parameters: 2,
+          performance: { time_complexity: 'O(1)', estimated: true },
+        },
+      ],
+      performance: { estimated: true },
+      readability: { score: expect.any(Number) },
+    })
+    expect(body.functions[0].halstead).toMatchObject({
+      volume: expect.any(Number),
+      effort: expect.any(Number),
+    })
+    await app.close()
+  })
+
+  it('detects the language from the file name and reports syntax errors with positions', async () => {
+    const app = await createTestApp()
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/analyze',
+      payload: { code: 'function f() {\n  return g(1,\n}\n', filename: 'src/f.js' },
+    })
+    const body = response.json()
+    expect(body).toMatchObject({
+      programming_language: 'javascript',
+      filename: 'src/f.js',
+      syntax_valid: false,
+    })
+    expect(body.syntax_errors[0]).toMatchObject({
+      line: 2,
+      message: expect.stringMatching(/missing|unexpected/),
+    })
+    expect(body.issues[0]).toMatchObject({ rule: 'syntax-error', severity: 'error' })
+    await app.close()
+  })
+
+  it('answers an unsupported language with 400 naming it and listing the supported ones', async () => {
+    const app = await createTestApp()
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/analyze',
+      payload: { code: 'DISPLAY "HI".', programming_language: 'cobol' },
+    })
+    expect(response.statusCode).toBe(400)
+    expect(response.json()).toMatchObject({
+      code: 'APP_ERR_LANGUAGE_UNSUPPORTED',
+      detail: expect.stringMatching(
+        /^Programming language 'cobol' not supported; supported: .*python/,
+      ),
+    })
+    await app.close()
+  })
+
+  it('answers an undetectable language with 400', async () => {
+    const app = await createTestApp()
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/analyze',
+      payload: { code: 'x', filename: 'notes.txt' },
+    })
+    expect(response.statusCode).toBe(400)
+    expect(response.json()).toMatchObject({
+      code: 'APP_ERR_LANGUAGE_UNDETECTED',
+      detail: expect.stringContaining("'notes.txt'"),
+    })
+    await app.close()
+  })
+
+  it('answers code over the file size limit with 413', async () => {
+    const app = await createTestApp({ ANALYSIS_MAX_FILE_BYTES: '4kb' })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/analyze',
+      payload: { code: 'x = 1\n'.repeat(1000), programming_language: 'python' },
+    })
+    expect(response.statusCode).toBe(413)
+    expect(response.json()).toMatchObject({
+      code: 'APP_ERR_BODY_TOO_LARGE',
+      detail: expect.stringMatching(/6000 bytes; the limit is 4096/),
+    })
+    await app.close()
+  })
+
+  it('validates the request body', async () => {
+    const app = await createTestApp()
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/analyze',
+      payload: { programming_language: 'python' },
+    })
+    expect(response.statusCode).toBe(400)
+    expect(response.json().errors).toEqual([
+      { field: 'body.code', rule: 'required', message: 'is required' },
+    ])
+    await app.close()
+  })
+
+  it('analyses large inputs in a worker, and keeps serving meanwhile', async () => {
+    const app = await createTestApp({ ANALYSIS_INLINE_MAX_BYTES: '1kb' })
+    const { url } = await listenTestApp(app)
+    const code =
+      'def f(x):\n    for i in range(x):\n        if i % 2 and i % 3:\n            x += i\n    return x\n\n'.repeat(
+        8000,
+      )
+    const order: string[] = []
+    const analysis = fetch(`${url}/api/analyze`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code, programming_language: 'python' }),
+    }).then(async (response) => {
+      order.push('analysis')
+      return readJson(response)
+    })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const health = await fetch(`${url}/api/health`)
+    order.push('health')
+    expect(health.status).toBe(200)
+    const report = await analysis
+    expect(order).toEqual(['health', 'analysis'])
+    expect(report.functions).toHaveLength(8000)
+    expect(report.functions[7999]).toMatchObject({
+      start_line: 7999 * 6 + 1,
+      cyclomatic_complexity: 4,
+    })
+    await app.close()
+  }, 30_000)
+
+  it('stops an analysis past ANALYSIS_TIMEOUT_MS with 422, and the next one still works', async () => {
+    const app = await createTestApp({
+      ANALYSIS_INLINE_MAX_BYTES: '1kb',
+      ANALYSIS_TIMEOUT_MS: '100',
+    })
+    const slow = 'x = [' + '[1, 2, 3], '.repeat(60_000) + ']\n'
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/analyze',
+      payload: { code: slow, programming_language: 'python' },
+    })
+    expect(response.statusCode).toBe(422)
+    expect(response.json()).toMatchObject({ code: 'APP_ERR_ANALYSIS_TIMEOUT' })
+    const next = await app.inject({
+      method: 'POST',
+      url: '/api/analyze',
+      payload: { code: 'y = 1\n'.repeat(300), programming_language: 'python' },
+    })
+    expect(next.statusCode).toBe(200)
+    await app.close()
+  }, 30_000)
+})
+
+describe('POST /api/analyze/batch', () => {
+  it('analyses every file in order, and one failure never fails the others', async () => {
+    const app = await createTestApp()
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/analyze/batch',
+      payload: {
+        files: [
+          { filename: 'a.py', code: PYTHON },
+          { filename: 'b.cob', code: 'DISPLAY "HI".' },
+          { filename: 'c.go', code: 'package main\nfunc f() {\n' },
+          { filename: 'd.txt', code: 'fn main() {}\n', programming_language: 'rust' },
+        ],
+      },
+    })
+    expect(response.statusCode).toBe(200)
+    const body = response.json()
+    expect(
+      body.results.map((result: { index: number; status: string }) => [
+        result.index,
+        result.status,
+      ]),
+    ).toEqual([
+      [0, 'ok'],
+      [1, 'error'],
+      [2, 'ok'],
+      [3, 'ok'],
+    ])
+    expect(body.results[1].error).toMatchObject({
+      code: 'APP_ERR_LANGUAGE_UNDETECTED',
+      status_code: 400,
+    })
+    expect(body.results[2].result.syntax_valid).toBe(false)
+    expect(body.results[3].result.programming_language).toBe('rust')
+    expect(body.summary).toEqual({ files: 4, analysed: 3, failed: 1, syntax_invalid: 1 })
+    await app.close()
+  })
+
+  it('refuses more than 100 files', async () => {
+    const app = await createTestApp()
+    const files = Array.from({ length: 101 }, (_, index) => ({
+      filename: `f${index}.py`,
+      code: 'x = 1\n',
+    }))
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/analyze/batch',
+      payload: { files },
+    })
+    expect(response.statusCode).toBe(400)
+    expect(response.json().errors[0]).toMatchObject({ field: 'body.files', rule: 'too_big' })
+    await app.close()
+  })
+})
