@@ -218,13 +218,6 @@ export async function analyzeSource(
       continue
     }
     const walked = walkedFor(unit.node)
-    const inside = (node: SyntaxNode) => {
-      for (let current = node.parent; current; current = current.parent) {
-        if (current.id === unit.node.id) return true
-        if (rules.functions.has(current.type)) return false
-      }
-      return false
-    }
     functions.push({
       name: unit.name,
       qualified_name: unit.qualifiedName,
@@ -241,7 +234,12 @@ export async function analyzeSource(
         unit.halstead ??
           (walked ? halsteadCounts(walked.halstead) : { n1: 0, n2: 0, N1: 0, N2: 0 }),
       ),
-      performance: estimatePerformance(unit.node, unit.name, rules, inside),
+      performance: estimatePerformance(
+        unit.node,
+        unit.name,
+        rules,
+        walked?.performance ?? { loops: [], calls: [], insideLoops: [] },
+      ),
     })
   }
 

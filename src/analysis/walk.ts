@@ -8,6 +8,26 @@ export interface SyntaxErrorFound {
   missing: boolean
 }
 
+/** A loop inside a unit, with how many loops of the same unit enclose it. */
+export interface LoopFact {
+  node: SyntaxNode
+  /** 1 for an outermost loop. */
+  depth: number
+  /** Source of the collection iterated, when the loop names one. */
+  iterated: string | null
+  /** Whether an enclosing loop of the same unit iterates the same collection. */
+  sameCollectionAsOuter: boolean
+}
+
+/** What the performance estimate needs, gathered by the walk so that no subtree is searched twice. */
+export interface PerformanceFacts {
+  loops: LoopFact[]
+  /** Call nodes of the unit, with their loop depth. */
+  calls: { node: SyntaxNode; loopDepth: number }[]
+  /** Comparisons and assignments that sit inside a loop. */
+  insideLoops: SyntaxNode[]
+}
+
 /** What the generic pass learns about one function-like node. */
 export interface WalkedUnit {
   node: SyntaxNode
@@ -21,6 +41,7 @@ export interface WalkedUnit {
   /** Deepest nesting of control structures inside the unit, counted from the unit. */
   maxNesting: number
   halstead: HalsteadSets
+  performance: PerformanceFacts
 }
 
 /** Distinct and total operators and operands; the sets make totals over several units exact. */
@@ -94,12 +115,11 @@ export function declaredName(node: SyntaxNode): string {
   return '<anonymous>'
 }
 
+/** State a node changed on entry, restored when it is left. Most nodes change nothing. */
 interface Frame {
-  type: string
-  /** Restores these when the node is left. */
   unit: OpenUnit | null
   nesting: number
-  structural: boolean
+  loops: number
   logicalOperator: string | null
   logicalChildren: string[] | null
   className: string | null
@@ -107,66 +127,122 @@ interface Frame {
 
 interface OpenUnit {
   walked: WalkedUnit
-  depth: number
   nestingBase: number
+  /** Collections iterated by the enclosing loops of this unit, outermost first. */
+  loopCollections: (string | null)[]
 }
 
 const LAMBDA_TYPES = /lambda|closure|arrow|func_literal|anonymous|block$/
 
+/** Nodes the performance estimate looks at when they sit inside a loop. */
+const LOOP_SENSITIVE = new Set([
+  'comparison_operator',
+  'augmented_assignment',
+  'augmented_assignment_expression',
+  'assignment_expression',
+  'compound_assignment_expr',
+  'operator_assignment',
+])
+
+function iteratedCollection(loop: SyntaxNode): string | null {
+  const right =
+    loop.childForFieldName('right') ??
+    loop.childForFieldName('value') ??
+    loop.namedChildren.find((child) => child.type === 'range_clause')?.childForFieldName('right')
+  return right ? right.text : null
+}
+
 /**
  * One cursor walk over the whole tree: units, lizard-style cyclomatic complexity, white-paper
- * cognitive complexity, nesting, token Halstead, line kinds, identifiers and syntax errors.
- * Iterative, so that deeply nested input cannot overflow the stack.
+ * cognitive complexity, nesting, token Halstead, line kinds, identifiers, syntax errors and the
+ * facts of the performance estimate. Iterative, so that deep nesting cannot overflow the stack.
  */
 export function walkTree(tree: Tree, source: string, rules: LanguageRules): WalkResult {
-  const lineCount = source.length === 0 ? 0 : source.split('\n').length
-  const lineKinds = new Uint8Array(Math.max(lineCount, 1))
+  let lineCount = 1
+  for (let index = source.indexOf('\n'); index !== -1; index = source.indexOf('\n', index + 1))
+    lineCount += 1
+  const lineKinds = new Uint8Array(lineCount)
   const units: WalkedUnit[] = []
   const errors: SyntaxErrorFound[] = []
   const fileHalstead = newHalsteadSets()
   const identifiers = new Map<string, number>()
+  const checkErrors = tree.rootNode.hasError
   let totalDecisions = 0
   let statements = 0
   let nodeCount = 0
 
-  const frames: Frame[] = []
+  // Parallel stacks, one entry per open node: its type, its previous sibling's type ('' for a
+  // first child), and the state to restore (or null). Sibling and parent lookups on tree-sitter
+  // nodes cost O(depth); reading them off these stacks keeps the walk linear.
+  const types: string[] = []
+  const previousTypes: string[] = []
+  const lastLeft: string[] = ['']
+  const frames: (Frame | null)[] = []
   const unitNames: string[] = []
   let unit: OpenUnit | null = null
   let nesting = 0
 
   const cursor = tree.walk()
   const mark = (from: number, to: number, kind: number) => {
-    for (let row = from; row <= to && row < lineKinds.length; row += 1) lineKinds[row]! |= kind
+    for (let row = from; row <= to; row += 1) lineKinds[row]! |= kind
   }
-  const decide = (amount = 1) => {
-    totalDecisions += amount
-    if (unit) unit.walked.cyclomatic += amount
+  const decide = () => {
+    totalDecisions += 1
+    if (unit) unit.walked.cyclomatic += 1
   }
   const cognitive = (amount: number) => {
     if (unit) unit.walked.cognitive += amount
+  }
+  const openFrame = (): Frame => {
+    const frame: Frame = {
+      unit,
+      nesting,
+      loops: unit?.loopCollections.length ?? 0,
+      logicalOperator: null,
+      logicalChildren: null,
+      className: null,
+    }
+    frames[frames.length - 1] = frame
+    return frame
   }
 
   /** Enters the cursor's node; answers false when its children must be skipped. */
   const enter = (): boolean => {
     nodeCount += 1
     const type = cursor.nodeType
-    const frame: Frame = {
-      type,
-      unit,
-      nesting,
-      structural: false,
-      logicalOperator: null,
-      logicalChildren: null,
-      className: null,
+    const depth = types.length
+    const previous = lastLeft[depth] ?? ''
+    types.push(type)
+    previousTypes.push(previous)
+    frames.push(null)
+    lastLeft[depth + 1] = ''
+    if (checkErrors) {
+      if (type === 'ERROR') {
+        errors.push({ node: cursor.currentNode, missing: false })
+        return false
+      }
+      if (cursor.nodeIsMissing) {
+        errors.push({ node: cursor.currentNode, missing: true })
+        return false
+      }
     }
-    frames.push(frame)
-    if (type === 'ERROR') {
-      errors.push({ node: cursor.currentNode, missing: false })
-      return false
-    }
-    if (cursor.nodeIsMissing) {
-      errors.push({ node: cursor.currentNode, missing: true })
-      return false
+    // What follows `else`: directly (`else if`), or as the first thing in a wrapper (an
+    // `else_clause`, Kotlin's control_structure_body). A conditional there is an else-if (+1
+    // flat); anything else means a plain `else` (+1), decided at the wrapper's first child.
+    if (type !== 'else') {
+      const parentType = types[depth - 1] ?? ''
+      const direct = previous === 'else'
+      const wrapped =
+        previous === '' &&
+        !rules.conditionals.has(parentType) &&
+        (parentType === 'else_clause' ||
+          parentType === 'else' ||
+          previousTypes[depth - 1] === 'else')
+      if (rules.conditionals.has(type) && (direct || wrapped)) {
+        cognitive(1)
+        return true
+      }
+      if (wrapped) cognitive(1)
     }
     if (!cursor.nodeIsNamed) return true
     if (rules.comments.has(type)) {
@@ -189,7 +265,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     }
     if (rules.classes.has(type)) {
       const name = declaredName(cursor.currentNode)
-      frame.className = name
+      openFrame().className = name
       unitNames.push(name)
     }
     if (rules.functions.has(type)) {
@@ -197,7 +273,8 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       const name = declaredName(node)
       const lambda = LAMBDA_TYPES.test(type)
       const insideClass =
-        frames.length > 1 && frames.slice(0, -1).some((open) => open.className !== null)
+        frames.some((open) => open !== null && open.className !== null && open.unit === unit) &&
+        !unit
       const kind: UnitKind = unit
         ? lambda
           ? 'lambda'
@@ -217,14 +294,28 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
         cognitive: 0,
         maxNesting: 0,
         halstead: newHalsteadSets(),
+        performance: { loops: [], calls: [], insideLoops: [] },
       }
       units.push(walked)
-      unitNames.push(displayName)
-      frame.className = frame.className ?? displayName
+      const frame = frames[frames.length - 1] ?? openFrame()
+      if (frame.className === null) {
+        frame.className = displayName
+        unitNames.push(displayName)
+      }
       // White paper: a nested function adds a level of nesting to what it contains.
       nesting = unit ? nesting + 1 : 0
-      unit = { walked, depth: frames.length, nestingBase: nesting }
+      unit = { walked, nestingBase: nesting, loopCollections: [] }
       return true
+    }
+    if (unit) {
+      if (rules.calls.has(type)) {
+        unit.walked.performance.calls.push({
+          node: cursor.currentNode,
+          loopDepth: unit.loopCollections.length,
+        })
+      } else if (unit.loopCollections.length > 0 && LOOP_SENSITIVE.has(type)) {
+        unit.walked.performance.insideLoops.push(cursor.currentNode)
+      }
     }
     if (rules.cyclomaticNodes.has(type)) decide()
     if (rules.elseIfs.has(type)) {
@@ -232,16 +323,24 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       return true
     }
     const conditional = rules.conditionals.has(type)
-    if (conditional && isElseIf(cursor.currentNode)) {
-      cognitive(1)
-      return true
-    }
     if (conditional || rules.nesting.has(type)) {
       cognitive(1 + nesting)
-      frame.structural = true
+      openFrame()
       nesting += 1
-      if (unit)
+      if (unit) {
         unit.walked.maxNesting = Math.max(unit.walked.maxNesting, nesting - unit.nestingBase)
+        if (rules.loops.has(type)) {
+          const node = cursor.currentNode
+          const iterated = iteratedCollection(node)
+          unit.walked.performance.loops.push({
+            node,
+            depth: unit.loopCollections.length + 1,
+            iterated,
+            sameCollectionAsOuter: iterated !== null && unit.loopCollections.includes(iterated),
+          })
+          unit.loopCollections.push(iterated)
+        }
+      }
       return true
     }
     if (rules.jumps.has(type) && cursor.currentNode.namedChildCount > 0) cognitive(1)
@@ -250,23 +349,23 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
 
   const leaf = () => {
     const type = cursor.nodeType
+    const named = cursor.nodeIsNamed
     const row = cursor.startPosition.row
-    // Some grammars (Swift) make `else` a named leaf.
-    if (type === 'else' && cursor.nodeIsNamed && !followedByIf(cursor.currentNode, rules))
-      cognitive(1)
-    if (!cursor.nodeIsNamed || rules.operatorLeaves.has(type)) {
-      const operator = rules.operatorLeaves.has(type) ? cursor.nodeText : type
+    const endRow = cursor.endPosition.row
+    // A token right after `else` (Swift's `{`): a plain else with nothing to defer to.
+    if (type !== 'else' && previousTypes[previousTypes.length - 1] === 'else') cognitive(1)
+    if (!named || rules.operatorLeaves.has(type)) {
+      const operator = named ? cursor.nodeText : type
       if (rules.cyclomaticTokens.has(operator)) decide()
-      if (rules.logicalOperators.has(operator)) {
-        const parent = frames[frames.length - 2]
-        if (parent) parent.logicalOperator = operator
+      if (rules.logicalOperators.has(operator) && frames.length > 1) {
+        const parent = frames[frames.length - 2] ?? (frames[frames.length - 2] = newLogicalFrame())
+        parent.logicalOperator = operator
       }
-      if (operator === 'else' && !followedByIf(cursor.currentNode, rules)) cognitive(1)
       if (!IGNORED_OPERATORS.has(operator) && operator.trim() !== '') {
         add(fileHalstead.operators, operator)
         if (unit) add(unit.walked.halstead.operators, operator)
       }
-      mark(row, cursor.endPosition.row, 1)
+      mark(row, endRow, 1)
       return
     }
     const text = cursor.nodeText
@@ -274,26 +373,43 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     add(fileHalstead.operands, text)
     if (unit) add(unit.walked.halstead.operands, text)
     if (NAME_TYPES.has(type)) add(identifiers, text)
-    mark(row, cursor.endPosition.row, 1)
+    mark(row, endRow, 1)
   }
 
+  /** A frame that only records a boolean operator: it restores what was current anyway. */
+  const newLogicalFrame = (): Frame => ({
+    unit,
+    nesting,
+    loops: unit?.loopCollections.length ?? 0,
+    logicalOperator: null,
+    logicalChildren: null,
+    className: null,
+  })
+
   const leave = () => {
+    const type = types.pop() ?? ''
+    previousTypes.pop()
+    lastLeft[types.length] = type
     const frame = frames.pop()
     if (!frame) return
     if (frame.logicalOperator) {
       // One increment per sequence of like operators: a child sequence continuing its
       // parent's operator was counted once already, so it is taken back here.
-      const repeats =
-        frame.logicalChildren?.filter((operator) => operator === frame.logicalOperator).length ?? 0
+      let repeats = 0
+      for (const operator of frame.logicalChildren ?? [])
+        if (operator === frame.logicalOperator) repeats += 1
       cognitive(1 - repeats)
       let index = frames.length - 1
-      while (index >= 0 && frames[index]!.type === 'parenthesized_expression') index -= 1
-      const parent = frames[index]
-      if (parent) (parent.logicalChildren ??= []).push(frame.logicalOperator)
+      while (index >= 0 && types[index] === 'parenthesized_expression') index -= 1
+      if (index >= 0) {
+        const parent = frames[index] ?? (frames[index] = newLogicalFrame())
+        ;(parent.logicalChildren ??= []).push(frame.logicalOperator)
+      }
     }
     if (frame.className !== null) unitNames.pop()
     unit = frame.unit
     nesting = frame.nesting
+    if (unit) unit.loopCollections.length = frame.loops
   }
 
   let descend = enter()
@@ -325,25 +441,4 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       }
     }
   }
-}
-
-/** `else if`: a conditional right after an `else`, directly or as the only thing in a wrapper. */
-function isElseIf(node: SyntaxNode): boolean {
-  if (node.previousSibling?.type === 'else') return true
-  const parent = node.parent
-  if (!parent || parent.namedChildCount !== 1) return false
-  return (
-    parent.type === 'else_clause' ||
-    parent.type === 'else' ||
-    parent.previousSibling?.type === 'else'
-  )
-}
-
-function followedByIf(node: SyntaxNode, rules: LanguageRules): boolean {
-  let next = node.nextSibling
-  while (next && rules.comments.has(next.type)) next = next.nextSibling
-  if (!next) return false
-  if (next.type === 'if' || rules.conditionals.has(next.type)) return true
-  const only = next.namedChildCount === 1 ? next.firstNamedChild : null
-  return !!only && rules.conditionals.has(only.type)
 }

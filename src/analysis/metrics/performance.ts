@@ -1,5 +1,6 @@
 import type { LanguageRules } from '../language-registry.js'
 import type { SyntaxNode } from '../parser.js'
+import type { PerformanceFacts } from '../walk.js'
 
 /** Why a line is likely to cost more than it looks. */
 export interface Hotspot {
@@ -81,14 +82,6 @@ function lastSegment(text: string): string {
   return (parts[parts.length - 1] ?? '').replace(/[^\w$]/g, '')
 }
 
-function iterated(loop: SyntaxNode): string | null {
-  const right =
-    loop.childForFieldName('right') ??
-    loop.childForFieldName('value') ??
-    loop.namedChildren.find((child) => child.type === 'range_clause')?.childForFieldName('right')
-  return right ? right.text : null
-}
-
 function formatComplexity(power: number, logarithmic: boolean): string {
   if (power === 0) return logarithmic ? 'O(log n)' : 'O(1)'
   const polynomial = power === 1 ? 'n' : `n^${power}`
@@ -96,67 +89,49 @@ function formatComplexity(power: number, logarithmic: boolean): string {
 }
 
 /**
- * Estimates a function's time complexity and finds hotspots. `inside(node)` tells whether a
- * node belongs to this function rather than to a nested one.
+ * Estimates a function's time complexity and finds hotspots from the facts the walk gathered
+ * about its loops, calls and loop bodies.
  */
 export function estimatePerformance(
   unit: SyntaxNode,
   name: string,
   rules: LanguageRules,
-  inside: (node: SyntaxNode) => boolean,
+  facts: PerformanceFacts,
 ): PerformanceReport {
-  const loopTypes = [...rules.loops]
-  const loops =
-    loopTypes.length > 0
-      ? unit.descendantsOfType(loopTypes).filter((loop) => loop.isNamed && inside(loop))
-      : []
-  const loopIds = new Set(loops.map((loop) => loop.id))
-  const enclosingLoops = (node: SyntaxNode): SyntaxNode[] => {
-    const found: SyntaxNode[] = []
-    for (let current = node.parent; current && current.id !== unit.id; current = current.parent) {
-      if (loopIds.has(current.id)) found.push(current)
-    }
-    return found
-  }
   const hotspots: Hotspot[] = []
   let loopDepth = 0
-  for (const loop of loops) {
-    const outer = enclosingLoops(loop)
-    loopDepth = Math.max(loopDepth, outer.length + 1)
-    const collection = iterated(loop)
-    if (collection && outer.some((enclosing) => iterated(enclosing) === collection)) {
+  for (const loop of facts.loops) {
+    loopDepth = Math.max(loopDepth, loop.depth)
+    if (loop.sameCollectionAsOuter && loop.iterated) {
       hotspots.push({
-        line: loop.startPosition.row + 1,
+        line: loop.node.startPosition.row + 1,
         kind: 'nested-loops-same-collection',
-        reason: `nested loops over the same collection '${collection.slice(0, 40)}': quadratic in its size`,
+        reason: `nested loops over the same collection '${loop.iterated.slice(0, 40)}': quadratic in its size`,
       })
     }
   }
 
-  const calls =
-    rules.calls.size > 0
-      ? unit.descendantsOfType([...rules.calls]).filter((call) => call.isNamed && inside(call))
-      : []
   let recursiveSites = 0
   let recursiveInLoop = false
   let sortDepth = -1
-  for (const call of calls) {
+  const named = name !== '<anonymous>' && name !== '<lambda>'
+  for (const { node: call, loopDepth: depth } of facts.calls) {
     const callee = calleeText(call)
     const method = lastSegment(callee)
-    const depth = enclosingLoops(call).length
     const line = call.startPosition.row + 1
-    if (name !== '<anonymous>' && name !== '<lambda>' && method === name) {
+    if (named && method === name) {
       recursiveSites += 1
       if (depth > 0) recursiveInLoop = true
     }
     if (SORTS.has(method)) {
       sortDepth = Math.max(sortDepth, depth)
-      if (depth > 0)
+      if (depth > 0) {
         hotspots.push({
           line,
           kind: 'sort-in-loop',
           reason: `'${callee.slice(0, 40)}' sorts on every iteration of a loop`,
         })
+      }
     }
     if (depth === 0) continue
     if (SEARCHES.has(method) && callee.includes('.')) {
@@ -180,65 +155,50 @@ export function estimatePerformance(
     }
   }
 
-  // Python's `x in some_list` inside a loop, where the list was built in this function.
-  for (const comparison of unit.descendantsOfType('comparison_operator').filter(inside)) {
-    if (enclosingLoops(comparison).length === 0) continue
-    const operators = comparison.children
-      .filter((child) => !child.isNamed)
-      .map((child) => child.type)
-    if (!operators.includes('in') && !operators.includes('not in')) continue
-    const right = comparison.namedChildren.at(-1)
-    if (!right) continue
-    const listBuilt =
-      right.type === 'list' ||
-      (right.type === 'identifier' &&
-        new RegExp(`\\b${right.text}\\s*=\\s*(\\[|list\\()`).test(unit.text))
-    if (listBuilt) {
-      hotspots.push({
-        line: comparison.startPosition.row + 1,
-        kind: 'membership-test-in-loop',
-        reason: `membership test on list '${right.text.slice(0, 40)}' inside a loop is O(n) each time; use a set`,
-      })
-    }
-  }
-
-  // `s += "…"` in a loop copies the whole string each time in most languages.
-  const augmented = unit
-    .descendantsOfType([
-      'augmented_assignment',
-      'augmented_assignment_expression',
-      'assignment_expression',
-      'compound_assignment_expr',
-      'operator_assignment',
-    ])
-    .filter(inside)
-  for (const assignment of augmented) {
-    if (enclosingLoops(assignment).length === 0) continue
-    if (
-      !assignment.children.some(
-        (child) => child.type === '+=' || child.text === '+=' || child.text === '.=',
-      )
-    )
+  let unitText: string | null = null
+  const text = () => (unitText ??= unit.text)
+  for (const node of facts.insideLoops) {
+    if (node.type === 'comparison_operator') {
+      // Python's `x in some_list`, where the list was built in this function.
+      const operators = node.children.filter((child) => !child.isNamed).map((child) => child.type)
+      if (!operators.includes('in') && !operators.includes('not in')) continue
+      const right = node.namedChildren.at(-1)
+      if (!right) continue
+      const listBuilt =
+        right.type === 'list' ||
+        (right.type === 'identifier' &&
+          new RegExp(`\\b${right.text}\\s*=\\s*(\\[|list\\()`).test(text()))
+      if (listBuilt) {
+        hotspots.push({
+          line: node.startPosition.row + 1,
+          kind: 'membership-test-in-loop',
+          reason: `membership test on list '${right.text.slice(0, 40)}' inside a loop is O(n) each time; use a set`,
+        })
+      }
       continue
-    const target = assignment.childForFieldName('left') ?? assignment.namedChildren[0]
-    const value = assignment.childForFieldName('right') ?? assignment.namedChildren.at(-1)
+    }
+    // `s += "…"` in a loop copies the whole string each time in most languages.
+    if (!node.children.some((child) => child.type === '+=' || child.type === '.=')) continue
+    const target = node.childForFieldName('left') ?? node.namedChildren[0]
+    const value = node.childForFieldName('right') ?? node.namedChildren.at(-1)
     if (!target || !value) continue
     const stringValue = rules.strings.has(value.type) || /^(f|r|b)?["'`]/.test(value.text)
-    const stringTarget = new RegExp(
-      `\\b${target.text.replace(/[^\w$]/g, '')}\\s*=\\s*(f|r)?(""|''|\`\`|"[^"\\n]*"|'[^'\\n]*')`,
-    ).test(unit.text)
+    const targetName = target.text.replace(/[^\w$]/g, '')
+    const stringTarget =
+      targetName.length > 0 &&
+      new RegExp(`\\b${targetName}\\s*=\\s*(f|r)?(""|''|\`\`|"[^"\\n]*"|'[^'\\n]*')`).test(text())
     if (stringValue || stringTarget) {
       hotspots.push({
-        line: assignment.startPosition.row + 1,
+        line: node.startPosition.row + 1,
         kind: 'string-building-in-loop',
         reason: `string '${target.text.slice(0, 40)}' is built by concatenation in a loop; collect the parts and join them once`,
       })
     }
   }
 
-  const memoised = /lru_cache|functools\.cache|@cache\b|memo/i.test(
-    unit.parent?.type === 'decorated_definition' ? unit.parent.text : unit.text,
-  )
+  const decorated = unit.parent?.type === 'decorated_definition' ? unit.parent.text : ''
+  const memoised =
+    recursiveSites > 0 && /lru_cache|functools\.cache|@cache\b|memo/i.test(decorated || text())
   let recursion: PerformanceReport['recursion'] = 'none'
   if (recursiveSites > 0) {
     recursion = memoised
