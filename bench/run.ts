@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { benchAnalysis } from './analysis.bench.js'
 import { benchStartup } from './startup.bench.js'
 
 /**
@@ -13,6 +14,7 @@ const results = {
   date: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
   startup: await benchStartup(),
+  analysis: await benchAnalysis(),
 }
 
 console.log(JSON.stringify(results, null, 2))

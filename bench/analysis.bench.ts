@@ -1,0 +1,284 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { analyzeSource } from '../src/analysis/engine.js'
+import { loadLanguageRegistry } from '../src/analysis/language-registry.js'
+import { parse, parserFor } from '../src/analysis/parser.js'
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url))
+const TARGET_BYTES = 1024 * 1024
+
+/** Real code: the Python standard library and JavaScript sources from this project's node_modules. */
+function corpus(kind: 'python' | 'javascript'): string[] {
+  const files: string[] = []
+  let bytes = 0
+  const take = (path: string) => {
+    if (bytes >= TARGET_BYTES * 1.1) return
+    const size = statSync(path).size
+    if (size < 2_000 || size > 200_000) return
+    files.push(path)
+    bytes += size
+  }
+  if (kind === 'python') {
+    const directory = '/usr/lib/python3.11'
+    for (const name of readdirSync(directory).sort())
+      if (name.endsWith('.py')) take(join(directory, name))
+  } else {
+    const roots = [
+      'fastify/lib',
+      'pino/lib',
+      'ioredis/built',
+      'postgres/cjs/src',
+      'find-my-way/lib',
+      'avvio/lib',
+      'light-my-request/lib',
+      'prom-client/lib',
+      'fast-json-stringify/lib',
+      'undici/lib',
+      'ajv/dist',
+      'yaml/dist',
+    ]
+    const walk = (directory: string) => {
+      if (!existsSync(directory)) return
+      for (const entry of readdirSync(directory, { withFileTypes: true }).sort((a, b) =>
+        a.name.localeCompare(b.name),
+      )) {
+        const path = join(directory, entry.name)
+        if (entry.isDirectory()) walk(path)
+        else if (entry.name.endsWith('.js') && !entry.name.endsWith('.min.js')) take(path)
+      }
+    }
+    for (const root of roots) walk(join(projectRoot, 'node_modules', root))
+  }
+  return files
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? 0
+}
+
+function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0
+}
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits
+
+async function throughput(kind: 'python' | 'javascript', files: string[]) {
+  const language = loadLanguageRegistry().resolve(kind)
+  const parser = await parserFor(language)
+  const sources = files.map((path) => readFileSync(path, 'utf8'))
+  const bytes = sources.reduce((sum, source) => sum + Buffer.byteLength(source), 0)
+  const parseTimes: number[] = []
+  const analysisTimes: number[] = []
+  for (let round = 0; round < 5; round += 1) {
+    let started = performance.now()
+    for (const source of sources) parse(parser, source)
+    parseTimes.push(performance.now() - started)
+    started = performance.now()
+    for (const source of sources) await analyzeSource(source, language)
+    analysisTimes.push(performance.now() - started)
+  }
+  const parseMs = median(parseTimes)
+  const analysisMs = median(analysisTimes)
+  return {
+    files: files.length,
+    megabytes: round(bytes / 1024 / 1024, 3),
+    parse_only_mb_s: round(bytes / 1024 / 1024 / (parseMs / 1000)),
+    whole_analysis_mb_s: round(bytes / 1024 / 1024 / (analysisMs / 1000)),
+    analysis_to_parse_ratio: round(analysisMs / parseMs),
+  }
+}
+
+/** Wall time of a whole command, best of three. */
+function timeCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string } = {},
+): number | null {
+  const times: number[] = []
+  for (let run = 0; run < 3; run += 1) {
+    const started = performance.now()
+    const result = spawnSync(command, args, {
+      cwd: options.cwd ?? projectRoot,
+      stdio: 'ignore',
+      maxBuffer: 1 << 30,
+    })
+    if (result.error || (result.status !== 0 && result.status !== 1)) return null
+    times.push(performance.now() - started)
+  }
+  return Math.min(...times)
+}
+
+function copyInto(files: string[], directory: string): void {
+  mkdirSync(directory, { recursive: true })
+  files.forEach((file, index) =>
+    copyFileSync(file, join(directory, `${String(index).padStart(4, '0')}-${basename(file)}`)),
+  )
+}
+
+function cliComparison(python: string[], javascript: string[]) {
+  const directory = mkdtempSync(join(tmpdir(), 'verigen-bench-cli-'))
+  try {
+    copyInto(python, join(directory, 'python'))
+    copyInto(javascript, join(directory, 'javascript'))
+    const cli = join(projectRoot, 'dist', 'cli.js')
+    const ours = (sub: string) =>
+      timeCommand(process.execPath, [cli, 'analyze', '--format', 'json', join(directory, sub)])
+    const verigenPython = ours('python')
+    const verigenJavascript = ours('javascript')
+
+    const radon = spawnSync('radon', ['--version'], { stdio: 'ignore' }).status === 0
+    let radonMs: number | null = null
+    if (radon) {
+      const parts = [
+        ['cc', '-s', '-j'],
+        ['mi', '-s', '-j'],
+        ['hal', '-j'],
+        ['raw', '-j'],
+      ].map((arguments_) => timeCommand('radon', [...arguments_, join(directory, 'python')]))
+      radonMs = parts.every((part) => part !== null)
+        ? parts.reduce((sum, part) => sum! + part!, 0)
+        : null
+    }
+
+    const anchors = process.env.ESLINT_ANCHORS ?? '/tmp/anchors'
+    const eslintBin = join(anchors, 'node_modules', '.bin', 'eslint')
+    let eslintMs: number | null = null
+    if (existsSync(eslintBin)) {
+      const config = join(directory, 'eslint.config.mjs')
+      const plugin = JSON.stringify(
+        join(anchors, 'node_modules', 'eslint-plugin-sonarjs', 'cjs', 'index.js'),
+      )
+      execFileSync('sh', [
+        '-c',
+        `cat > ${config} <<'EOF'
+import sonarjs from ${plugin}
+export default [{ files: ['**/*.js'], plugins: { sonarjs }, languageOptions: { ecmaVersion: 'latest', sourceType: 'commonjs' }, rules: { complexity: ['error', 0], 'sonarjs/cognitive-complexity': ['error', 0] } }]
+EOF`,
+      ])
+      eslintMs = timeCommand(
+        eslintBin,
+        ['--no-config-lookup', '-c', config, '--format', 'json', join(directory, 'javascript')],
+        { cwd: directory },
+      )
+    }
+    return {
+      verigen_python_ms: verigenPython && round(verigenPython, 0),
+      radon_cc_mi_hal_raw_ms: radonMs && round(radonMs, 0),
+      speedup_vs_radon:
+        verigenPython && radonMs
+          ? round(radonMs / verigenPython, 1)
+          : 'radon not installed (apt-get install radon)',
+      verigen_javascript_ms: verigenJavascript && round(verigenJavascript, 0),
+      eslint_complexity_cognitive_ms: eslintMs && round(eslintMs, 0),
+      speedup_vs_eslint:
+        verigenJavascript && eslintMs
+          ? round(eslintMs / verigenJavascript, 1)
+          : `ESLint anchors not found under ${anchors}`,
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
+  }
+}
+
+/** Latency of /api/health while a 1 MiB file is being analysed, against the same probe idle. */
+async function healthDuringAnalysis() {
+  const port = 18_520
+  const data = mkdtempSync(join(tmpdir(), 'verigen-bench-health-'))
+  const child = spawn(process.execPath, ['dist/server.js'], {
+    cwd: projectRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      ENV_FILE: '/dev/null',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: `sqlite://${join(data, 'bench.db')}`,
+      RATE_LIMIT_REQUESTS: '0',
+    },
+    stdio: 'ignore',
+  })
+  const base = `http://127.0.0.1:${port}`
+  try {
+    for (;;) {
+      try {
+        if ((await fetch(`${base}/api/health`)).ok) break
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+    const probe = async (durationMs: number, until?: Promise<unknown>) => {
+      const latencies: number[] = []
+      let done = false
+      void until?.then(() => (done = true))
+      const end = performance.now() + durationMs
+      while (until ? !done : performance.now() < end) {
+        const started = performance.now()
+        await (await fetch(`${base}/api/health`)).text()
+        latencies.push(performance.now() - started)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      return latencies
+    }
+    let code = ''
+    for (const name of readdirSync('/usr/lib/python3.11').sort()) {
+      if (!name.endsWith('.py')) continue
+      code += readFileSync(join('/usr/lib/python3.11', name), 'utf8')
+      if (Buffer.byteLength(code) > 1_000_000) break
+    }
+    code = code.slice(0, 1_000_000)
+    const idle = await probe(1000)
+    // Warm the worker so that its one-off start-up is not in the measurement.
+    const analyse = () =>
+      fetch(`${base}/api/analyze`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code, programming_language: 'python' }),
+      }).then((response) => response.text())
+    await analyse()
+    const started = performance.now()
+    const analysis = analyse()
+    const busy = await probe(0, analysis)
+    const analysisMs = performance.now() - started
+    return {
+      input_bytes: Buffer.byteLength(code),
+      analysis_ms: round(analysisMs, 0),
+      health_idle_ms: { p50: round(percentile(idle, 0.5)), p99: round(percentile(idle, 0.99)) },
+      health_during_analysis_ms: {
+        samples: busy.length,
+        p50: round(percentile(busy, 0.5)),
+        p99: round(percentile(busy, 0.99)),
+        max: round(Math.max(...busy)),
+      },
+    }
+  } finally {
+    child.kill('SIGTERM')
+    rmSync(data, { recursive: true, force: true })
+  }
+}
+
+/** Analysis throughput against parsing alone, the CLI against radon and ESLint, and server responsiveness. */
+export async function benchAnalysis() {
+  const python = corpus('python')
+  const javascript = corpus('javascript')
+  return {
+    throughput: {
+      python: await throughput('python', python),
+      javascript: await throughput('javascript', javascript),
+    },
+    cli_versus_reference_tools: cliComparison(python, javascript),
+    responsiveness: await healthDuringAnalysis(),
+  }
+}
