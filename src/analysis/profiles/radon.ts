@@ -994,10 +994,18 @@ export function halsteadVolume(counts: HalsteadCounts): number {
 }
 
 /**
- * Python metrics computed exactly as radon (cc, raw, hal, mi) and sonar-python (cognitive)
- * compute them. Units follow `radon cc --show-closures`: functions, methods, closures named
- * `outer.inner`, and classes with radon's averaged complexity; classes defined inside functions
- * are dropped, lambdas are not units.
+ * Python metrics computed exactly as radon 6.0.1 (cc, raw, hal, mi; `radonCompat: '5.1'` scores
+ * `match` 0 like Debian's radon 5.1.0) and sonar-python (cognitive) compute them.
+ *
+ * Units follow `radon cc --show-closures`: functions, methods, closures named `outer.inner`
+ * (`m.inner` for a method's closure, as radon prints it), and classes with radon's averaged
+ * complexity; classes defined inside functions are dropped, lambdas are not units. `halstead` is
+ * set on the functions `radon hal` lists (defs outside any other def).
+ *
+ * `cognitive` is CognitiveComplexityVisitor.complexity(def): an outer function's value includes
+ * its closures (one level deeper unless it only wraps them), as sonar-python's S3776 reports it;
+ * a closure's value is its own body alone (S3776 reports no inner functions), and a class's the
+ * sum over its body, where nesting restarts at 0.
  */
 export const radonProfile: MetricProfile = {
   analyze(tree: Tree, source: string, options: ProfileOptions) {
