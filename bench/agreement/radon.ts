@@ -46,7 +46,8 @@ const DEFAULT_SUBPACKAGES = [
 const RADON = process.env.RADON ?? 'radon'
 /** Files per radon invocation: keeps the command line well under the kernel's limit. */
 const BATCH = 200
-const BATCH_TIMEOUT_MS = 10 * 60 * 1000
+const BATCH_TIMEOUT_MS = 5 * 60 * 1000
+const FILE_TIMEOUT_MS = 60 * 1000
 
 interface RadonBlock {
   type: 'function' | 'method' | 'class'
@@ -117,49 +118,89 @@ function radonVersion(): string | undefined {
   return result.stdout.trim()
 }
 
-function runRadon(command: string[], files: readonly string[]): Record<string, unknown> {
-  const merged: Record<string, unknown> = {}
-  for (let start = 0; start < files.length; start += BATCH) {
-    const batch = files.slice(start, start + BATCH)
-    const result = spawnSync(RADON, [...command, ...batch], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 30,
-      timeout: BATCH_TIMEOUT_MS,
-    })
-    if (result.error || result.status !== 0)
-      throw new Error(
-        `radon ${command[0]} failed on ${batch[0]} … ${batch.at(-1)}: ` +
-          `${result.error?.message ?? result.stderr}. radon raw re-tokenizes multi-line strings ` +
-          'quadratically: leave out huge generated files such as pydoc_data/topics.py.',
-      )
-    Object.assign(merged, JSON.parse(result.stdout) as Record<string, unknown>)
-  }
-  return merged
+const COMMANDS = {
+  cc: ['cc', '-s', '-j', '--show-closures'],
+  mi: ['mi', '-s', '-j'],
+  raw: ['raw', '-j'],
+  hal: ['hal', '-j', '-f'],
+} as const
+
+/** One radon command over some files, or undefined when it fails or runs out of time. */
+function runRadon(
+  command: readonly string[],
+  files: readonly string[],
+  timeout: number,
+): Record<string, unknown> | undefined {
+  const result = spawnSync(RADON, [...command, ...files], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    timeout,
+  })
+  if (result.error || result.status !== 0) return undefined
+  return JSON.parse(result.stdout) as Record<string, unknown>
 }
 
 function isError(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'error' in value
 }
 
-/** radon's figures per file; files radon could not analyse are left out. */
-function radonFigures(files: readonly string[]): Map<string, RadonFile> {
-  const cc = runRadon(['cc', '-s', '-j', '--show-closures'], files)
-  const mi = runRadon(['mi', '-s', '-j'], files)
-  const raw = runRadon(['raw', '-j'], files)
-  const hal = runRadon(['hal', '-j', '-f'], files)
+/** All four radon reports for some files, or undefined if any command fails. */
+function radonReports(
+  files: readonly string[],
+  timeout: number,
+): Record<keyof typeof COMMANDS, Record<string, unknown>> | undefined {
+  const cc = runRadon(COMMANDS.cc, files, timeout)
+  const mi = cc && runRadon(COMMANDS.mi, files, timeout)
+  const raw = mi && runRadon(COMMANDS.raw, files, timeout)
+  const hal = raw && runRadon(COMMANDS.hal, files, timeout)
+  return cc && mi && raw && hal ? { cc, mi, raw, hal } : undefined
+}
+
+/**
+ * radon's figures per file. Files radon cannot analyse (syntax errors) or takes too long on are
+ * left out and listed in `skipped`: radon raw re-tokenizes a multi-line string or bracket from
+ * scratch for every added line, so huge generated tables (pydoc_data/topics.py, idna's
+ * uts46data.py) take it many minutes. A batch that fails is retried file by file.
+ */
+function radonFigures(files: readonly string[]): {
+  figures: Map<string, RadonFile>
+  skipped: string[]
+} {
   const figures = new Map<string, RadonFile>()
-  for (const file of files) {
-    const values = [cc[file], mi[file], raw[file], hal[file]]
-    if (values.some(isError) || mi[file] === undefined) continue
-    figures.set(file, {
-      // cc omits files without functions or classes.
-      cc: (cc[file] as RadonBlock[] | undefined) ?? [],
-      mi: (mi[file] as { mi: number }).mi,
-      raw: raw[file] as RawCounts,
-      hal: hal[file] as RadonFile['hal'],
-    })
+  const skipped: string[] = []
+  const collect = (
+    batch: readonly string[],
+    reports: Record<keyof typeof COMMANDS, Record<string, unknown>>,
+  ): void => {
+    for (const file of batch) {
+      const values = [reports.cc[file], reports.mi[file], reports.raw[file], reports.hal[file]]
+      if (values.some(isError) || reports.mi[file] === undefined) {
+        skipped.push(`${file}: radon reports an error`)
+        continue
+      }
+      figures.set(file, {
+        // cc omits files without functions or classes.
+        cc: (reports.cc[file] as RadonBlock[] | undefined) ?? [],
+        mi: (reports.mi[file] as { mi: number }).mi,
+        raw: reports.raw[file] as RawCounts,
+        hal: reports.hal[file] as RadonFile['hal'],
+      })
+    }
   }
-  return figures
+  for (let start = 0; start < files.length; start += BATCH) {
+    const batch = files.slice(start, start + BATCH)
+    const reports = radonReports(batch, BATCH_TIMEOUT_MS)
+    if (reports) {
+      collect(batch, reports)
+      continue
+    }
+    for (const file of batch) {
+      const single = radonReports([file], FILE_TIMEOUT_MS)
+      if (single) collect([file], single)
+      else skipped.push(`${file}: radon failed or took over ${FILE_TIMEOUT_MS / 1000} s`)
+    }
+  }
+  return { figures, skipped }
 }
 
 /** The name radon prints for a block: `Class.method`, `outer.inner`, `Outer.Inner`. */
@@ -216,11 +257,12 @@ async function main(): Promise<void> {
   console.log(`radon ${version}, radonCompat '${compat}', ${files.length} files`)
 
   const radonStart = performance.now()
-  const figures = radonFigures(files)
+  const { figures, skipped } = radonFigures(files)
   console.log(
     `radon: ${((performance.now() - radonStart) / 1000).toFixed(1)} s, ` +
-      `${files.length - figures.size} files skipped (radon could not analyse them)`,
+      `${skipped.length} files skipped (radon could not analyse them)`,
   )
+  for (const reason of options.all ? skipped : skipped.slice(0, 40)) console.log(`  ${reason}`)
 
   const parser = await parserFor(loadLanguageRegistry().resolve('python'))
   const cyclomatic = new Tally()
