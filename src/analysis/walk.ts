@@ -193,18 +193,16 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   const cognitive = (amount: number) => {
     if (unit) unit.walked.cognitive += amount
   }
-  const openFrame = (): Frame => {
-    const frame: Frame = {
-      unit,
-      nesting,
-      loops: unit?.loopCollections.length ?? 0,
-      logicalOperator: null,
-      logicalChildren: null,
-      className: null,
-    }
-    frames[frames.length - 1] = frame
-    return frame
-  }
+  /** A frame holding the current state, to be restored when its node is left. */
+  const stateFrame = (): Frame => ({
+    unit,
+    nesting,
+    loops: unit?.loopCollections.length ?? 0,
+    logicalOperator: null,
+    logicalChildren: null,
+    className: null,
+  })
+  const openFrame = (): Frame => (frames[frames.length - 1] = stateFrame())
 
   /** Enters the cursor's node; answers false when its children must be skipped. */
   const enter = (): boolean => {
@@ -358,7 +356,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       const operator = named ? cursor.nodeText : type
       if (rules.cyclomaticTokens.has(operator)) decide()
       if (rules.logicalOperators.has(operator) && frames.length > 1) {
-        const parent = frames[frames.length - 2] ?? (frames[frames.length - 2] = newLogicalFrame())
+        const parent = frames[frames.length - 2] ?? (frames[frames.length - 2] = stateFrame())
         parent.logicalOperator = operator
       }
       if (!IGNORED_OPERATORS.has(operator) && operator.trim() !== '') {
@@ -376,16 +374,6 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     mark(row, endRow, 1)
   }
 
-  /** A frame that only records a boolean operator: it restores what was current anyway. */
-  const newLogicalFrame = (): Frame => ({
-    unit,
-    nesting,
-    loops: unit?.loopCollections.length ?? 0,
-    logicalOperator: null,
-    logicalChildren: null,
-    className: null,
-  })
-
   const leave = () => {
     const type = types.pop() ?? ''
     previousTypes.pop()
@@ -402,7 +390,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       let index = frames.length - 1
       while (index >= 0 && types[index] === 'parenthesized_expression') index -= 1
       if (index >= 0) {
-        const parent = frames[index] ?? (frames[index] = newLogicalFrame())
+        const parent = frames[index] ?? (frames[index] = stateFrame())
         ;(parent.logicalChildren ??= []).push(frame.logicalOperator)
       }
     }
