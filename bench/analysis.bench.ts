@@ -9,6 +9,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -160,7 +161,7 @@ function cliComparison(python: string[], javascript: string[]) {
     if (existsSync(eslintBin)) {
       const config = join(directory, 'eslint.config.mjs')
       const plugin = JSON.stringify(
-        join(anchors, 'node_modules', 'eslint-plugin-sonarjs', 'cjs', 'index.js'),
+        createRequire(join(anchors, 'package.json')).resolve('eslint-plugin-sonarjs'),
       )
       execFileSync('sh', [
         '-c',
@@ -171,7 +172,15 @@ EOF`,
       ])
       eslintMs = timeCommand(
         eslintBin,
-        ['--no-config-lookup', '-c', config, '--format', 'json', join(directory, 'javascript')],
+        [
+          '--no-config-lookup',
+          '--no-inline-config',
+          '-c',
+          config,
+          '--format',
+          'json',
+          join(directory, 'javascript'),
+        ],
         { cwd: directory },
       )
     }

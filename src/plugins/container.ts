@@ -124,15 +124,6 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       analysis,
     } satisfies Services)
 
-    // After start-up, so that it never delays the first health probe by much.
-    app.addHook('onListen', async () => {
-      setImmediate(() => {
-        analysis
-          .warmUp()
-          .catch((error: unknown) => app.log.warn({ err: error }, 'grammar warm-up failed'))
-      })
-    })
-
     app.addHook('onClose', async () => {
       await Promise.allSettled([store.close(), cache.close(), pool.close()])
       await redis?.quit().catch(() => redis.disconnect())

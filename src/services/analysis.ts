@@ -1,6 +1,5 @@
 import type { AnalysisReport } from '../analysis/engine.js'
 import { analyzeSource } from '../analysis/engine.js'
-import { parserFor } from '../analysis/parser.js'
 import type { Language, LanguageRegistry } from '../analysis/language-registry.js'
 import type { ProfileOptions } from '../analysis/profiles/profile.js'
 import type { AnalysisPool } from '../analysis/worker-pool.js'
@@ -25,16 +24,6 @@ export class AnalysisService {
     private readonly pool: AnalysisPool,
     private readonly limits: AnalysisLimits,
   ) {}
-
-  /**
-   * Loads every installed grammar, so that the first request in each language does not pay for
-   * it (a few hundred milliseconds in all).
-   */
-  async warmUp(): Promise<void> {
-    for (const language of this.languages.languages) {
-      if (language.analysis) await parserFor(language)
-    }
-  }
 
   /** The language a request names, or the one its file name implies. */
   languageOf(request: Pick<AnalysisRequest, 'programming_language' | 'filename'>): Language {
