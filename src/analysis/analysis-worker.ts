@@ -11,7 +11,7 @@ process.send?.({ ready: true })
 
 process.on('message', (task: AnalysisTask) => {
   analyzeSource(task.code, registry.resolve(task.languageId), task.options).then(
-    (report) => process.send?.({ id: task.id, report }),
+    (report) => process.send?.({ id: task.id, json: JSON.stringify(report) }),
     (error: unknown) =>
       process.send?.({ id: task.id, error: (error as Error).message ?? String(error) }),
   )

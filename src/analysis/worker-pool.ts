@@ -1,7 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { AppError } from '../errors.js'
-import type { AnalysisReport } from './engine.js'
 import type { ProfileOptions } from './profiles/profile.js'
 
 export interface AnalysisTask {
@@ -13,7 +12,8 @@ export interface AnalysisTask {
 
 interface Pending {
   task: AnalysisTask
-  resolve: (report: AnalysisReport) => void
+  /** Receives the report as JSON text. */
+  resolve: (json: string) => void
   reject: (error: Error) => void
 }
 
@@ -45,7 +45,8 @@ export class AnalysisPool {
 
   constructor(private readonly options: { size: number; timeoutMs: number }) {}
 
-  run(code: string, languageId: string, options: ProfileOptions = {}): Promise<AnalysisReport> {
+  /** Analyses `code` in a worker and answers the report as JSON text. */
+  run(code: string, languageId: string, options: ProfileOptions = {}): Promise<string> {
     if (this.closed) return Promise.reject(new AppError('APP_ERR_SHUTTING_DOWN'))
     return new Promise((resolve, reject) => {
       this.queue.push({ task: { id: this.nextId++, code, languageId, options }, resolve, reject })
@@ -79,7 +80,7 @@ export class AnalysisPool {
     const entry: PoolWorker = { worker, ready: false, busy: null, timer: null }
     worker.on(
       'message',
-      (message: { ready?: true; id?: number; report?: AnalysisReport; error?: string }) => {
+      (message: { ready?: true; id?: number; json?: string; error?: string }) => {
         if (message.ready) {
           entry.ready = true
           this.dispatch()
@@ -88,7 +89,7 @@ export class AnalysisPool {
         const pending = entry.busy
         if (!pending || pending.task.id !== message.id) return
         this.finish(entry)
-        if (message.report) pending.resolve(message.report)
+        if (message.json !== undefined) pending.resolve(message.json)
         else pending.reject(new Error(message.error ?? 'analysis failed'))
         this.dispatch()
       },

@@ -38,7 +38,32 @@ export class AnalysisService {
     )
   }
 
+  /**
+   * The report as JSON text. Large inputs are analysed and serialised in a worker, so that the
+   * request thread only forwards the text and is never held up by a big report.
+   */
+  async analyzeToJson(request: AnalysisRequest): Promise<string> {
+    const { language, bytes, options } = this.prepare(request)
+    const json =
+      bytes <= this.limits.inlineMaxBytes
+        ? JSON.stringify(await analyzeSource(request.code, language, options))
+        : await this.pool.run(request.code, language.id, options)
+    return request.filename
+      ? `{"filename":${JSON.stringify(request.filename)},${json.slice(1)}`
+      : json
+  }
+
   async analyze(request: AnalysisRequest): Promise<AnalysisReport & { filename?: string }> {
+    const { language, bytes, options } = this.prepare(request)
+    // Small inputs take a few milliseconds: cheaper here than a round trip to a worker.
+    const report =
+      bytes <= this.limits.inlineMaxBytes
+        ? await analyzeSource(request.code, language, options)
+        : (JSON.parse(await this.pool.run(request.code, language.id, options)) as AnalysisReport)
+    return request.filename ? { filename: request.filename, ...report } : report
+  }
+
+  private prepare(request: AnalysisRequest) {
     const language = this.languageOf(request)
     const bytes = Buffer.byteLength(request.code, 'utf8')
     if (bytes > this.limits.maxFileBytes) {
@@ -47,12 +72,6 @@ export class AnalysisService {
         `The code is ${bytes} bytes; the limit is ${this.limits.maxFileBytes} bytes (ANALYSIS_MAX_FILE_BYTES)`,
       )
     }
-    const options = request.options ?? {}
-    // Small inputs take a few milliseconds: cheaper here than a round trip to a worker.
-    const report =
-      bytes <= this.limits.inlineMaxBytes
-        ? await analyzeSource(request.code, language, options)
-        : await this.pool.run(request.code, language.id, options)
-    return request.filename ? { filename: request.filename, ...report } : report
+    return { language, bytes, options: request.options ?? {} }
   }
 }

@@ -44,9 +44,11 @@ export const analyzeRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: analysisReportSchema, ...errorResponses(400, 413, 422) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { options, ...rest } = request.body
-      return asReport(await analysis.analyze({ ...rest, options: profileOptions(options) }))
+      // Sent as text: the report was serialised where it was computed (see analyzeToJson).
+      const json = await analysis.analyzeToJson({ ...rest, options: profileOptions(options) })
+      return reply.type('application/json; charset=utf-8').send(json as never)
     },
   )
 
