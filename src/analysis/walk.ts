@@ -134,6 +134,47 @@ interface OpenUnit {
 
 const LAMBDA_TYPES = /lambda|closure|arrow|func_literal|anonymous|block$/
 
+// What a node type means to the walk, looked up once per type instead of in a dozen sets.
+const COMMENT = 1
+const STRING = 2
+const STATEMENT = 4
+const CLASS = 8
+const FUNCTION = 16
+const CALL = 32
+const DECISION = 64
+const ELSE_IF = 128
+const CONDITIONAL = 256
+const NESTING = 512
+const LOOP = 1024
+const JUMP = 2048
+const LOOP_SENSITIVE_ROLE = 4096
+
+const roleTables = new WeakMap<LanguageRules, Map<string, number>>()
+
+function roleOf(rules: LanguageRules, type: string): number {
+  let table = roleTables.get(rules)
+  if (!table) roleTables.set(rules, (table = new Map()))
+  let role = table.get(type)
+  if (role === undefined) {
+    role =
+      (rules.comments.has(type) ? COMMENT : 0) |
+      (rules.strings.has(type) ? STRING : 0) |
+      (/_(statement|declaration|definition)$/.test(type) ? STATEMENT : 0) |
+      (rules.classes.has(type) ? CLASS : 0) |
+      (rules.functions.has(type) ? FUNCTION : 0) |
+      (rules.calls.has(type) ? CALL : 0) |
+      (rules.cyclomaticNodes.has(type) ? DECISION : 0) |
+      (rules.elseIfs.has(type) ? ELSE_IF : 0) |
+      (rules.conditionals.has(type) ? CONDITIONAL : 0) |
+      (rules.nesting.has(type) ? NESTING : 0) |
+      (rules.loops.has(type) ? LOOP : 0) |
+      (rules.jumps.has(type) ? JUMP : 0) |
+      (LOOP_SENSITIVE.has(type) ? LOOP_SENSITIVE_ROLE : 0)
+    table.set(type, role)
+  }
+  return role
+}
+
 /** Nodes the performance estimate looks at when they sit inside a loop. */
 const LOOP_SENSITIVE = new Set([
   'comparison_operator',
@@ -243,30 +284,26 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       if (wrapped) cognitive(1)
     }
     if (!cursor.nodeIsNamed) return true
-    if (rules.comments.has(type)) {
+    const role = roleOf(rules, type)
+    if (role === 0) return true
+    if (role & COMMENT) {
       mark(cursor.startPosition.row, cursor.endPosition.row, 2)
       return false
     }
-    if (rules.strings.has(type)) {
+    if (role & STRING) {
       const text = cursor.nodeText
       add(fileHalstead.operands, text)
       if (unit) add(unit.walked.halstead.operands, text)
       mark(cursor.startPosition.row, cursor.endPosition.row, 1)
       return false
     }
-    if (
-      type.endsWith('_statement') ||
-      type.endsWith('_declaration') ||
-      type.endsWith('_definition')
-    ) {
-      statements += 1
-    }
-    if (rules.classes.has(type)) {
+    if (role & STATEMENT) statements += 1
+    if (role & CLASS) {
       const name = declaredName(cursor.currentNode)
       openFrame().className = name
       unitNames.push(name)
     }
-    if (rules.functions.has(type)) {
+    if (role & FUNCTION) {
       const node = cursor.currentNode
       const name = declaredName(node)
       const lambda = LAMBDA_TYPES.test(type)
@@ -306,28 +343,27 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       return true
     }
     if (unit) {
-      if (rules.calls.has(type)) {
+      if (role & CALL) {
         unit.walked.performance.calls.push({
           node: cursor.currentNode,
           loopDepth: unit.loopCollections.length,
         })
-      } else if (unit.loopCollections.length > 0 && LOOP_SENSITIVE.has(type)) {
+      } else if (unit.loopCollections.length > 0 && role & LOOP_SENSITIVE_ROLE) {
         unit.walked.performance.insideLoops.push(cursor.currentNode)
       }
     }
-    if (rules.cyclomaticNodes.has(type)) decide()
-    if (rules.elseIfs.has(type)) {
+    if (role & DECISION) decide()
+    if (role & ELSE_IF) {
       cognitive(1)
       return true
     }
-    const conditional = rules.conditionals.has(type)
-    if (conditional || rules.nesting.has(type)) {
+    if (role & (CONDITIONAL | NESTING)) {
       cognitive(1 + nesting)
       openFrame()
       nesting += 1
       if (unit) {
         unit.walked.maxNesting = Math.max(unit.walked.maxNesting, nesting - unit.nestingBase)
-        if (rules.loops.has(type)) {
+        if (role & LOOP) {
           const node = cursor.currentNode
           const iterated = iteratedCollection(node)
           unit.walked.performance.loops.push({
@@ -341,7 +377,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       }
       return true
     }
-    if (rules.jumps.has(type) && cursor.currentNode.namedChildCount > 0) cognitive(1)
+    if (role & JUMP && cursor.currentNode.namedChildCount > 0) cognitive(1)
     return true
   }
 
@@ -349,7 +385,8 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     const type = cursor.nodeType
     const named = cursor.nodeIsNamed
     const row = cursor.startPosition.row
-    const endRow = cursor.endPosition.row
+    // Tokens fit on one line; only named leaves (heredoc bodies, multi-line literals) may span more.
+    const endRow = named ? cursor.endPosition.row : row
     // A token right after `else` (Swift's `{`): a plain else with nothing to defer to.
     if (type !== 'else' && previousTypes[previousTypes.length - 1] === 'else') cognitive(1)
     if (!named || rules.operatorLeaves.has(type)) {
