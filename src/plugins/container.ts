@@ -91,6 +91,10 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         return { status: 'ok', backend: 'redis', latency_ms: await pingRedis(redis), ...limits }
       },
     }
+    const pool = new AnalysisPool({
+      size: config.analysis.workers,
+      timeoutMs: config.analysis.timeoutMs,
+    })
     const healthTimeoutMs = 3000
     const health = new HealthService(
       [
@@ -103,13 +107,12 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         databaseCheck(store),
         componentCheck('cache', cache),
         componentCheck('rate_limiter', rateLimiterStatus),
+        componentCheck('analysis', {
+          status: async () => ({ status: 'ok', backend: 'worker-processes', ...pool.stats }),
+        }),
       ],
       { version, startedAt: clock.now(), clock, timeoutMs: healthTimeoutMs },
     )
-    const pool = new AnalysisPool({
-      size: config.analysis.workers,
-      timeoutMs: config.analysis.timeoutMs,
-    })
     const analysis = new AnalysisService(languages, pool, config.analysis)
     app.decorate('services', {
       config,

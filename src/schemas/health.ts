@@ -26,6 +26,9 @@ export const healthResponseSchema = z
       database: componentStatusSchema,
       cache: componentStatusSchema,
       rate_limiter: componentStatusSchema,
+      analysis: componentStatusSchema
+        .optional()
+        .describe('Worker processes for large analyses: started, busy, queued, size'),
     }),
   })
   .meta({ id: 'HealthResponse' })

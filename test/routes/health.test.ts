@@ -27,6 +27,7 @@ describe('GET /api/health', () => {
         database: { status: 'ok', backend: 'sqlite', latency_ms: expect.any(Number) },
         cache: { status: 'ok', backend: 'memory' },
         rate_limiter: { status: 'ok', backend: 'memory', limit: 100, window_ms: 60_000 },
+        analysis: { status: 'ok', backend: 'worker-processes', workers: 0, busy: 0, queued: 0 },
       },
     })
     expect(body.services.llm.detail).toMatch(/OPENAI_API_KEY/)
