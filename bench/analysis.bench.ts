@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import {
   copyFileSync,
   existsSync,
@@ -12,12 +12,11 @@ import {
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { analyzeSource } from '../src/analysis/engine.js'
 import { loadLanguageRegistry } from '../src/analysis/language-registry.js'
 import { parse, parserFor } from '../src/analysis/parser.js'
+import { projectRoot, spawnBuiltServer } from './server.js'
 
-const projectRoot = fileURLToPath(new URL('..', import.meta.url))
 const TARGET_BYTES = 1024 * 1024
 
 /** Real code: the Python standard library and JavaScript sources from this project's node_modules. */
@@ -207,18 +206,7 @@ EOF`,
 async function healthDuringAnalysis() {
   const port = 18_520
   const data = mkdtempSync(join(tmpdir(), 'verigen-bench-health-'))
-  const child = spawn(process.execPath, ['dist/server.js'], {
-    cwd: projectRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      ENV_FILE: '/dev/null',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: `sqlite://${join(data, 'bench.db')}`,
-      RATE_LIMIT_REQUESTS: '0',
-    },
-    stdio: 'ignore',
-  })
+  const child = spawnBuiltServer(port, join(data, 'bench.db'), { RATE_LIMIT_REQUESTS: '0' })
   const base = `http://127.0.0.1:${port}`
   try {
     for (;;) {

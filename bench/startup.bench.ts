@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const projectRoot = fileURLToPath(new URL('..', import.meta.url))
+import { spawnBuiltServer } from './server.js'
 
 export interface StartupResult {
   runs: number
@@ -32,17 +29,7 @@ function readRssMib(pid: number): Promise<number> {
 
 async function once(port: number, directory: string): Promise<{ startup: number; rss: number }> {
   const started = performance.now()
-  const child = spawn(process.execPath, ['dist/server.js'], {
-    cwd: projectRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      ENV_FILE: '/dev/null',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: `sqlite://${join(directory, `${port}.db`)}`,
-    },
-    stdio: 'ignore',
-  })
+  const child = spawnBuiltServer(port, join(directory, `${port}.db`))
   const url = `http://127.0.0.1:${port}/api/health`
   let startup: number
   for (;;) {
