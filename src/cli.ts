@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { analyzeCommand } from './commands/analyze.js'
 import { version } from './paths.js'
-import { runServer } from './server.js'
 
 const USAGE = `Usage: verigen <command> [options]
 
@@ -28,7 +26,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(version)
     return 0
   }
-  if (command === 'analyze') return analyzeCommand(rest)
+  // Commands load their modules on demand: `analyze` never pays for the HTTP stack.
+  if (command === 'analyze') return (await import('./commands/analyze.js')).analyzeCommand(rest)
   if (command === 'serve') {
     const { values } = parseArgs({
       args: rest,
@@ -43,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(USAGE)
       return 0
     }
+    const { runServer } = await import('./server.js')
     await runServer({
       ...(values.port !== undefined ? { PORT: values.port } : {}),
       ...(values.host !== undefined ? { HOST: values.host } : {}),
