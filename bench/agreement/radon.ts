@@ -6,6 +6,12 @@ import { loadLanguageRegistry } from '../../src/analysis/language-registry.js'
 import { parse, parserFor } from '../../src/analysis/parser.js'
 import type { ProfileOptions, RawCounts, UnitMetrics } from '../../src/analysis/profiles/profile.js'
 import { radonProfile } from '../../src/analysis/profiles/radon.js'
+import {
+  radonName,
+  type HalsteadReport,
+  type RadonBlock,
+  type RadonReport,
+} from '../../test/helpers/radon-report.js'
 
 /**
  * Agreement of the radon profile with the real radon:
@@ -48,24 +54,6 @@ const RADON = process.env.RADON ?? 'radon'
 const BATCH = 200
 const BATCH_TIMEOUT_MS = 5 * 60 * 1000
 const FILE_TIMEOUT_MS = 60 * 1000
-
-interface RadonBlock {
-  type: 'function' | 'method' | 'class'
-  name: string
-  classname?: string
-  lineno: number
-  endline: number
-  complexity: number
-}
-
-type HalsteadReport = [number, number, number, number, ...number[]]
-
-interface RadonFile {
-  cc: RadonBlock[]
-  mi: number
-  raw: RawCounts
-  hal: { total: HalsteadReport; functions: [string, HalsteadReport][] }
-}
 
 interface Options {
   all: boolean
@@ -163,10 +151,10 @@ function radonReports(
  * uts46data.py) take it many minutes. A batch that fails is retried file by file.
  */
 function radonFigures(files: readonly string[]): {
-  figures: Map<string, RadonFile>
+  figures: Map<string, RadonReport>
   skipped: string[]
 } {
-  const figures = new Map<string, RadonFile>()
+  const figures = new Map<string, RadonReport>()
   const skipped: string[] = []
   const collect = (
     batch: readonly string[],
@@ -183,7 +171,7 @@ function radonFigures(files: readonly string[]): {
         cc: (reports.cc[file] as RadonBlock[] | undefined) ?? [],
         mi: (reports.mi[file] as { mi: number }).mi,
         raw: reports.raw[file] as RawCounts,
-        hal: reports.hal[file] as RadonFile['hal'],
+        hal: reports.hal[file] as RadonReport['hal'],
       })
     }
   }
@@ -201,11 +189,6 @@ function radonFigures(files: readonly string[]): {
     }
   }
   return { figures, skipped }
-}
-
-/** The name radon prints for a block: `Class.method`, `outer.inner`, `Outer.Inner`. */
-function radonName(block: RadonBlock): string {
-  return block.classname ? `${block.classname}.${block.name}` : block.name
 }
 
 class Tally {

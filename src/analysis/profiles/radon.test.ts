@@ -3,30 +3,12 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadLanguageRegistry } from '../language-registry.js'
 import { parse, parserFor } from '../parser.js'
-import type { FileMetrics, ProfileOptions, RawCounts, UnitMetrics } from './profile.js'
+import type { FileMetrics, ProfileOptions, UnitMetrics } from './profile.js'
 import { halsteadVolume, maintainabilityIndex, radonProfile } from './radon.js'
 import { radonRawCounts } from './radon-raw.js'
+import { radonName, type RadonBlock, type RadonReport } from '../../../test/helpers/radon-report.js'
 
 const fixtures = join(import.meta.dirname, '../../../test/fixtures/python')
-
-interface RadonBlock {
-  type: string
-  name: string
-  classname?: string
-  lineno: number
-  endline: number
-  complexity: number
-}
-
-type HalsteadReport = [number, number, number, number, ...number[]]
-
-/** What `bench/agreement/radon.ts --save-expected` recorded from radon 5.1.0. */
-interface RadonExpected {
-  cc: RadonBlock[]
-  mi: number
-  raw: RawCounts
-  hal: { total: HalsteadReport; functions: [string, HalsteadReport][] }
-}
 
 let parser: Awaited<ReturnType<typeof parserFor>>
 
@@ -45,10 +27,6 @@ function unit(units: UnitMetrics[], qualifiedName: string): UnitMetrics {
   const found = units.find((candidate) => candidate.qualifiedName === qualifiedName)
   if (!found) throw new Error(`no unit ${qualifiedName}`)
   return found
-}
-
-function radonName(block: RadonBlock): string {
-  return block.classname ? `${block.classname}.${block.name}` : block.name
 }
 
 function readFixture(name: string): string {
@@ -421,7 +399,7 @@ describe('sonar-python cognitive complexity', () => {
 describe('agreement with radon 5.1.0 on standard-library files', () => {
   for (const name of ['functools', 'shlex', 'textwrap', 'base64', 'tokenize']) {
     it(`${name}.py: cc, endline, raw, Halstead and MI`, () => {
-      const expected = JSON.parse(readFixture(`${name}.radon.json`)) as RadonExpected
+      const expected = JSON.parse(readFixture(`${name}.radon.json`)) as RadonReport
       const { units, file } = analyze(readFixture(`${name}.py`), { radonCompat: '5.1' })
       const ours = new Map(
         units.map((block) => [`${block.qualifiedName}:${block.startLine}`, block]),

@@ -799,25 +799,9 @@ class RadonWalk {
       nestingOffset: this.nestingOffset(parent, depth),
       node,
     })
-    if (!scope.dropped) {
-      const kind: UnitKind =
-        parent.kind === 'class' ? 'method' : parent.kind === 'function' ? 'closure' : 'function'
-      scope.unit = {
-        name: '',
-        qualifiedName: '',
-        kind,
-        startLine,
-        endLine: startLine,
-        cyclomatic: 1,
-        cognitive: 0,
-        parameters: 0,
-        node,
-      }
-      this.units.push(scope.unit)
-    }
-    this.nameScope(scope, '')
-    this.adoptDecorators(scope, depth)
-    this.scope = scope
+    const kind: UnitKind =
+      parent.kind === 'class' ? 'method' : parent.kind === 'function' ? 'closure' : 'function'
+    this.openScope(scope, kind, node, depth)
   }
 
   /** Names a def or class once the walk reaches its name, the first named child. */
@@ -897,19 +881,25 @@ class RadonWalk {
       tally: parent.tally,
       node,
     })
+    this.openScope(scope, 'class', node, depth)
+  }
+
+  /** Makes `scope` current and, unless radon drops it, a reported unit (named later). */
+  private openScope(scope: Scope, kind: UnitKind, node: SyntaxNode, depth: number): void {
     if (!scope.dropped) {
-      scope.unit = {
+      const unit: UnitMetrics = {
         name: '',
         qualifiedName: '',
-        kind: 'class',
-        startLine,
-        endLine: startLine,
+        kind,
+        startLine: scope.startLine,
+        endLine: scope.startLine,
         cyclomatic: 1,
         cognitive: 0,
         parameters: 0,
         node,
       }
-      this.units.push(scope.unit)
+      scope.unit = unit
+      this.units.push(unit)
     }
     this.nameScope(scope, '')
     this.adoptDecorators(scope, depth)
