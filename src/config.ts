@@ -34,8 +34,22 @@ export interface Config {
     readonly apiKey: string | null
     readonly timeoutMs: number
     readonly maxRetries: number
+    /** Limit of one model call, retries and their waits included. */
+    readonly deadlineMs: number
+    /** First retry backoff; each further retry doubles it (with jitter). */
+    readonly retryBaseMs: number
+    /** Longest reply asked of the model per call, in tokens. */
+    readonly maxOutputTokens: number
+    /** Models a request may pick with `options.model`; the default model is always allowed. */
+    readonly allowedModels: readonly string[]
     /** Minimum time between two health probes of the provider. */
     readonly healthIntervalMs: number
+  }
+  readonly generation: {
+    /** Generations running at once in this process; more wait in line. */
+    readonly concurrency: number
+    /** Generations of one batch running at once. */
+    readonly batchConcurrency: number
   }
   readonly rateLimit: { readonly max: number; readonly windowMs: number }
   readonly cache: { readonly maxEntries: number; readonly ttlSeconds: number }
@@ -216,6 +230,16 @@ function apiPrefix() {
   })
 }
 
+/** A comma-separated list; blanks are dropped. */
+function list() {
+  return z.string().transform((raw) =>
+    raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
+}
+
 function trustProxy() {
   return z.string().transform((raw): boolean | string => {
     const text = raw.trim().toLowerCase()
@@ -245,6 +269,10 @@ const environmentSchema = z.object({
   LLM_API_KEY: z.string().trim().min(1).optional(),
   LLM_TIMEOUT_MS: integer(1000).default(60_000),
   LLM_MAX_RETRIES: integer(0, 10).default(2),
+  LLM_DEADLINE_MS: integer(1000).optional(),
+  LLM_RETRY_BASE_MS: integer(1, 60_000).default(500),
+  LLM_MAX_OUTPUT_TOKENS: integer(16, 1_000_000).default(4096),
+  LLM_ALLOWED_MODELS: list().default([]),
   LLM_HEALTH_INTERVAL_MS: integer(1000).default(60_000),
   OPENAI_API_KEY: z.string().trim().min(1).optional(),
   OPENAI_MODEL: z.string().trim().min(1).optional(),
@@ -252,6 +280,8 @@ const environmentSchema = z.object({
   RATE_LIMIT_REQUESTS: integer(0).default(100),
   RATE_LIMIT_WINDOW: duration().default(60_000),
   MAX_PROMPT_LENGTH: integer(10, 1_000_000).default(2000),
+  GENERATION_CONCURRENCY: integer(1, 10_000).default(64),
+  BATCH_CONCURRENCY: integer(1, 20).default(3),
   CACHE_MAX_ENTRIES: integer(0).default(1000),
   CACHE_TTL_SECONDS: integer(1).default(3600),
   ANALYSIS_WORKERS: integer(1, 64).default(Math.max(1, Math.min(8, availableParallelism() - 1))),
@@ -313,6 +343,13 @@ function resolveLlm(env: Environment, problems: string[]): Config['llm'] {
     apiKey,
     timeoutMs: env.LLM_TIMEOUT_MS,
     maxRetries: env.LLM_MAX_RETRIES,
+    deadlineMs: Math.max(
+      env.LLM_DEADLINE_MS ?? 2 * env.LLM_TIMEOUT_MS + 30_000,
+      env.LLM_TIMEOUT_MS,
+    ),
+    retryBaseMs: env.LLM_RETRY_BASE_MS,
+    maxOutputTokens: env.LLM_MAX_OUTPUT_TOKENS,
+    allowedModels: [...new Set([...(model ? [model] : []), ...env.LLM_ALLOWED_MODELS])],
     healthIntervalMs: env.LLM_HEALTH_INTERVAL_MS,
   }
 }
@@ -377,6 +414,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     rateLimit: { max: env.RATE_LIMIT_REQUESTS, windowMs: env.RATE_LIMIT_WINDOW },
     cache: { maxEntries: env.CACHE_MAX_ENTRIES, ttlSeconds: env.CACHE_TTL_SECONDS },
     limits: { maxPromptLength: env.MAX_PROMPT_LENGTH },
+    generation: {
+      concurrency: env.GENERATION_CONCURRENCY,
+      batchConcurrency: env.BATCH_CONCURRENCY,
+    },
     analysis: {
       workers: env.ANALYSIS_WORKERS,
       timeoutMs: env.ANALYSIS_TIMEOUT_MS,

@@ -1,5 +1,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
+const SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120]
+
 /**
  * The Prometheus registry of one app instance and the metrics every layer records into.
  * One registry per app (not prom-client's global one) keeps several apps in one test process apart.
@@ -8,6 +10,15 @@ export interface Metrics {
   readonly registry: Registry
   readonly httpRequests: Counter<'method' | 'route' | 'status_code'>
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>
+  readonly generations: Counter<'language' | 'status'>
+  readonly generationDuration: Histogram<'language' | 'status'>
+  /** Whether the code parsed on the first answer, after repairs, or never. */
+  readonly generationParse: Counter<'language' | 'outcome'>
+  readonly generationRepairs: Counter<'language'>
+  readonly generationCache: Counter<'result'>
+  readonly llmCalls: Counter<'provider' | 'stage' | 'outcome'>
+  readonly llmTokens: Counter<'provider' | 'kind'>
+  readonly llmDuration: Histogram<'provider' | 'stage'>
 }
 
 export function createMetrics(): Metrics {
@@ -26,6 +37,56 @@ export function createMetrics(): Metrics {
       help: 'Time from request received to response sent, by method, route template and status code.',
       labelNames: ['method', 'route', 'status_code'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    generations: new Counter({
+      name: 'verigen_generations_total',
+      help: 'Generations finished, by language and status (completed, partial, failed, cancelled).',
+      labelNames: ['language', 'status'],
+      registers: [registry],
+    }),
+    generationDuration: new Histogram({
+      name: 'verigen_generation_duration_seconds',
+      help: 'Time from a generation getting its slot to its result, by language and status.',
+      labelNames: ['language', 'status'],
+      buckets: SECONDS,
+      registers: [registry],
+    }),
+    generationParse: new Counter({
+      name: 'verigen_generation_parse_total',
+      help: 'Generated code by parse outcome: first_pass (parsed at once), after_repair, never.',
+      labelNames: ['language', 'outcome'],
+      registers: [registry],
+    }),
+    generationRepairs: new Counter({
+      name: 'verigen_generation_repair_attempts_total',
+      help: 'Repair requests sent to the model because generated code did not parse.',
+      labelNames: ['language'],
+      registers: [registry],
+    }),
+    generationCache: new Counter({
+      name: 'verigen_generation_cache_total',
+      help: 'Generation requests by cache result: hit, miss, coalesced (joined an identical request in flight), bypass.',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    llmCalls: new Counter({
+      name: 'verigen_llm_calls_total',
+      help: 'Model calls by provider, stage (code, tests, docs) and outcome (ok, error).',
+      labelNames: ['provider', 'stage', 'outcome'],
+      registers: [registry],
+    }),
+    llmTokens: new Counter({
+      name: 'verigen_llm_tokens_total',
+      help: 'Tokens used, by provider and kind (prompt, completion).',
+      labelNames: ['provider', 'kind'],
+      registers: [registry],
+    }),
+    llmDuration: new Histogram({
+      name: 'verigen_llm_call_duration_seconds',
+      help: 'Upstream latency of one model call, retries included, by provider and stage.',
+      labelNames: ['provider', 'stage'],
+      buckets: SECONDS,
       registers: [registry],
     }),
   }

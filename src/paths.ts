@@ -16,3 +16,6 @@ export const version: string = (
     version: string
   }
 ).version
+
+/** Folder of the prompt templates shared by every language (`prompts/*.md`). */
+export const promptsDir = fileURLToPath(new URL('../prompts/', import.meta.url))

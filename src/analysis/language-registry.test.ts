@@ -5,6 +5,16 @@ import { describe, expect, it } from 'vitest'
 import { UnsupportedLanguageError } from '../errors.js'
 import { loadLanguageRegistry } from './language-registry.js'
 
+const GENERATION = {
+  code_file: 'SOLUTION.cbl',
+  test_file: 'SOLUTION-TEST.cbl',
+  guidelines: ['Use COBOL 2002 free format.'],
+  error_handling: ['Set RETURN-CODE.'],
+  test_conventions: ['One test paragraph per behaviour.'],
+  test_import: 'COPY SOLUTION.',
+  doc_conventions: ['A comment block per paragraph.'],
+}
+
 const ANALYSIS = {
   profile: 'lizard',
   functions: [],
@@ -110,6 +120,7 @@ describe('language registry', () => {
         doc_style: 'comments',
         grammar: { package: 'tree-sitter-cobol-not-installed' },
         analysis: ANALYSIS,
+        generation: GENERATION,
       }),
     )
     expect(loadLanguageRegistry(directory).find('cobol')?.analysis).toBe(false)

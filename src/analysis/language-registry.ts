@@ -39,6 +39,30 @@ export const analysisRulesSchema = z.strictObject({
   operator_leaves: nodeTypes.optional(),
 })
 
+const guidance = z.array(z.string().min(1)).min(1)
+
+/**
+ * What the generation prompts say about a language: the files a generated project consists of
+ * and the idioms, error handling, test and documentation conventions the model must follow.
+ * The shared wording lives in `prompts/*.md`; only the language's facts live here.
+ */
+export const generationGuideSchema = z.strictObject({
+  /** File name the generated code is saved as, e.g. `solution.py`. */
+  code_file: z.string().min(1),
+  /** File name of the generated tests, e.g. `test_solution.py`. */
+  test_file: z.string().min(1),
+  /** Idiom and best practices for production code. */
+  guidelines: guidance,
+  /** How code in this language reports and handles errors. */
+  error_handling: guidance,
+  /** Test framework conventions: layout, assertions, naming, how to run them. */
+  test_conventions: guidance,
+  /** How the tests reach the code under test, as a real project would (import, package, include). */
+  test_import: z.string().min(1),
+  /** How the generated code itself is documented (docstrings, Javadoc…). */
+  doc_conventions: guidance,
+})
+
 /** The schema of `languages/<id>/language.json`: the whole contract of a language folder. */
 export const languageFileSchema = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
@@ -52,6 +76,7 @@ export const languageFileSchema = z.strictObject({
   line_comment: z.string().min(1).optional(),
   block_comment: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
   analysis: analysisRulesSchema,
+  generation: generationGuideSchema,
 })
 
 export type LanguageFile = z.output<typeof languageFileSchema>

@@ -2,8 +2,11 @@ import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { MemoryCache } from '../adapters/cache/memory.js'
 import { RedisCache } from '../adapters/cache/redis.js'
-import { AnthropicProvider } from '../adapters/llm/anthropic.js'
-import { OpenAiCompatibleProvider } from '../adapters/llm/openai-compatible.js'
+import { createAnthropicProvider } from '../adapters/llm/anthropic.js'
+import {
+  createOpenAiCompatibleProvider,
+  createOpenAiProvider,
+} from '../adapters/llm/openai-compatible.js'
 import { connectRedis, pingRedis } from '../adapters/redis/connection.js'
 import { PostgresGenerationStore } from '../adapters/store/postgres.js'
 import { SqliteGenerationStore } from '../adapters/store/sqlite.js'
@@ -17,7 +20,9 @@ import type { ComponentStatus } from '../ports/component-status.js'
 import { systemClock, type Clock } from '../ports/clock.js'
 import type { GenerationStore } from '../ports/generation-store.js'
 import type { LlmProvider } from '../ports/llm-provider.js'
+import type { Logger } from '../ports/logger.js'
 import { AnalysisService } from '../services/analysis.js'
+import { GenerationService } from '../services/generation/generation-service.js'
 import { componentCheck, databaseCheck, HealthService, llmCheck } from '../services/health.js'
 
 /** Everything the routes use, built once per app from the configuration. */
@@ -33,6 +38,7 @@ export interface Services {
   readonly metrics: Metrics
   readonly health: HealthService
   readonly analysis: AnalysisService
+  readonly generation: GenerationService
 }
 
 /** Replacements for the adapters the configuration would choose; tests use them. */
@@ -46,12 +52,25 @@ declare module 'fastify' {
   }
 }
 
-function createLlmProvider(config: Config['llm']): LlmProvider | null {
+function createLlmProvider(config: Config['llm'], logger: Logger): LlmProvider | null {
   const { provider, model, baseUrl, apiKey } = config
   if (!provider || !model || !baseUrl) return null
-  if (provider === 'anthropic')
-    return new AnthropicProvider(model, { baseUrl, apiKey: apiKey ?? '' })
-  return new OpenAiCompatibleProvider(provider, model, { baseUrl, apiKey })
+  const settings = {
+    model,
+    baseUrl,
+    apiKey,
+    logger,
+    retry: {
+      maxRetries: config.maxRetries,
+      timeoutMs: config.timeoutMs,
+      deadlineMs: config.deadlineMs,
+      baseDelayMs: config.retryBaseMs,
+      maxDelayMs: 8000,
+    },
+  }
+  if (provider === 'anthropic') return createAnthropicProvider(settings)
+  if (provider === 'openai') return createOpenAiProvider(settings)
+  return createOpenAiCompatibleProvider(settings)
 }
 
 function openStore(config: Config['database']): Promise<GenerationStore> {
@@ -80,7 +99,8 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
             keyPrefix: config.redis.keyPrefix,
           })
         : new MemoryCache(config.cache, clock))
-    const llm = dependencies.llm !== undefined ? dependencies.llm : createLlmProvider(config.llm)
+    const llm =
+      dependencies.llm !== undefined ? dependencies.llm : createLlmProvider(config.llm, app.log)
     const rateLimiterStatus = {
       async status(): Promise<ComponentStatus> {
         if (config.rateLimit.max === 0) {
@@ -114,6 +134,24 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       { version, startedAt: clock.now(), clock, timeoutMs: healthTimeoutMs },
     )
     const analysis = new AnalysisService(languages, pool, config.analysis)
+    const metrics = dependencies.metrics ?? createMetrics()
+    const generation = new GenerationService({
+      llm,
+      languages,
+      analysis,
+      store,
+      cache,
+      metrics,
+      logger: app.log,
+      clock,
+      settings: {
+        allowedModels: config.llm.allowedModels,
+        maxOutputTokens: config.llm.maxOutputTokens,
+        concurrency: config.generation.concurrency,
+        batchConcurrency: config.generation.batchConcurrency,
+        cacheTtlSeconds: config.cache.ttlSeconds,
+      },
+    })
     app.decorate('services', {
       config,
       clock,
@@ -122,9 +160,10 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       cache,
       llm,
       redis,
-      metrics: dependencies.metrics ?? createMetrics(),
+      metrics,
       health,
       analysis,
+      generation,
     } satisfies Services)
 
     app.addHook('onClose', async () => {

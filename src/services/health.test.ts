@@ -15,6 +15,9 @@ function scriptedProvider(outcomes: (Error | null)[]): LlmProvider & { pings: nu
       this.pings += 1
       if (outcome) throw outcome
     },
+    complete() {
+      throw new Error('a health check never generates')
+    },
   }
 }
 

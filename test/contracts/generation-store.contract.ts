@@ -1,6 +1,10 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { GenerationRecord, GenerationStore } from '../../src/ports/generation-store.js'
+import {
+  IdempotencyKeyTaken,
+  type GenerationRecord,
+  type GenerationStore,
+} from '../../src/ports/generation-store.js'
 import { AppError } from '../../src/errors.js'
 
 export function sampleRecord(overrides: Partial<GenerationRecord> = {}): GenerationRecord {
@@ -19,6 +23,8 @@ export function sampleRecord(overrides: Partial<GenerationRecord> = {}): Generat
     usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, llmCalls: 0 },
     durationMs: null,
     error: null,
+    idempotencyKey: null,
+    requestHash: null,
     ...overrides,
   }
 }
@@ -89,6 +95,58 @@ export function runGenerationStoreContract(
       const record = sampleRecord()
       await store.insert(record)
       await expect(store.insert(record)).rejects.toThrow()
+    })
+
+    it('round-trips the idempotency key and the request hash', async () => {
+      const record = sampleRecord({
+        idempotencyKey: `key-${randomUUID()}`,
+        requestHash: createHash('sha256').update(randomUUID()).digest('hex'),
+      })
+      await store.insert(record)
+      expect(await store.get(record.id)).toEqual(record)
+    })
+
+    it('finds a record by its idempotency key, and answers null for an unknown key', async () => {
+      const record = sampleRecord({ idempotencyKey: `key-${randomUUID()}` })
+      await store.insert(record)
+      expect(await store.findByIdempotencyKey(record.idempotencyKey!)).toEqual(record)
+      expect(await store.findByIdempotencyKey(`key-${randomUUID()}`)).toBeNull()
+    })
+
+    it('rejects a second record with a taken idempotency key and keeps the first', async () => {
+      const key = `key-${randomUUID()}`
+      const first = sampleRecord({ idempotencyKey: key, requestHash: 'a'.repeat(64) })
+      await store.insert(first)
+      const second = sampleRecord({ idempotencyKey: key, requestHash: 'b'.repeat(64) })
+      const rejection = await store.insert(second).then(
+        () => null,
+        (error: unknown) => error,
+      )
+      expect(rejection).toBeInstanceOf(IdempotencyKeyTaken)
+      expect((rejection as IdempotencyKeyTaken).key).toBe(key)
+      expect(await store.get(second.id)).toBeNull()
+      expect(await store.get(first.id)).toEqual(first)
+      expect(await store.findByIdempotencyKey(key)).toEqual(first)
+    })
+
+    it('lets exactly one of several concurrent inserts with the same key win', async () => {
+      const key = `key-${randomUUID()}`
+      const records = Array.from({ length: 5 }, () => sampleRecord({ idempotencyKey: key }))
+      const outcomes = await Promise.allSettled(records.map((record) => store.insert(record)))
+      const winners = outcomes.filter((outcome) => outcome.status === 'fulfilled')
+      expect(winners).toHaveLength(1)
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected')
+          expect(outcome.reason).toBeInstanceOf(IdempotencyKeyTaken)
+      }
+      const winner = records[outcomes.findIndex((outcome) => outcome.status === 'fulfilled')]
+      expect(await store.findByIdempotencyKey(key)).toEqual(winner)
+    })
+
+    it('accepts many records without an idempotency key', async () => {
+      const records = Array.from({ length: 3 }, () => sampleRecord({ idempotencyKey: null }))
+      for (const record of records) await store.insert(record)
+      for (const record of records) expect(await store.get(record.id)).toEqual(record)
     })
 
     it('lists newest first with cursor pages that neither skip nor repeat', async () => {

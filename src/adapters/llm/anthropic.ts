@@ -1,27 +1,27 @@
+import { createAnthropic } from '@ai-sdk/anthropic'
 import type { LlmProvider } from '../../ports/llm-provider.js'
 import { probeModelList } from './http-probe.js'
+import { ModelProvider } from './model-provider.js'
+import type { ProviderSettings } from './settings.js'
 
 const ANTHROPIC_VERSION = '2023-06-01'
 
 /** Anthropic's Messages API. */
-export class AnthropicProvider implements LlmProvider {
-  readonly id = 'anthropic'
-
-  constructor(
-    readonly model: string,
-    private readonly options: { baseUrl: string; apiKey: string },
-  ) {}
-
-  async ping(signal: AbortSignal): Promise<void> {
-    await probeModelList(
-      `${this.options.baseUrl}/models`,
-      {
-        accept: 'application/json',
-        'x-api-key': this.options.apiKey,
-        'anthropic-version': ANTHROPIC_VERSION,
-      },
-      signal,
-      this.id,
-    )
+export function createAnthropicProvider(settings: ProviderSettings): LlmProvider {
+  const { model, baseUrl, apiKey, retry, logger } = settings
+  const anthropic = createAnthropic({ baseURL: baseUrl, apiKey: apiKey ?? '' })
+  const headers = {
+    accept: 'application/json',
+    'x-api-key': apiKey ?? '',
+    'anthropic-version': ANTHROPIC_VERSION,
   }
+  return new ModelProvider({
+    id: 'anthropic',
+    model,
+    baseUrl,
+    createModel: (modelId) => anthropic.messages(modelId),
+    ping: (signal) => probeModelList(`${baseUrl}/models`, headers, signal, 'anthropic'),
+    retry,
+    logger,
+  })
 }

@@ -1,20 +1,53 @@
+import { createOpenAI } from '@ai-sdk/openai'
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
 import type { LlmProvider } from '../../ports/llm-provider.js'
 import { probeModelList } from './http-probe.js'
+import { ModelProvider } from './model-provider.js'
+import type { ProviderSettings } from './settings.js'
+
+function bearer(apiKey: string | null): Record<string, string> {
+  return apiKey
+    ? { accept: 'application/json', authorization: `Bearer ${apiKey}` }
+    : { accept: 'application/json' }
+}
+
+/** OpenAI's own API, through its chat-completions endpoint. */
+export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
+  const { model, baseUrl, apiKey, retry, logger } = settings
+  // `.chat()`: the SDK's default model speaks the Responses API, which OpenAI-like servers lack.
+  const openai = createOpenAI({ baseURL: baseUrl, apiKey: apiKey ?? '' })
+  return new ModelProvider({
+    id: 'openai',
+    model,
+    baseUrl,
+    createModel: (modelId) => openai.chat(modelId),
+    ping: (signal) => probeModelList(`${baseUrl}/models`, bearer(apiKey), signal, 'openai'),
+    retry,
+    logger,
+  })
+}
 
 /**
- * OpenAI's own API and every server that speaks its chat-completions dialect
- * (Ollama, vLLM, LM Studio, llama.cpp server…), told apart only by base URL and key.
+ * Any server that speaks OpenAI's chat-completions dialect: Ollama, vLLM, LM Studio,
+ * llama.cpp server… told apart only by `LLM_BASE_URL` and an optional key.
  */
-export class OpenAiCompatibleProvider implements LlmProvider {
-  constructor(
-    readonly id: 'openai' | 'openai-compatible',
-    readonly model: string,
-    private readonly options: { baseUrl: string; apiKey: string | null },
-  ) {}
-
-  async ping(signal: AbortSignal): Promise<void> {
-    const headers: Record<string, string> = { accept: 'application/json' }
-    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`
-    await probeModelList(`${this.options.baseUrl}/models`, headers, signal, this.id)
-  }
+export function createOpenAiCompatibleProvider(settings: ProviderSettings): LlmProvider {
+  const { model, baseUrl, apiKey, retry, logger } = settings
+  const compatible = createOpenAICompatible({
+    name: 'openai-compatible',
+    baseURL: baseUrl,
+    ...(apiKey ? { apiKey } : {}),
+    // Without it such servers send no token counts in streams.
+    includeUsage: true,
+  })
+  return new ModelProvider({
+    id: 'openai-compatible',
+    model,
+    baseUrl,
+    createModel: (modelId) => compatible.chatModel(modelId),
+    ping: (signal) =>
+      probeModelList(`${baseUrl}/models`, bearer(apiKey), signal, 'openai-compatible'),
+    retry,
+    logger,
+  })
 }

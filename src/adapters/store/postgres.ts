@@ -1,17 +1,19 @@
 import postgres from 'postgres'
 import { DependencyError } from '../../errors.js'
-import type {
-  GenerationPage,
-  GenerationQuery,
-  GenerationRecord,
-  GenerationStore,
-  GenerationUpdate,
+import {
+  IdempotencyKeyTaken,
+  type GenerationPage,
+  type GenerationQuery,
+  type GenerationRecord,
+  type GenerationStore,
+  type GenerationUpdate,
 } from '../../ports/generation-store.js'
 import {
   COLUMNS,
   CREATE_MIGRATIONS_TABLE,
   encodeCursor,
   fromRow,
+  IDEMPOTENCY_KEY_INDEX,
   listQuery,
   readMigrations,
   toRow,
@@ -22,6 +24,15 @@ import { redactUrl } from '../../config.js'
 
 /** Any constant will do; it only has to be the same in every process that migrates this schema. */
 const MIGRATION_LOCK = 7_301_842_215
+
+/** Whether `error` is PostgreSQL's unique violation (23505) of the idempotency-key index. */
+function isIdempotencyKeyViolation(error: unknown): boolean {
+  return (
+    error instanceof postgres.PostgresError &&
+    error.code === '23505' &&
+    error.constraint_name === IDEMPOTENCY_KEY_INDEX
+  )
+}
 
 /** The store for several API processes: PostgreSQL through a small connection pool. */
 export class PostgresGenerationStore implements GenerationStore {
@@ -72,10 +83,17 @@ export class PostgresGenerationStore implements GenerationStore {
 
   async insert(record: GenerationRecord): Promise<void> {
     const row = toRow(record)
-    await this.sql.unsafe(
-      `INSERT INTO generations (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`,
-      COLUMNS.map((column) => row[column]),
-    )
+    try {
+      await this.sql.unsafe(
+        `INSERT INTO generations (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`,
+        COLUMNS.map((column) => row[column]),
+      )
+    } catch (error) {
+      if (record.idempotencyKey !== null && isIdempotencyKeyViolation(error)) {
+        throw new IdempotencyKeyTaken(record.idempotencyKey, { cause: error })
+      }
+      throw error
+    }
   }
 
   async update(id: string, changes: GenerationUpdate): Promise<boolean> {
@@ -91,6 +109,14 @@ export class PostgresGenerationStore implements GenerationStore {
     const rows = await this.sql.unsafe<GenerationRow[]>(
       `SELECT ${COLUMNS.join(', ')} FROM generations WHERE id = $1`,
       [id],
+    )
+    return rows[0] ? fromRow(rows[0]) : null
+  }
+
+  async findByIdempotencyKey(key: string): Promise<GenerationRecord | null> {
+    const rows = await this.sql.unsafe<GenerationRow[]>(
+      `SELECT ${COLUMNS.join(', ')} FROM generations WHERE idempotency_key = $1`,
+      [key],
     )
     return rows[0] ? fromRow(rows[0]) : null
   }

@@ -46,6 +46,8 @@ export interface GenerationRow {
   llm_calls: number | string
   duration_ms: number | string | null
   error: string | null
+  idempotency_key: string | null
+  request_hash: string | null
 }
 
 export const COLUMNS = [
@@ -65,7 +67,12 @@ export const COLUMNS = [
   'llm_calls',
   'duration_ms',
   'error',
+  'idempotency_key',
+  'request_hash',
 ] as const
+
+/** Name of the unique index on `idempotency_key` (migration 002); its violations mean the key is taken. */
+export const IDEMPOTENCY_KEY_INDEX = 'generations_idempotency_key_idx'
 
 type Column = (typeof COLUMNS)[number]
 type SqlValue = string | number | null
@@ -89,6 +96,8 @@ export function toRow(record: GenerationRecord): Record<Column, SqlValue> {
     llm_calls: record.usage.llmCalls,
     duration_ms: record.durationMs,
     error: record.error,
+    idempotency_key: record.idempotencyKey,
+    request_hash: record.requestHash,
   }
 }
 
@@ -112,6 +121,8 @@ export function fromRow(row: GenerationRow): GenerationRecord {
     },
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
     error: row.error,
+    idempotencyKey: row.idempotency_key,
+    requestHash: row.request_hash,
   }
 }
 

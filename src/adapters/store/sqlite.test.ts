@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -7,6 +7,8 @@ import {
   runGenerationStoreContract,
   sampleRecord,
 } from '../../../test/contracts/generation-store.contract.js'
+import { IdempotencyKeyTaken } from '../../ports/generation-store.js'
+import { migrationsDir } from '../../paths.js'
 import { SqliteGenerationStore } from './sqlite.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'verigen-sqlite-'))
@@ -30,10 +32,58 @@ describe('SqliteGenerationStore', () => {
 
     const raw = new Database(path, { readonly: true })
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(raw.prepare('SELECT version FROM schema_migrations').all()).toEqual([
+    expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([
       { version: '001-create-generations' },
+      { version: '002-add-idempotency-key' },
     ])
     raw.close()
+  })
+
+  it('upgrades a database made before idempotency keys, keeping its rows', async () => {
+    const path = join(directory, 'upgrade', 'history.db')
+    // A database as version 001 left it, with one row.
+    mkdirSync(join(directory, 'upgrade'), { recursive: true })
+    const raw = new Database(path)
+    raw.exec('CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)')
+    raw.exec(readFileSync(join(migrationsDir, '001-create-generations.sql'), 'utf8'))
+    raw
+      .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+      .run('001-create-generations', new Date().toISOString())
+    const old = sampleRecord()
+    raw
+      .prepare(
+        `INSERT INTO generations (id, created_at, updated_at, status, programming_language, provider, model, request, attempts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        old.id,
+        old.createdAt,
+        old.updatedAt,
+        old.status,
+        old.programmingLanguage,
+        old.provider,
+        old.model,
+        JSON.stringify(old.request),
+        '[]',
+      )
+    raw.close()
+
+    const store = await SqliteGenerationStore.open(`sqlite://${path}`)
+    expect(await store.get(old.id)).toEqual(old)
+    await store.close()
+  })
+
+  it('enforces the idempotency key across stores sharing one file', async () => {
+    const path = join(directory, 'shared', 'history.db')
+    const first = await SqliteGenerationStore.open(`sqlite://${path}`)
+    const second = await SqliteGenerationStore.open(`sqlite://${path}`)
+    const winner = sampleRecord({ idempotencyKey: 'shared-key' })
+    await first.insert(winner)
+    await expect(second.insert(sampleRecord({ idempotencyKey: 'shared-key' }))).rejects.toThrow(
+      IdempotencyKeyTaken,
+    )
+    expect(await second.findByIdempotencyKey('shared-key')).toEqual(winner)
+    await Promise.all([first.close(), second.close()])
   })
 
   it('fails with a sentence naming the file when it cannot be created', async () => {

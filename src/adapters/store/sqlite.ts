@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { DependencyError } from '../../errors.js'
-import type {
-  GenerationPage,
-  GenerationQuery,
-  GenerationRecord,
-  GenerationStore,
-  GenerationUpdate,
+import {
+  IdempotencyKeyTaken,
+  type GenerationPage,
+  type GenerationQuery,
+  type GenerationRecord,
+  type GenerationStore,
+  type GenerationUpdate,
 } from '../../ports/generation-store.js'
 import {
   COLUMNS,
@@ -25,6 +26,15 @@ import {
 export function sqlitePath(url: string): string {
   const path = url.replace(/^sqlite:(\/\/)?/i, '')
   return path === ':memory:' ? path : resolve(path)
+}
+
+/** Whether `error` is better-sqlite3's report of a second record with a taken idempotency key. */
+function isIdempotencyKeyViolation(error: unknown): boolean {
+  return (
+    error instanceof Database.SqliteError &&
+    error.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    /\bgenerations\.idempotency_key\b/.test(error.message)
+  )
 }
 
 /** The default store: one embedded SQLite file in WAL mode, created and migrated on first use. */
@@ -79,11 +89,18 @@ export class SqliteGenerationStore implements GenerationStore {
 
   async insert(record: GenerationRecord): Promise<void> {
     const row = toRow(record)
-    this.database
-      .prepare(
-        `INSERT INTO generations (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
-      )
-      .run(...COLUMNS.map((column) => row[column]))
+    try {
+      this.database
+        .prepare(
+          `INSERT INTO generations (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+        )
+        .run(...COLUMNS.map((column) => row[column]))
+    } catch (error) {
+      if (record.idempotencyKey !== null && isIdempotencyKeyViolation(error)) {
+        throw new IdempotencyKeyTaken(record.idempotencyKey, { cause: error })
+      }
+      throw error
+    }
   }
 
   async update(id: string, changes: GenerationUpdate): Promise<boolean> {
@@ -102,6 +119,15 @@ export class SqliteGenerationStore implements GenerationStore {
         `SELECT ${COLUMNS.join(', ')} FROM generations WHERE id = ?`,
       )
       .get(id)
+    return row ? fromRow(row) : null
+  }
+
+  async findByIdempotencyKey(key: string): Promise<GenerationRecord | null> {
+    const row = this.database
+      .prepare<[string], GenerationRow>(
+        `SELECT ${COLUMNS.join(', ')} FROM generations WHERE idempotency_key = ?`,
+      )
+      .get(key)
     return row ? fromRow(row) : null
   }
 

@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto'
+import type { GenerationInput } from './types.js'
+
+/**
+ * The identity of a request for the cache, coalescing and idempotency: the prompt with its
+ * whitespace normalised, the language, what was asked for, and every option that changes the
+ * answer. `options.cache` is left out: it changes how a request is served, not its answer.
+ */
+export function requestKey(input: GenerationInput, languageId: string, model: string): string {
+  const identity = [
+    input.prompt.trim().replace(/\s+/g, ' '),
+    languageId,
+    input.include_tests,
+    input.include_docs,
+    input.options.temperature ?? null,
+    input.options.max_repair_attempts ?? null,
+    model,
+  ]
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex')
+}
