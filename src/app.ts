@@ -19,6 +19,8 @@ import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestLogPlugin } from './plugins/request-log.js'
 import { securityPlugin } from './plugins/security.js'
 import { analyzeRoutes } from './routes/analyze/index.js'
+import { generateRoutes } from './routes/generate/index.js'
+import { generationRoutes } from './routes/generations/index.js'
 import { healthRoutes } from './routes/health.js'
 import { languageRoutes } from './routes/languages/index.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -104,6 +106,8 @@ export async function buildApp(
   await app.register(healthRoutes, { prefix: server.apiPrefix })
   await app.register(languageRoutes, { prefix: server.apiPrefix })
   await app.register(analyzeRoutes, { prefix: server.apiPrefix })
+  await app.register(generateRoutes, { prefix: server.apiPrefix })
+  await app.register(generationRoutes, { prefix: server.apiPrefix })
   await app.register(metricsRoutes)
 
   return app

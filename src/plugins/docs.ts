@@ -32,6 +32,11 @@ export const docsPlugin = fp<{ apiPrefix: string }>(
           { name: 'system', description: 'Health, metrics and documentation' },
           { name: 'languages', description: 'Supported programming languages' },
           { name: 'analysis', description: 'Static analysis of source code' },
+          {
+            name: 'generation',
+            description: 'Code, tests and documentation from a plain-language request, verified',
+          },
+          { name: 'history', description: 'Past generations' },
         ],
       },
       transform: jsonSchemaTransform,

@@ -83,3 +83,119 @@ export function json(response: ServerResponse, status: number, body: unknown): v
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export interface ScriptedReply {
+  finishReason?: 'stop' | 'length'
+  promptTokens?: number
+  completionTokens?: number
+  model?: string
+  delayMs?: number
+}
+
+/** The request body of a chat-completions call, parsed. */
+export interface ChatRequestBody {
+  model: string
+  messages: Array<{ role: string; content: string | Array<{ type: string; text: string }> }>
+  temperature?: number
+  max_tokens?: number
+  stream?: boolean
+}
+
+export function chatBody(request: ReceivedRequest): ChatRequestBody {
+  return JSON.parse(request.body) as ChatRequestBody
+}
+
+/** The text of a chat message, whichever content form the client used. */
+export function messageText(message: ChatRequestBody['messages'][number]): string {
+  return typeof message.content === 'string'
+    ? message.content
+    : message.content.map((part) => part.text).join('')
+}
+
+/** An OpenAI chat-completions answer (streamed as SSE when the request asks for a stream). */
+export function chatReply(text: string, reply: ScriptedReply = {}): ScriptedHandler {
+  return async (request, response) => {
+    if (reply.delayMs) await sleep(reply.delayMs)
+    const body = chatBody(request)
+    const usage = {
+      prompt_tokens: reply.promptTokens ?? 10,
+      completion_tokens: reply.completionTokens ?? 20,
+      total_tokens: (reply.promptTokens ?? 10) + (reply.completionTokens ?? 20),
+    }
+    const model = reply.model ?? body.model
+    const finish = reply.finishReason ?? 'stop'
+    if (!body.stream) {
+      return json(response, 200, {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model,
+        choices: [
+          { index: 0, message: { role: 'assistant', content: text }, finish_reason: finish },
+        ],
+        usage,
+      })
+    }
+    response.writeHead(200, { 'content-type': 'text/event-stream' })
+    const chunk = (delta: object, finishReason: string | null, extra: object = {}) =>
+      `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra })}\n\n`
+    response.write(chunk({ role: 'assistant', content: '' }, null))
+    for (const piece of text.match(/[\s\S]{1,16}/g) ?? [])
+      response.write(chunk({ content: piece }, null))
+    response.write(chunk({}, finish))
+    response.write(
+      `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, choices: [], usage })}\n\n`,
+    )
+    response.end('data: [DONE]\n\n')
+  }
+}
+
+/** An Anthropic Messages API answer. */
+export function anthropicReply(text: string, reply: ScriptedReply = {}): ScriptedHandler {
+  return async (request, response) => {
+    if (reply.delayMs) await sleep(reply.delayMs)
+    const body = JSON.parse(request.body) as { model: string }
+    json(response, 200, {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: reply.model ?? body.model,
+      content: [{ type: 'text', text }],
+      stop_reason: reply.finishReason === 'length' ? 'max_tokens' : 'end_turn',
+      stop_sequence: null,
+      usage: {
+        input_tokens: reply.promptTokens ?? 10,
+        output_tokens: reply.completionTokens ?? 20,
+      },
+    })
+  }
+}
+
+/** An error status with a JSON body and optional headers. */
+export function errorReply(
+  status: number,
+  body: unknown = { error: { message: `scripted ${status}` } },
+  headers: Record<string, string> = {},
+): ScriptedHandler {
+  return (_request, response) => {
+    response.writeHead(status, { 'content-type': 'application/json', ...headers })
+    response.end(JSON.stringify(body))
+  }
+}
+
+/** Never answers; the connection stays open until the client gives up. */
+export function hang(): ScriptedHandler {
+  return () => new Promise(() => {})
+}
+
+/** Drops the connection without an answer. */
+export function resetConnection(): ScriptedHandler {
+  return (request, response) => {
+    response.socket?.destroy()
+  }
+}
+
+/** A reply that is one fenced code block, as a well-behaved model answers. */
+export function fenced(language: string, code: string, prose = ''): string {
+  return `${prose}\`\`\`${language}\n${code.trimEnd()}\n\`\`\`\n`
+}

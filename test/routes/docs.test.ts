@@ -12,6 +12,10 @@ describe('API documentation', () => {
       [
         '/api/analyze',
         '/api/analyze/batch',
+        '/api/generate',
+        '/api/generate/batch',
+        '/api/generations',
+        '/api/generations/{id}',
         '/api/health',
         '/api/languages',
         '/api/languages/{id}',

@@ -1,0 +1,94 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { GenerationRecord } from '../../ports/generation-store.js'
+import { errorResponses } from '../../schemas/error.js'
+import {
+  generationIdParamsSchema,
+  generationListQuerySchema,
+  generationListSchema,
+  generationRecordSchema,
+} from '../../schemas/generation.js'
+
+function summary(record: GenerationRecord) {
+  const request = record.request as { prompt?: unknown }
+  return {
+    id: record.id,
+    status: record.status,
+    programming_language: record.programmingLanguage,
+    prompt: typeof request?.prompt === 'string' ? request.prompt : '',
+    provider: record.provider,
+    model: record.model,
+    usage: {
+      prompt_tokens: record.usage.promptTokens,
+      completion_tokens: record.usage.completionTokens,
+      total_tokens: record.usage.totalTokens,
+      llm_calls: record.usage.llmCalls,
+    },
+    duration_ms: record.durationMs,
+    error: record.error,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+  }
+}
+
+export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { generation, languages } = app.services
+
+  app.get(
+    '/generations',
+    {
+      schema: {
+        tags: ['history'],
+        summary: 'Past generations, newest first, with cursor pagination',
+        querystring: generationListQuerySchema,
+        response: { 200: generationListSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, programming_language, status } = request.query
+      const page = await generation.list({
+        limit,
+        cursor,
+        // An alias (`py`) finds what was stored under the language's id.
+        programmingLanguage: programming_language
+          ? (languages.find(programming_language)?.id ?? programming_language)
+          : undefined,
+        status,
+      })
+      return { items: page.items.map(summary), next_cursor: page.nextCursor }
+    },
+  )
+
+  app.get(
+    '/generations/:id',
+    {
+      schema: {
+        tags: ['history'],
+        summary: 'One generation: its request, outcome, attempts and usage',
+        params: generationIdParamsSchema,
+        response: { 200: generationRecordSchema, ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const record = await generation.get(request.params.id)
+      const body = { ...summary(record), request: record.request, result: record.result }
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(body) as never)
+    },
+  )
+
+  app.delete(
+    '/generations/:id',
+    {
+      schema: {
+        tags: ['history'],
+        summary: 'Delete one generation from the history',
+        params: generationIdParamsSchema,
+        response: { 204: z.null().describe('Deleted'), ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      await generation.delete(request.params.id)
+      return reply.code(204).send()
+    },
+  )
+}

@@ -1,0 +1,204 @@
+import { z } from 'zod'
+import { GENERATION_STATUSES } from '../ports/generation-store.js'
+import { analysisReportSchema } from './analysis.js'
+import { errorResponseSchema } from './error.js'
+
+export const generationOptionsSchema = z
+  .strictObject({
+    temperature: z.number().min(0).max(2).optional().describe('Sampling temperature, 0–2'),
+    max_repair_attempts: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .optional()
+      .describe('Times unparseable code goes back to the model with its errors (default 2)'),
+    model: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('A model from LLM_ALLOWED_MODELS; default LLM_MODEL'),
+    cache: z
+      .boolean()
+      .optional()
+      .describe('false: skip the cache and coalescing, always call the model (default true)'),
+  })
+  .meta({ id: 'GenerationOptions' })
+
+/** The request body; the prompt limit comes from `MAX_PROMPT_LENGTH`. */
+export function generateRequestSchema(maxPromptLength: number) {
+  return z
+    .strictObject({
+      prompt: z
+        .string()
+        .trim()
+        .min(10)
+        .max(maxPromptLength)
+        .describe(`What the code should do, in plain language; 10–${maxPromptLength} characters`),
+      programming_language: z
+        .string()
+        .trim()
+        .min(1)
+        .max(40)
+        .describe('A language id or alias from GET /api/languages'),
+      include_tests: z.boolean().default(true).describe('Generate unit tests (default true)'),
+      include_docs: z.boolean().default(true).describe('Generate documentation (default true)'),
+      options: generationOptionsSchema.default({}),
+    })
+    .meta({ id: 'GenerateRequest' })
+}
+
+export function batchGenerateRequestSchema(maxPromptLength: number) {
+  return z
+    .strictObject({
+      requests: z.array(generateRequestSchema(maxPromptLength)).min(1).max(20),
+    })
+    .meta({ id: 'BatchGenerateRequest' })
+}
+
+const syntaxErrorSchema = z.object({
+  line: z.number().int(),
+  column: z.number().int(),
+  end_line: z.number().int(),
+  end_column: z.number().int(),
+  message: z.string(),
+  source_line: z.string(),
+})
+
+const usageSchema = z
+  .object({
+    prompt_tokens: z.number().int(),
+    completion_tokens: z.number().int(),
+    total_tokens: z.number().int(),
+    llm_calls: z.number().int(),
+  })
+  .meta({ id: 'GenerationUsage' })
+
+const attemptSchema = z
+  .object({
+    stage: z.enum(['code', 'tests']),
+    attempt: z.number().int().describe('1 for the first answer, then one per repair'),
+    syntax_valid: z.boolean(),
+    syntax_errors: z.array(syntaxErrorSchema),
+    finish_reason: z.enum(['stop', 'length', 'content-filter', 'other']),
+    continuations: z.number().int().describe('Follow-up calls made because the reply was cut off'),
+    truncated: z.boolean().describe('Still cut off after the allowed continuations'),
+    code: z.string(),
+    usage: usageSchema,
+    duration_ms: z.number(),
+  })
+  .meta({ id: 'GenerationAttempt' })
+
+export const generationResultSchema = z
+  .object({
+    id: z.string().describe('Id of the generation in the history'),
+    status: z
+      .enum(['completed', 'partial', 'failed'])
+      .describe(
+        'completed: everything asked for is there and parses; partial: the code parses but tests or docs failed (see errors); failed: no parsing code after the repairs',
+      ),
+    programming_language: z.string(),
+    code: z
+      .string()
+      .describe('The code; when status is failed, the last attempt, which does not parse'),
+    filename: z.string().describe('The file name the tests assume for the code'),
+    tests: z
+      .object({
+        code: z.string(),
+        framework: z.string(),
+        filename: z.string(),
+        syntax_valid: z.boolean(),
+      })
+      .nullable(),
+    documentation: z.object({ content: z.string(), format: z.literal('markdown') }).nullable(),
+    metrics: analysisReportSchema
+      .omit({ programming_language: true, filename: true, syntax_valid: true, syntax_errors: true })
+      .nullable()
+      .describe('The analysis of the final code, as POST /api/analyze reports it'),
+    validation: z.object({
+      syntax_valid: z.boolean(),
+      syntax_errors: z.array(syntaxErrorSchema),
+      repair_attempts: z.number().int(),
+      attempts: z.array(attemptSchema),
+    }),
+    usage: usageSchema,
+    timings_ms: z
+      .record(z.string(), z.number())
+      .describe('queue, code, tests, docs, metrics and total, in milliseconds'),
+    model: z.string(),
+    provider: z.string(),
+    cached: z.boolean().describe('Answered from the cache, without a model call'),
+    created_at: z.string(),
+    errors: z.array(
+      z.object({ stage: z.enum(['code', 'tests', 'docs', 'metrics']), detail: z.string() }),
+    ),
+  })
+  .meta({ id: 'GenerationResult' })
+
+export const batchGenerateResponseSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        index: z.number().int(),
+        status: z.enum(['completed', 'partial', 'failed', 'error']),
+        result: generationResultSchema.optional(),
+        error: errorResponseSchema.pick({ code: true, detail: true, status_code: true }).optional(),
+      }),
+    ),
+    summary: z.object({
+      total: z.number().int(),
+      completed: z.number().int(),
+      partial: z.number().int(),
+      failed: z.number().int(),
+      errors: z.number().int(),
+    }),
+  })
+  .meta({ id: 'BatchGenerateResponse' })
+
+const historySummaryShape = {
+  id: z.string(),
+  status: z.enum(GENERATION_STATUSES),
+  programming_language: z.string(),
+  prompt: z.string(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  usage: usageSchema,
+  duration_ms: z.number().nullable(),
+  error: z.string().nullable().describe('Why it failed, was cancelled, or is partial'),
+  created_at: z.string(),
+  updated_at: z.string(),
+}
+
+export const generationSummarySchema = z
+  .object(historySummaryShape)
+  .meta({ id: 'GenerationSummary' })
+
+export const generationRecordSchema = z
+  .object({
+    ...historySummaryShape,
+    request: z.looseObject({}).describe('The request as received'),
+    result: generationResultSchema
+      .nullable()
+      .describe('The response as returned; null while running or when the model call failed'),
+  })
+  .meta({ id: 'GenerationRecord' })
+
+export const generationListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(500).optional().describe('next_cursor of the previous page'),
+  programming_language: z.string().trim().min(1).max(40).optional(),
+  status: z.enum(GENERATION_STATUSES).optional(),
+})
+
+export const generationListSchema = z
+  .object({
+    items: z.array(generationSummarySchema),
+    next_cursor: z.string().nullable().describe('Pass as cursor for the next (older) page'),
+  })
+  .meta({ id: 'GenerationList' })
+
+export const generationIdParamsSchema = z.strictObject({
+  id: z.string().min(1).max(100),
+})
