@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAnalysis } from './analysis.bench.js'
+import { benchGeneration } from './generation.bench.js'
 import { benchStartup } from './startup.bench.js'
 
 /**
@@ -15,6 +16,7 @@ const results = {
   machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
   startup: await benchStartup(),
   analysis: await benchAnalysis(),
+  generation: await benchGeneration(),
 }
 
 console.log(JSON.stringify(results, null, 2))

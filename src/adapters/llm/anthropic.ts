@@ -2,6 +2,7 @@ import { createAnthropic } from '@ai-sdk/anthropic'
 import type { LlmProvider } from '../../ports/llm-provider.js'
 import { probeModelList } from './http-probe.js'
 import { ModelProvider } from './model-provider.js'
+import { createNodeFetch } from './node-fetch.js'
 import type { ProviderSettings } from './settings.js'
 
 const ANTHROPIC_VERSION = '2023-06-01'
@@ -9,7 +10,11 @@ const ANTHROPIC_VERSION = '2023-06-01'
 /** Anthropic's Messages API. */
 export function createAnthropicProvider(settings: ProviderSettings): LlmProvider {
   const { model, baseUrl, apiKey, retry, logger } = settings
-  const anthropic = createAnthropic({ baseURL: baseUrl, apiKey: apiKey ?? '' })
+  const anthropic = createAnthropic({
+    baseURL: baseUrl,
+    apiKey: apiKey ?? '',
+    fetch: createNodeFetch(),
+  })
   const headers = {
     accept: 'application/json',
     'x-api-key': apiKey ?? '',

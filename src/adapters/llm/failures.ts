@@ -93,7 +93,10 @@ export function classifyFailure(error: unknown, target: CallTarget, timedOut: bo
       credentials: false,
     }
   }
-  if (APICallError.isInstance(error) && error.statusCode !== undefined) {
+  // The SDK also reports a failure to read a *successful* reply (connection dropped mid-body,
+  // a body that is not the API's JSON) as an APICallError carrying that 2xx status: it is not a
+  // refusal, so only error statuses take this branch; the rest fall through to the checks below.
+  if (APICallError.isInstance(error) && error.statusCode !== undefined && error.statusCode >= 400) {
     const status = error.statusCode
     const said = upstreamMessage(error.responseBody)
     const suffix = said ? `: ${said}` : ''
@@ -103,7 +106,8 @@ export function classifyFailure(error: unknown, target: CallTarget, timedOut: bo
         error: new AppError(
           'APP_ERR_PROVIDER_UNAVAILABLE',
           `${who} rejected the credentials (HTTP ${status}); check LLM_API_KEY`,
-          { cause: error },
+          // No cause: the refusal often echoes the key ("Incorrect API key provided: sk-…"),
+          // and the error logger prints a cause's message and stack.
         ),
         retryable: false,
         retryAfterMs: null,

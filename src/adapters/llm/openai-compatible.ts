@@ -3,6 +3,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
 import type { LlmProvider } from '../../ports/llm-provider.js'
 import { probeModelList } from './http-probe.js'
 import { ModelProvider } from './model-provider.js'
+import { createNodeFetch } from './node-fetch.js'
 import type { ProviderSettings } from './settings.js'
 
 function bearer(apiKey: string | null): Record<string, string> {
@@ -15,7 +16,7 @@ function bearer(apiKey: string | null): Record<string, string> {
 export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
   const { model, baseUrl, apiKey, retry, logger } = settings
   // `.chat()`: the SDK's default model speaks the Responses API, which OpenAI-like servers lack.
-  const openai = createOpenAI({ baseURL: baseUrl, apiKey: apiKey ?? '' })
+  const openai = createOpenAI({ baseURL: baseUrl, apiKey: apiKey ?? '', fetch: createNodeFetch() })
   return new ModelProvider({
     id: 'openai',
     model,
@@ -36,6 +37,7 @@ export function createOpenAiCompatibleProvider(settings: ProviderSettings): LlmP
   const compatible = createOpenAICompatible({
     name: 'openai-compatible',
     baseURL: baseUrl,
+    fetch: createNodeFetch(),
     ...(apiKey ? { apiKey } : {}),
     // Without it such servers send no token counts in streams.
     includeUsage: true,

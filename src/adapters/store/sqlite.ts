@@ -41,6 +41,7 @@ function isIdempotencyKeyViolation(error: unknown): boolean {
 export class SqliteGenerationStore implements GenerationStore {
   readonly backend = 'sqlite'
   private readonly database: Database.Database
+  private readonly statements = new Map<string, Database.Statement>()
 
   private constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
@@ -87,14 +88,24 @@ export class SqliteGenerationStore implements GenerationStore {
     }
   }
 
+  /** Statements are compiled once per SQL text: preparing costs more than running them. */
+  private prepared<P extends unknown[] = unknown[], R = unknown>(
+    sql: string,
+  ): Database.Statement<P, R> {
+    let statement = this.statements.get(sql)
+    if (!statement) {
+      statement = this.database.prepare(sql)
+      this.statements.set(sql, statement)
+    }
+    return statement as Database.Statement<P, R>
+  }
+
   async insert(record: GenerationRecord): Promise<void> {
     const row = toRow(record)
     try {
-      this.database
-        .prepare(
-          `INSERT INTO generations (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
-        )
-        .run(...COLUMNS.map((column) => row[column]))
+      this.prepared(
+        `INSERT INTO generations (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+      ).run(...COLUMNS.map((column) => row[column]))
     } catch (error) {
       if (record.idempotencyKey !== null && isIdempotencyKeyViolation(error)) {
         throw new IdempotencyKeyTaken(record.idempotencyKey, { cause: error })
@@ -105,48 +116,42 @@ export class SqliteGenerationStore implements GenerationStore {
 
   async update(id: string, changes: GenerationUpdate): Promise<boolean> {
     const columns = updateColumns(changes, new Date().toISOString())
-    const result = this.database
-      .prepare(
-        `UPDATE generations SET ${columns.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`,
-      )
-      .run(...columns.map(([, value]) => value), id)
+    const result = this.prepared(
+      `UPDATE generations SET ${columns.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`,
+    ).run(...columns.map(([, value]) => value), id)
     return result.changes > 0
   }
 
   async get(id: string): Promise<GenerationRecord | null> {
-    const row = this.database
-      .prepare<[string], GenerationRow>(
-        `SELECT ${COLUMNS.join(', ')} FROM generations WHERE id = ?`,
-      )
-      .get(id)
+    const row = this.prepared<[string], GenerationRow>(
+      `SELECT ${COLUMNS.join(', ')} FROM generations WHERE id = ?`,
+    ).get(id)
     return row ? fromRow(row) : null
   }
 
   async findByIdempotencyKey(key: string): Promise<GenerationRecord | null> {
-    const row = this.database
-      .prepare<[string], GenerationRow>(
-        `SELECT ${COLUMNS.join(', ')} FROM generations WHERE idempotency_key = ?`,
-      )
-      .get(key)
+    const row = this.prepared<[string], GenerationRow>(
+      `SELECT ${COLUMNS.join(', ')} FROM generations WHERE idempotency_key = ?`,
+    ).get(key)
     return row ? fromRow(row) : null
   }
 
   async list(query: GenerationQuery): Promise<GenerationPage> {
     const { text, parameters } = listQuery(query, () => '?')
-    const rows = this.database.prepare<unknown[], GenerationRow>(text).all(...parameters)
+    const rows = this.prepared<unknown[], GenerationRow>(text).all(...parameters)
     const items = rows.slice(0, query.limit).map(fromRow)
     const last = items.at(-1)
     return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null }
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.database.prepare('DELETE FROM generations WHERE id = ?').run(id).changes > 0
+    return this.prepared('DELETE FROM generations WHERE id = ?').run(id).changes > 0
   }
 
   async ping(): Promise<number> {
     const started = performance.now()
     try {
-      this.database.prepare('SELECT 1').get()
+      this.prepared('SELECT 1').get()
     } catch (error) {
       throw new DependencyError(`SQLite database unavailable: ${(error as Error).message}`, error)
     }

@@ -88,7 +88,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       await generation.delete(request.params.id)
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 }

@@ -34,7 +34,8 @@ function fences(reply: string): Fence[] {
 function isProse(line: string): boolean {
   const text = line.trim()
   if (text === '') return false
-  if (/[{}();=<>[\]]|^\s*(#|\/\/|--|\/\*|\*)/.test(text)) return false
+  // A lone `*` opens a comment line; `**` opens Markdown bold, which the last test accepts.
+  if (/[{}();=<>[\]]|^\s*(#|\/\/|--|\/\*|\*(?!\*))/.test(text)) return false
   const words = text.split(/\s+/)
   return words.length >= 3 && /^[A-Z*_]/.test(text) && /[.:!?]$|^\*\*/.test(text)
 }

@@ -1,0 +1,90 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { Readable } from 'node:stream'
+
+function headerRecord(headers: RequestInit['headers']): Record<string, string> {
+  if (!headers) return {}
+  if (headers instanceof Headers) return Object.fromEntries(headers.entries())
+  if (Array.isArray(headers)) return Object.fromEntries(headers)
+  return { ...headers } as Record<string, string>
+}
+
+function bodyBytes(body: RequestInit['body']): string | Uint8Array | undefined {
+  if (body === null || body === undefined) return undefined
+  if (typeof body === 'string' || body instanceof Uint8Array) return body
+  if (body instanceof ArrayBuffer) return new Uint8Array(body)
+  throw new TypeError('this fetch sends string or byte bodies only')
+}
+
+function responseHeaders(message: IncomingMessage): Headers {
+  const headers = new Headers()
+  const raw = message.rawHeaders
+  for (let index = 0; index < raw.length; index += 2) {
+    headers.append(raw[index] as string, raw[index + 1] as string)
+  }
+  return headers
+}
+
+/**
+ * Event streams are handed over as a web stream, piece by piece; other bodies are read whole
+ * first, since a small JSON reply costs far less as one buffer than through a web stream.
+ */
+function toResponse(message: IncomingMessage, method: string): Promise<Response> {
+  const init = {
+    status: message.statusCode ?? 502,
+    statusText: message.statusMessage ?? '',
+    headers: responseHeaders(message),
+  }
+  if (method === 'HEAD' || init.status === 204 || init.status === 304) {
+    message.resume()
+    return Promise.resolve(new Response(null, init))
+  }
+  if (/^text\/event-stream/i.test(message.headers['content-type'] ?? '')) {
+    return Promise.resolve(
+      new Response(Readable.toWeb(message) as ReadableStream<Uint8Array>, init),
+    )
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    message.on('data', (chunk: Buffer) => chunks.push(chunk))
+    message.once('end', () => resolve(new Response(Buffer.concat(chunks), init)))
+    message.once('error', reject)
+  })
+}
+
+/**
+ * A `fetch` for the model clients built on `node:http` with keep-alive agents. Node 20's global
+ * fetch spends about 2 ms of CPU per call on this class of machine, `node:http` about 0.4 ms;
+ * at hundreds of model calls per second that difference is most of a core. Aborting the signal
+ * destroys the socket, so the provider sees the connection close at once.
+ */
+export function createNodeFetch(): typeof fetch {
+  const agents = {
+    'http:': new HttpAgent({ keepAlive: true, scheduling: 'lifo' }),
+    'https:': new HttpsAgent({ keepAlive: true, scheduling: 'lifo' }),
+  }
+  return (input, init = {}) =>
+    new Promise<Response>((resolve, reject) => {
+      const url = new URL(input instanceof Request ? input.url : String(input))
+      const signal = init.signal ?? undefined
+      if (signal?.aborted) return reject(signal.reason as Error)
+      const method = (init.method ?? 'GET').toUpperCase()
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest
+      const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:']
+      const request = send(
+        url,
+        { method, headers: headerRecord(init.headers), agent },
+        (message) => {
+          message.once('close', () => signal?.removeEventListener('abort', onAbort))
+          toResponse(message, method).then(resolve, reject)
+        },
+      )
+      const onAbort = () => request.destroy(signal?.reason as Error)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      request.once('error', (error) => {
+        signal?.removeEventListener('abort', onAbort)
+        reject(error)
+      })
+      request.end(bodyBytes(init.body))
+    })
+}

@@ -1,0 +1,370 @@
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
+import {
+  chatBody,
+  chatReply,
+  errorReply,
+  fenced,
+  messageText,
+  ScriptedLlmServer,
+  sleep,
+  type ScriptedHandler,
+} from '../helpers/scripted-llm.js'
+
+const CHAT = 'POST /v1/chat/completions'
+
+const PY_CODE = `def add(a: int, b: int) -> int:
+    """Add two integers.
+
+    Args:
+        a: The first.
+        b: The second.
+
+    Returns:
+        Their sum.
+    """
+    return a + b
+`
+const PY_BROKEN = `def add(a: int, b: int) -> int:
+    return (a + b
+`
+const PY_TESTS = `from solution import add
+
+
+def test_add():
+    assert add(1, 2) == 3
+`
+const PY_BROKEN_TESTS = 'def test_add(:\n    pass\n'
+const JS_CODE = `/**
+ * Add two numbers.
+ * @param {number} a The first.
+ * @param {number} b The second.
+ * @returns {number} Their sum.
+ */
+export function add(a, b) {
+  return a + b
+}
+`
+const DOCS = '# add\n\nAdds two numbers.\n'
+
+type ChatBody = ReturnType<typeof chatBody>
+
+/** Which generation stage a chat request belongs to, read from its prompt. */
+function stageOf(body: ChatBody): 'code' | 'tests' | 'docs' {
+  const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
+  if (user.startsWith('Write unit tests')) return 'tests'
+  if (user.startsWith('Write the documentation')) return 'docs'
+  return 'code'
+}
+
+/** The user's prompt, as quoted between the `<request>` tags. */
+function promptOf(body: ChatBody): string {
+  const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
+  return /<request>\n([\s\S]*?)\n<\/request>/.exec(user)?.[1] ?? ''
+}
+
+function isJavaScript(body: ChatBody): boolean {
+  return messageText(body.messages[0] ?? { role: 'system', content: '' }).includes('JavaScript')
+}
+
+/**
+ * The scripted model: markers in the prompt choose the answer. `[broken]` code never parses,
+ * `[reject]` gets an HTTP 400, `[bad-tests]` gets tests that do not parse, `[slow]` answers late.
+ * Every call counts towards the number of requests open at once.
+ */
+class Model {
+  delayMs = 0
+  open = 0
+  maxOpen = 0
+
+  reset(delayMs = 0): void {
+    this.delayMs = delayMs
+    this.open = 0
+    this.maxOpen = 0
+  }
+
+  readonly handler: ScriptedHandler = async (request, response) => {
+    this.open++
+    this.maxOpen = Math.max(this.maxOpen, this.open)
+    try {
+      const body = chatBody(request)
+      const stage = stageOf(body)
+      const prompt = promptOf(body)
+      const delay = prompt.includes('[slow]') ? 150 : this.delayMs
+      if (delay > 0) await sleep(delay)
+      if (stage === 'code' && prompt.includes('[reject]')) {
+        return errorReply(400, { error: { message: 'this prompt is refused' } })(request, response)
+      }
+      const javascript = isJavaScript(body)
+      const text =
+        stage === 'docs'
+          ? DOCS
+          : stage === 'tests'
+            ? fenced('python', prompt.includes('[bad-tests]') ? PY_BROKEN_TESTS : PY_TESTS)
+            : javascript
+              ? fenced('javascript', JS_CODE)
+              : fenced('python', prompt.includes('[broken]') ? PY_BROKEN : PY_CODE)
+      return chatReply(text)(request, response)
+    } finally {
+      this.open--
+    }
+  }
+}
+
+const LLM_ENV = {
+  LLM_PROVIDER: 'openai-compatible',
+  LLM_MODEL: 'scripted-model',
+  LLM_RETRY_BASE_MS: '10',
+  RATE_LIMIT_REQUESTS: '0',
+}
+
+async function post(url: string, path: string, body: unknown): Promise<Response> {
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+}
+
+/** A request with one model call only: no tests, no documentation, no cache. */
+function single(prompt: string, programming_language = 'python') {
+  return {
+    prompt,
+    programming_language,
+    include_tests: false,
+    include_docs: false,
+    options: { cache: false },
+  }
+}
+
+describe('POST /api/generate/batch', () => {
+  const model = new Model()
+  let upstream: ScriptedLlmServer
+  let app: FastifyInstance
+  let url: string
+
+  beforeAll(async () => {
+    upstream = await new ScriptedLlmServer().start()
+    upstream.on(CHAT, model.handler)
+    app = await createTestApp({
+      ...LLM_ENV,
+      LLM_BASE_URL: `${upstream.url}/v1`,
+      BATCH_CONCURRENCY: '2',
+    })
+    url = (await listenTestApp(app)).url
+  })
+  afterAll(async () => {
+    await app.close()
+    await upstream.close()
+  })
+  beforeEach(() => {
+    model.reset()
+    upstream.received.length = 0
+  })
+
+  it('answers every item in input order with its own status, and counts them', async () => {
+    const requests = [
+      // Slow, so that later items finish first: the order is still the input order.
+      { prompt: 'add two integers [slow]', programming_language: 'python' },
+      { prompt: 'add two integers in COBOL', programming_language: 'cobol' },
+      {
+        prompt: 'add two integers [broken]',
+        programming_language: 'python',
+        include_docs: false,
+        options: { max_repair_attempts: 0 },
+      },
+      { prompt: 'add two integers [reject]', programming_language: 'python' },
+      {
+        prompt: 'add two integers [bad-tests]',
+        programming_language: 'py',
+        options: { max_repair_attempts: 0 },
+      },
+      single('add two numbers in JavaScript', 'js'),
+    ]
+    const response = await post(url, '/api/generate/batch', { requests })
+    expect(response.status).toBe(200)
+    const body = await readJson(response)
+
+    expect(body.results.map((item: { index: number }) => item.index)).toEqual([0, 1, 2, 3, 4, 5])
+    expect(body.results.map((item: { status: string }) => item.status)).toEqual([
+      'completed',
+      'error',
+      'failed',
+      'error',
+      'partial',
+      'completed',
+    ])
+    expect(body.summary).toEqual({ total: 6, completed: 2, partial: 1, failed: 1, errors: 2 })
+
+    const [slow, cobol, broken, rejected, badTests, javascript] = body.results
+    expect(slow.error).toBeUndefined()
+    expect(slow.result).toMatchObject({
+      status: 'completed',
+      programming_language: 'python',
+      code: PY_CODE,
+      tests: { code: PY_TESTS, syntax_valid: true },
+      documentation: { content: DOCS, format: 'markdown' },
+      usage: { llm_calls: 3 },
+      errors: [],
+    })
+    expect(cobol).toEqual({
+      index: 1,
+      status: 'error',
+      error: {
+        code: 'APP_ERR_LANGUAGE_UNSUPPORTED',
+        detail: expect.stringContaining('cobol'),
+        status_code: 400,
+      },
+    })
+    expect(broken.result).toMatchObject({
+      status: 'failed',
+      code: PY_BROKEN,
+      tests: null,
+      documentation: null,
+      validation: { syntax_valid: false, repair_attempts: 0 },
+    })
+    expect(rejected).toEqual({
+      index: 3,
+      status: 'error',
+      error: {
+        code: 'APP_ERR_PROVIDER_REJECTED',
+        detail: expect.stringMatching(/HTTP 400: this prompt is refused/),
+        status_code: 502,
+      },
+    })
+    expect(badTests.result).toMatchObject({
+      status: 'partial',
+      programming_language: 'python',
+      tests: { syntax_valid: false },
+      errors: [{ stage: 'tests', detail: expect.stringMatching(/do not parse/) }],
+    })
+    expect(javascript.result).toMatchObject({
+      status: 'completed',
+      programming_language: 'javascript',
+      code: JS_CODE,
+      tests: null,
+      documentation: null,
+    })
+
+    // Each generated item is in the history as returned.
+    for (const item of [slow, broken, badTests, javascript]) {
+      const stored = await readJson(await fetch(`${url}/api/generations/${item.result.id}`))
+      expect(stored.result).toEqual(item.result)
+    }
+    // The rejected prompt reached the model once (a 400 is not retried); COBOL never did.
+    const prompts = upstream.requests(CHAT).map((request) => promptOf(chatBody(request)))
+    expect(prompts.filter((prompt) => prompt.includes('[reject]'))).toHaveLength(1)
+    expect(prompts.filter((prompt) => prompt.includes('COBOL'))).toHaveLength(0)
+  })
+
+  it('runs at most BATCH_CONCURRENCY generations of a batch at once', async () => {
+    model.reset(100)
+    const requests = Array.from({ length: 6 }, (_, index) => single(`batch item number ${index}`))
+    const started = performance.now()
+    const response = await post(url, '/api/generate/batch', { requests })
+    const elapsed = performance.now() - started
+    expect(response.status).toBe(200)
+    const body = await readJson(response)
+    expect(body.summary).toMatchObject({ total: 6, completed: 6 })
+    expect(upstream.requests(CHAT)).toHaveLength(6)
+    // Two at a time, never more: three rounds of 100 ms.
+    expect(model.maxOpen).toBe(2)
+    expect(elapsed).toBeGreaterThanOrEqual(290)
+  })
+
+  it('limits each batch on its own', async () => {
+    model.reset(100)
+    const batch = (name: string) =>
+      post(url, '/api/generate/batch', {
+        requests: Array.from({ length: 3 }, (_, index) => single(`${name} item number ${index}`)),
+      })
+    const responses = await Promise.all([batch('first'), batch('second')])
+    expect(responses.map((response) => response.status)).toEqual([200, 200])
+    expect(upstream.requests(CHAT)).toHaveLength(6)
+    expect(model.maxOpen).toBeGreaterThan(2)
+    expect(model.maxOpen).toBeLessThanOrEqual(4)
+  })
+
+  it('validates the batch and every request in it before any model call', async () => {
+    const empty = await post(url, '/api/generate/batch', { requests: [] })
+    expect(empty.status).toBe(400)
+    const emptyBody = await readJson(empty)
+    expect(emptyBody).toMatchObject({ code: 'APP_ERR_VALIDATION', status_code: 400 })
+    expect(emptyBody.errors[0]).toMatchObject({ field: 'body.requests' })
+
+    const requests = Array.from({ length: 21 }, (_, index) => single(`too many requests ${index}`))
+    const tooMany = await post(url, '/api/generate/batch', { requests })
+    expect(tooMany.status).toBe(400)
+    expect((await readJson(tooMany)).errors[0]).toMatchObject({ field: 'body.requests' })
+
+    const bad = await post(url, '/api/generate/batch', {
+      requests: [single('a valid first request'), single('   short   ')],
+    })
+    expect(bad.status).toBe(400)
+    const badBody = await readJson(bad)
+    expect(badBody.code).toBe('APP_ERR_VALIDATION')
+    expect(badBody.errors).toEqual([
+      expect.objectContaining({ field: 'body.requests.1.prompt', rule: expect.any(String) }),
+    ])
+    expect(badBody.detail).toContain('body.requests.1.prompt')
+
+    const missing = await post(url, '/api/generate/batch', {})
+    expect(missing.status).toBe(400)
+    expect((await readJson(missing)).errors[0]).toMatchObject({
+      field: 'body.requests',
+      rule: 'required',
+    })
+    const extra = await post(url, '/api/generate/batch', {
+      requests: [single('a valid request here')],
+      parallel: true,
+    })
+    expect(extra.status).toBe(400)
+    expect(upstream.requests(CHAT)).toHaveLength(0)
+  })
+})
+
+describe('GENERATION_CONCURRENCY across single and batch generations', () => {
+  const model = new Model()
+  let upstream: ScriptedLlmServer
+  let app: FastifyInstance
+  let url: string
+
+  beforeAll(async () => {
+    upstream = await new ScriptedLlmServer().start()
+    upstream.on(CHAT, model.handler)
+    app = await createTestApp({
+      ...LLM_ENV,
+      LLM_BASE_URL: `${upstream.url}/v1`,
+      GENERATION_CONCURRENCY: '1',
+      BATCH_CONCURRENCY: '3',
+    })
+    url = (await listenTestApp(app)).url
+  })
+  afterAll(async () => {
+    await app.close()
+    await upstream.close()
+  })
+
+  it('runs one generation at a time in the whole process', async () => {
+    model.reset(100)
+    const responses = await Promise.all([
+      post(url, '/api/generate', single('first single generation')),
+      post(url, '/api/generate', single('second single generation')),
+      post(url, '/api/generate/batch', {
+        requests: [0, 1, 2].map((index) => single(`batched generation ${index}`)),
+      }),
+    ])
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200])
+    const [first, second, batch] = await Promise.all(responses.map(readJson))
+    expect([first.status, second.status]).toEqual(['completed', 'completed'])
+    expect(batch.summary).toMatchObject({ total: 3, completed: 3 })
+    expect(upstream.requests(CHAT)).toHaveLength(5)
+    expect(model.maxOpen).toBe(1)
+    // Queued generations report their wait.
+    const queued = [first, second, ...batch.results.map((item: { result: unknown }) => item.result)]
+    expect(
+      queued.some((result: { timings_ms: { queue: number } }) => result.timings_ms.queue >= 90),
+    ).toBe(true)
+  })
+})

@@ -1,0 +1,424 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import postgres from 'postgres'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
+import {
+  chatBody,
+  chatReply,
+  errorReply,
+  fenced,
+  messageText,
+  ScriptedLlmServer,
+  sleep,
+  type ReceivedRequest,
+} from '../helpers/scripted-llm.js'
+import { POSTGRES_URL, serviceAvailable } from '../helpers/services.js'
+
+const CHAT = 'POST /v1/chat/completions'
+
+const PY_CODE = `def slugify(text: str) -> str:
+    """Turn a title into a URL slug.
+
+    Args:
+        text: The title.
+
+    Returns:
+        The slug.
+    """
+    if not isinstance(text, str):
+        raise TypeError("text must be a string")
+    return "-".join(text.lower().split())
+`
+const PY_BROKEN = `def slugify(text: str) -> str:
+    return "-".join(text.lower().split(
+`
+const PY_TESTS = `from solution import slugify
+
+
+def test_slugify():
+    assert slugify("Hello World") == "hello-world"
+`
+const JS_CODE = `/**
+ * Reverse the words of a sentence.
+ * @param {string} text The sentence.
+ * @returns {string} The words in reverse order.
+ */
+export function reverseWords(text) {
+  if (typeof text !== 'string') {
+    throw new TypeError('text must be a string')
+  }
+  return text.split(/\\s+/).filter(Boolean).reverse().join(' ')
+}
+`
+const DOCS = '# slugify\n\nTurns a title into a URL slug.\n'
+
+type ChatBody = ReturnType<typeof chatBody>
+
+/** Which generation stage a chat request belongs to, read from its prompt. */
+function stageOf(body: ChatBody): 'code' | 'tests' | 'docs' {
+  const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
+  if (user.startsWith('Write unit tests')) return 'tests'
+  if (user.startsWith('Write the documentation')) return 'docs'
+  return 'code'
+}
+
+/** The model's answer: JavaScript or Python by the system prompt; `[broken]` never parses. */
+function scriptedModel(request: ReceivedRequest): string {
+  const body = chatBody(request)
+  const stage = stageOf(body)
+  if (stage === 'docs') return DOCS
+  if (stage === 'tests') return fenced('python', PY_TESTS)
+  const system = messageText(body.messages[0] ?? { role: 'system', content: '' })
+  if (system.includes('JavaScript')) return fenced('javascript', JS_CODE)
+  const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
+  return fenced('python', user.includes('[broken]') ? PY_BROKEN : PY_CODE)
+}
+
+interface Backend {
+  name: string
+  available: boolean
+  /** Prepares the database and returns its DATABASE_URL. */
+  open(): Promise<string>
+  close(): Promise<void>
+}
+
+const sqlite: Backend = {
+  name: 'SQLite',
+  available: true,
+  open: async () => 'sqlite://:memory:',
+  close: async () => {},
+}
+
+const postgresUrl = new URL(POSTGRES_URL)
+/** Each run works in a database of its own, dropped at the end. */
+const databaseName = `verigen_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`
+let admin: postgres.Sql | null = null
+const postgresBackend: Backend = {
+  name: 'PostgreSQL',
+  available: await serviceAvailable(
+    'PostgreSQL',
+    postgresUrl.hostname,
+    Number(postgresUrl.port || 5432),
+  ),
+  async open() {
+    admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} })
+    await admin.unsafe(`CREATE DATABASE ${databaseName}`)
+    const url = new URL(POSTGRES_URL)
+    url.pathname = `/${databaseName}`
+    return url.toString()
+  },
+  async close() {
+    if (!admin) return
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`)
+    await admin.end()
+  },
+}
+
+interface Summary {
+  id: string
+  status: string
+  programming_language: string
+  prompt: string
+  error: string | null
+}
+
+function historySuite(backend: Backend) {
+  describe.skipIf(!backend.available)(`generation history on ${backend.name}`, () => {
+    let upstream: ScriptedLlmServer
+    let app: FastifyInstance
+    let url: string
+    /** The generations made up front, oldest first, as POST returned them. */
+    const made: Array<{ request: Record<string, unknown>; body: Record<string, unknown> }> = []
+
+    async function generate(request: Record<string, unknown>): Promise<Response> {
+      return fetch(`${url}/api/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(request),
+      })
+    }
+
+    async function list(query = ''): Promise<{ items: Summary[]; next_cursor: string | null }> {
+      const response = await fetch(`${url}/api/generations${query}`)
+      expect(response.status).toBe(200)
+      return readJson(response)
+    }
+
+    /** Every page of a listing, following next_cursor. */
+    async function allPages(query: string): Promise<Array<Awaited<ReturnType<typeof list>>>> {
+      const pages = [await list(`?${query}`)]
+      while (pages.at(-1)?.next_cursor) {
+        const cursor = encodeURIComponent(pages.at(-1)?.next_cursor as string)
+        pages.push(await list(`?${query}&cursor=${cursor}`))
+        if (pages.length > 10) throw new Error('pagination does not end')
+      }
+      return pages
+    }
+
+    const ids = (items: Summary[]) => items.map((item) => item.id)
+
+    beforeAll(async () => {
+      upstream = await new ScriptedLlmServer().start()
+      upstream.on(CHAT, (request, response) => chatReply(scriptedModel(request))(request, response))
+      app = await createTestApp({
+        DATABASE_URL: await backend.open(),
+        LLM_PROVIDER: 'openai-compatible',
+        LLM_BASE_URL: `${upstream.url}/v1`,
+        LLM_MODEL: 'scripted-model',
+        LLM_MAX_RETRIES: '0',
+        RATE_LIMIT_REQUESTS: '0',
+      })
+      url = (await listenTestApp(app)).url
+
+      const requests: Array<Record<string, unknown>> = [
+        { prompt: 'turn a title into a URL slug', programming_language: 'python' },
+        {
+          prompt: 'reverse the words of a sentence',
+          programming_language: 'javascript',
+          include_tests: false,
+          include_docs: false,
+        },
+        {
+          prompt: 'turn a title into a slug [broken]',
+          programming_language: 'python',
+          options: { max_repair_attempts: 0 },
+        },
+        {
+          prompt: 'reverse the words, keeping punctuation',
+          programming_language: 'js',
+          include_tests: false,
+          include_docs: false,
+        },
+        {
+          prompt: 'slugify a title without documentation',
+          programming_language: 'py',
+          include_docs: false,
+        },
+      ]
+      for (const request of requests) {
+        const response = await generate(request)
+        expect(response.status).toBe(200)
+        made.push({ request, body: await readJson(response) })
+        // Distinct creation times, so that "newest first" has one answer.
+        await sleep(5)
+      }
+      expect(made.map(({ body }) => body.status)).toEqual([
+        'completed',
+        'completed',
+        'failed',
+        'completed',
+        'completed',
+      ])
+    })
+    afterAll(async () => {
+      await app?.close()
+      await upstream?.close()
+      await backend.close()
+    })
+
+    it('lists newest first, with the summary of each generation', async () => {
+      const page = await list()
+      expect(ids(page.items)).toEqual(made.map(({ body }) => body.id).reverse())
+      expect(page.next_cursor).toBeNull()
+      expect(page.items.map((item) => item.programming_language)).toEqual([
+        'python',
+        'javascript',
+        'python',
+        'javascript',
+        'python',
+      ])
+      const newest = page.items[0] as unknown as Record<string, unknown>
+      const last = made[4]?.body as Record<string, unknown>
+      expect(newest).toEqual({
+        id: last.id,
+        status: 'completed',
+        programming_language: 'python',
+        prompt: 'slugify a title without documentation',
+        provider: 'openai-compatible',
+        model: 'scripted-model',
+        usage: last.usage,
+        duration_ms: expect.any(Number),
+        error: null,
+        created_at: last.created_at,
+        updated_at: expect.any(String),
+      })
+      expect(page.items[2]).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/^code: /),
+      })
+    })
+
+    it('pages through everything with limit and next_cursor', async () => {
+      const pages = await allPages('limit=2')
+      expect(pages.map((page) => page.items.length)).toEqual([2, 2, 1])
+      expect(pages.slice(0, -1).every((page) => typeof page.next_cursor === 'string')).toBe(true)
+      expect(pages.at(-1)?.next_cursor).toBeNull()
+      const seen = pages.flatMap((page) => ids(page.items))
+      expect(new Set(seen).size).toBe(seen.length)
+      expect(seen).toEqual(made.map(({ body }) => body.id).reverse())
+
+      // A page that holds exactly the rest has no next page.
+      const exact = await list('?limit=5')
+      expect(exact.items).toHaveLength(5)
+      expect(exact.next_cursor).toBeNull()
+    })
+
+    it('filters by language (aliases included) and by status, also across pages', async () => {
+      const python = made.filter(({ body }) => body.programming_language === 'python')
+      const javascript = made.filter(({ body }) => body.programming_language === 'javascript')
+      const pyIds = python.map(({ body }) => body.id).reverse()
+      const jsIds = javascript.map(({ body }) => body.id).reverse()
+
+      expect(ids((await list('?programming_language=py')).items)).toEqual(pyIds)
+      expect(ids((await list('?programming_language=python')).items)).toEqual(pyIds)
+      expect(ids((await list('?programming_language=JS')).items)).toEqual(jsIds)
+      const pyPages = await allPages('programming_language=py&limit=2')
+      expect(pyPages.map((page) => page.items.length)).toEqual([2, 1])
+      expect(pyPages.flatMap((page) => ids(page.items))).toEqual(pyIds)
+
+      const failed = await list('?status=failed')
+      expect(ids(failed.items)).toEqual([made[2]?.body.id])
+      expect(failed.items[0]).toMatchObject({ status: 'failed', programming_language: 'python' })
+      const completed = await list('?status=completed&programming_language=javascript')
+      expect(ids(completed.items)).toEqual(jsIds)
+      const none = await list('?status=failed&programming_language=javascript')
+      expect(none).toEqual({ items: [], next_cursor: null })
+      expect(await list('?programming_language=cobol')).toEqual({ items: [], next_cursor: null })
+    })
+
+    it('refuses an invalid cursor, limit or filter with 400', async () => {
+      const forged = Buffer.from(JSON.stringify({ not: 'a cursor' })).toString('base64url')
+      for (const cursor of ['not-a-cursor', forged]) {
+        const response = await fetch(`${url}/api/generations?cursor=${cursor}`)
+        expect(response.status).toBe(400)
+        const body = await readJson(response)
+        expect(body).toMatchObject({ code: 'APP_ERR_VALIDATION', status_code: 400 })
+        expect(body.errors[0]).toMatchObject({ field: 'query.cursor' })
+      }
+      for (const query of ['limit=0', 'limit=101', 'limit=two', 'status=done', 'sort=asc']) {
+        const response = await fetch(`${url}/api/generations?${query}`)
+        expect(response.status, query).toBe(400)
+        expect(await readJson(response)).toMatchObject({ code: 'APP_ERR_VALIDATION' })
+      }
+      const limit = await readJson(await fetch(`${url}/api/generations?limit=101`))
+      expect(limit.errors[0]).toMatchObject({ field: 'query.limit' })
+      expect((await list('?limit=100')).items).toHaveLength(5)
+    })
+
+    it('returns one generation with its request, result, usage and prompt', async () => {
+      for (const { request, body } of made) {
+        const response = await fetch(`${url}/api/generations/${body.id as string}`)
+        expect(response.status).toBe(200)
+        const stored = await readJson(response)
+        expect(stored.result).toEqual(body)
+        expect(stored).toMatchObject({
+          id: body.id,
+          status: body.status,
+          programming_language: body.programming_language,
+          prompt: request.prompt,
+          provider: 'openai-compatible',
+          model: 'scripted-model',
+          usage: body.usage,
+          created_at: body.created_at,
+        })
+        // The request as received, with the defaults filled in; the alias stays as sent.
+        expect(stored.request).toEqual({
+          include_tests: true,
+          include_docs: true,
+          options: {},
+          ...request,
+        })
+      }
+      const first = await readJson(await fetch(`${url}/api/generations/${made[0]?.body.id}`))
+      expect(first.usage).toEqual({
+        prompt_tokens: 30,
+        completion_tokens: 60,
+        total_tokens: 90,
+        llm_calls: 3,
+      })
+      expect(first.error).toBeNull()
+    })
+
+    it('answers an unknown id with 404 in the error shape', async () => {
+      const id = randomUUID()
+      const response = await fetch(`${url}/api/generations/${id}`)
+      expect(response.status).toBe(404)
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+      expect(await readJson(response)).toEqual({
+        error: 'Resource not found',
+        detail: expect.stringContaining(id),
+        status_code: 404,
+        timestamp: expect.any(String),
+        request_id: expect.any(String),
+        code: 'APP_ERR_NOT_FOUND',
+      })
+      const tooLong = await fetch(`${url}/api/generations/${'x'.repeat(101)}`)
+      expect(tooLong.status).toBe(400)
+    })
+
+    it('deletes a generation: 204, then 404 for GET and for DELETE', async () => {
+      const created = await readJson(
+        await generate({
+          prompt: 'a generation to delete',
+          programming_language: 'python',
+          include_tests: false,
+          include_docs: false,
+        }),
+      )
+      const path = `${url}/api/generations/${created.id}`
+      expect((await fetch(path)).status).toBe(200)
+
+      const deleted = await fetch(path, { method: 'DELETE' })
+      expect(deleted.status).toBe(204)
+      expect(await deleted.text()).toBe('')
+
+      const gone = await fetch(path)
+      expect(gone.status).toBe(404)
+      expect(await readJson(gone)).toMatchObject({ code: 'APP_ERR_NOT_FOUND' })
+      const again = await fetch(path, { method: 'DELETE' })
+      expect(again.status).toBe(404)
+      expect(await readJson(again)).toMatchObject({
+        code: 'APP_ERR_NOT_FOUND',
+        status_code: 404,
+        detail: expect.stringContaining(created.id),
+      })
+      expect(ids((await list('?limit=100')).items)).not.toContain(created.id)
+    })
+
+    it('keeps a failed entry without a result when the provider fails', async () => {
+      upstream.received.length = 0
+      upstream.once(CHAT, errorReply(500))
+      const prompt = 'a generation the provider fails'
+      const response = await generate({ prompt, programming_language: 'python' })
+      expect(response.status).toBe(503)
+      expect(await readJson(response)).toMatchObject({ code: 'APP_ERR_PROVIDER_UNAVAILABLE' })
+      // LLM_MAX_RETRIES=0: one call, no retry.
+      expect(upstream.requests(CHAT)).toHaveLength(1)
+
+      const [entry] = (await list('?status=failed&limit=1')).items
+      expect(entry).toMatchObject({
+        status: 'failed',
+        prompt,
+        programming_language: 'python',
+        error: expect.stringMatching(/^APP_ERR_PROVIDER_UNAVAILABLE/),
+      })
+      const stored = await readJson(await fetch(`${url}/api/generations/${entry?.id}`))
+      expect(stored).toMatchObject({
+        id: entry?.id,
+        status: 'failed',
+        result: null,
+        prompt,
+        error: expect.stringMatching(/^APP_ERR_PROVIDER_UNAVAILABLE/),
+        usage: { llm_calls: 0 },
+        duration_ms: expect.any(Number),
+      })
+      expect(stored.request).toMatchObject({ prompt, programming_language: 'python' })
+      // The newest entry of all.
+      expect((await list('?limit=1')).items[0]?.id).toBe(entry?.id)
+    })
+  })
+}
+
+historySuite(sqlite)
+historySuite(postgresBackend)
