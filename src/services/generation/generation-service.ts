@@ -308,6 +308,7 @@ export class GenerationService {
       options.emit?.({ type: 'started', data: { id, model } })
       const started = performance.now()
       let outcome: GenerationResult['status'] | 'cancelled' | 'error' = 'error'
+      let attempts = 0
       try {
         const body = await (this.pipeline as GenerationPipeline).run({
           id,
@@ -317,7 +318,13 @@ export class GenerationService {
           maxOutputTokens: this.deps.settings.maxOutputTokens,
           signal,
           emit: options.emit,
-          onCall: (stage, callUsage, durationMs) => {
+          onCall: (stage, call, durationMs) => {
+            metrics.llmDuration.observe({ provider, stage }, durationMs / 1000)
+            if ('error' in call) {
+              if (!signal.aborted) metrics.llmCalls.inc({ provider, stage, outcome: 'error' })
+              return
+            }
+            const callUsage = call.usage
             usage.promptTokens += callUsage.promptTokens
             usage.completionTokens += callUsage.completionTokens
             usage.totalTokens += callUsage.totalTokens
@@ -325,7 +332,6 @@ export class GenerationService {
             metrics.llmCalls.inc({ provider, stage, outcome: 'ok' })
             metrics.llmTokens.inc({ provider, kind: 'prompt' }, callUsage.promptTokens)
             metrics.llmTokens.inc({ provider, kind: 'completion' }, callUsage.completionTokens)
-            metrics.llmDuration.observe({ provider, stage }, durationMs / 1000)
           },
         })
         const result: GenerationResult = {
@@ -336,6 +342,7 @@ export class GenerationService {
           created_at: createdAt,
         }
         outcome = result.status
+        attempts = result.validation.attempts.length
         await store.update(id, {
           status: result.status,
           model: result.model,
@@ -360,9 +367,6 @@ export class GenerationService {
             : new AppError('APP_ERR_INTERNAL', 'The generation failed unexpectedly')
         if (!cancelled && !(error instanceof AppError))
           logger.error({ err: error, generation_id: id }, 'generation failed')
-        if (!cancelled && error instanceof AppError && error.code.startsWith('APP_ERR_PROVIDER')) {
-          metrics.llmCalls.inc({ provider, stage: 'code', outcome: 'error' })
-        }
         await store
           .update(id, {
             status: cancelled ? 'cancelled' : 'failed',
@@ -391,6 +395,7 @@ export class GenerationService {
             status,
             provider,
             model,
+            code_attempts: attempts,
             llm_calls: usage.llmCalls,
             prompt_tokens: usage.promptTokens,
             completion_tokens: usage.completionTokens,

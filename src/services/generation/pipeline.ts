@@ -2,7 +2,7 @@ import type { AnalysisReport } from '../../analysis/engine.js'
 import type { Language } from '../../analysis/language-registry.js'
 import type { SyntaxErrorReport } from '../../analysis/metrics/syntax-errors.js'
 import { AppError } from '../../errors.js'
-import type { ChatMessage, LlmProvider, TokenUsage } from '../../ports/llm-provider.js'
+import type { ChatMessage, Completion, LlmProvider, TokenUsage } from '../../ports/llm-provider.js'
 import type { AnalysisService } from '../analysis.js'
 import { extractCode } from './extract-code.js'
 import type { PromptBuilder } from './prompts.js'
@@ -31,7 +31,11 @@ export interface PipelineContext {
   signal: AbortSignal
   emit?: ((event: GenerationEvent) => void) | undefined
   /** Called after every model call, so that usage can be recorded even if the run is cancelled. */
-  onCall: (stage: 'code' | 'tests' | 'docs', usage: TokenUsage, durationMs: number) => void
+  onCall: (
+    stage: 'code' | 'tests' | 'docs',
+    outcome: { usage: TokenUsage } | { error: unknown },
+    durationMs: number,
+  ) => void
 }
 
 interface Reply {
@@ -326,17 +330,23 @@ export class GenerationPipeline {
     const conversation = [...messages]
     for (let continuation = 0; ; continuation++) {
       const start = performance.now()
-      const completion = await this.llm.complete(
-        {
-          messages: conversation,
-          model,
-          temperature: input.options.temperature,
-          maxOutputTokens,
-          onText,
-        },
-        signal,
-      )
-      context.onCall(stage, completion.usage, performance.now() - start)
+      let completion: Completion
+      try {
+        completion = await this.llm.complete(
+          {
+            messages: conversation,
+            model,
+            temperature: input.options.temperature,
+            maxOutputTokens,
+            onText,
+          },
+          signal,
+        )
+      } catch (error) {
+        context.onCall(stage, { error }, performance.now() - start)
+        throw error
+      }
+      context.onCall(stage, { usage: completion.usage }, performance.now() - start)
       addUsage(usage, {
         prompt_tokens: completion.usage.promptTokens,
         completion_tokens: completion.usage.completionTokens,
