@@ -336,10 +336,21 @@ export class GenerationService {
         })
         const result: GenerationResult = {
           id,
-          ...body,
+          status: body.status,
+          programming_language: body.programming_language,
+          code: body.code,
+          filename: body.filename,
+          tests: body.tests,
+          documentation: body.documentation,
+          metrics: body.metrics,
+          validation: body.validation,
+          usage: body.usage,
           timings_ms: { queue: queueMs, ...body.timings_ms },
+          model: body.model,
+          provider: body.provider,
           cached: false,
           created_at: createdAt,
+          errors: body.errors,
         }
         outcome = result.status
         attempts = result.validation.attempts.length
