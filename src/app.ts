@@ -24,6 +24,7 @@ import { generationRoutes } from './routes/generations/index.js'
 import { healthRoutes } from './routes/health.js'
 import { languageRoutes } from './routes/languages/index.js'
 import { metricsRoutes } from './routes/metrics.js'
+import { wsRoutes } from './routes/ws/index.js'
 
 export interface BuildOptions extends AppDependencies {
   /** Where log lines go instead of stdout (tests read them). */
@@ -108,6 +109,7 @@ export async function buildApp(
   await app.register(analyzeRoutes, { prefix: server.apiPrefix })
   await app.register(generateRoutes, { prefix: server.apiPrefix })
   await app.register(generationRoutes, { prefix: server.apiPrefix })
+  await app.register(wsRoutes, { prefix: server.apiPrefix })
   await app.register(metricsRoutes)
 
   return app

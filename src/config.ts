@@ -50,6 +50,8 @@ export interface Config {
     readonly concurrency: number
     /** Generations of one batch running at once. */
     readonly batchConcurrency: number
+    /** Interval of SSE heartbeat comments and WebSocket pings on open streams. */
+    readonly heartbeatMs: number
   }
   readonly rateLimit: { readonly max: number; readonly windowMs: number }
   readonly cache: { readonly maxEntries: number; readonly ttlSeconds: number }
@@ -282,6 +284,7 @@ const environmentSchema = z.object({
   MAX_PROMPT_LENGTH: integer(10, 1_000_000).default(2000),
   GENERATION_CONCURRENCY: integer(1, 10_000).default(64),
   BATCH_CONCURRENCY: integer(1, 20).default(3),
+  STREAM_HEARTBEAT_MS: integer(100, 600_000).default(15_000),
   CACHE_MAX_ENTRIES: integer(0).default(1000),
   CACHE_TTL_SECONDS: integer(1).default(3600),
   ANALYSIS_WORKERS: integer(1, 64).default(Math.max(1, Math.min(8, availableParallelism() - 1))),
@@ -417,6 +420,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     generation: {
       concurrency: env.GENERATION_CONCURRENCY,
       batchConcurrency: env.BATCH_CONCURRENCY,
+      heartbeatMs: env.STREAM_HEARTBEAT_MS,
     },
     analysis: {
       workers: env.ANALYSIS_WORKERS,

@@ -23,6 +23,8 @@ export const ERRORS = {
   APP_ERR_PROVIDER_REJECTED: { status: 502, title: 'AI service rejected the request' },
   APP_ERR_IDEMPOTENCY_MISMATCH: { status: 422, title: 'Idempotency key reused' },
   APP_ERR_OVERLOADED: { status: 503, title: 'Too many generations waiting' },
+  APP_ERR_GENERATION_CANCELLED: { status: 409, title: 'Generation cancelled' },
+  APP_ERR_GENERATION_FINISHED: { status: 409, title: 'Generation already finished' },
   APP_ERR_DEPENDENCY_DOWN: { status: 503, title: 'A backing service is unavailable' },
   APP_ERR_SHUTTING_DOWN: { status: 503, title: 'Server is shutting down' },
 } as const satisfies Record<string, { status: number; title: string }>

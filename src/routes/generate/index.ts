@@ -1,5 +1,7 @@
+import { PassThrough } from 'node:stream'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { AppError } from '../../errors.js'
 import { errorResponses } from '../../schemas/error.js'
 import {
   batchGenerateRequestSchema,
@@ -7,6 +9,8 @@ import {
   generateRequestSchema,
   generationResultSchema,
 } from '../../schemas/generation.js'
+import type { PublishedEvent } from '../../services/generation/event-hub.js'
+import { errorEvent, isFinal, SSE_HEARTBEAT, sseFrame } from '../../streaming/events.js'
 
 const headersSchema = z.looseObject({
   'idempotency-key': z
@@ -21,6 +25,7 @@ const headersSchema = z.looseObject({
 export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
   const { generation, config } = app.services
   const maxPromptLength = config.limits.maxPromptLength
+  const heartbeatMs = config.generation.heartbeatMs
 
   app.post(
     '/generate',
@@ -71,6 +76,59 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       }
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(body) as never)
+    },
+  )
+
+  app.post(
+    '/generate/stream',
+    {
+      schema: {
+        tags: ['generation'],
+        summary: 'The same generation as POST /generate, as Server-Sent Events, stage by stage',
+        description:
+          'Events: started {id, model} · code.delta {text} · code.done {code, validation} · repair {stage, attempt, syntax_errors} · tests.delta · tests.done · docs.delta · docs.done · metrics · completed {the full result} · error {the error shape}. `completed` or `error` is always the last event; a comment line is sent every STREAM_HEARTBEAT_MS. Closing the connection cancels the generation.',
+        body: generateRequestSchema(maxPromptLength),
+        produces: ['text/event-stream'],
+        response: {
+          200: z.string().describe('text/event-stream'),
+          ...errorResponses(400, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      // What can fail before the first byte is an HTTP error; after it, an `error` event.
+      generation.prepare(request.body)
+      const stream = new PassThrough()
+      const controller = new AbortController()
+      let finished = false
+      const write = (event: PublishedEvent) => {
+        if (finished || stream.writableEnded) return
+        finished = isFinal(event)
+        stream.write(sseFrame(event))
+      }
+      const heartbeat = setInterval(() => stream.write(SSE_HEARTBEAT), heartbeatMs)
+      reply.raw.once('close', () => {
+        if (!finished) {
+          controller.abort(
+            new AppError('APP_ERR_GENERATION_CANCELLED', 'The client closed the event stream'),
+          )
+        }
+      })
+      generation
+        .generate(request.body, { emit: write, signal: controller.signal, requestId: request.id })
+        .catch((error: unknown) => {
+          if (!(error instanceof AppError)) request.log.error({ err: error }, 'generation failed')
+          write(errorEvent(error, request.id))
+        })
+        .finally(() => {
+          clearInterval(heartbeat)
+          stream.end()
+        })
+      return reply
+        .type('text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache, no-transform')
+        .header('x-accel-buffering', 'no')
+        .send(stream as never)
     },
   )
 }

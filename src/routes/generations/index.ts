@@ -7,6 +7,7 @@ import {
   generationListQuerySchema,
   generationListSchema,
   generationRecordSchema,
+  generationSummarySchema,
 } from '../../schemas/generation.js'
 
 function summary(record: GenerationRecord) {
@@ -90,5 +91,19 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
       await generation.delete(request.params.id)
       return reply.code(204).send(null)
     },
+  )
+
+  app.post(
+    '/generations/:id/cancel',
+    {
+      schema: {
+        tags: ['history'],
+        summary:
+          'Cancel a running generation: its model calls stop, its slot is freed, the history says cancelled',
+        params: generationIdParamsSchema,
+        response: { 200: generationSummarySchema, ...errorResponses(404, 409) },
+      },
+    },
+    async (request) => summary(await generation.cancel(request.params.id)),
   )
 }

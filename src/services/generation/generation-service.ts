@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import type { LanguageRegistry } from '../../analysis/language-registry.js'
-import { AppError, ERRORS, NotFoundError, ValidationError, type ErrorCode } from '../../errors.js'
+import {
+  AppError,
+  ERRORS,
+  NotFoundError,
+  toErrorBody,
+  ValidationError,
+  type ErrorCode,
+} from '../../errors.js'
 import type { Metrics } from '../../metrics.js'
 import type { Cache } from '../../ports/cache.js'
 import type { Clock } from '../../ports/clock.js'
@@ -14,11 +21,12 @@ import {
 import type { LlmProvider, TokenUsage } from '../../ports/llm-provider.js'
 import type { Logger } from '../../ports/logger.js'
 import type { AnalysisService } from '../analysis.js'
+import { GenerationEventHub, type PublishedEvent } from './event-hub.js'
 import { Limiter } from './limiter.js'
 import { DEFAULT_REPAIR_ATTEMPTS, GenerationPipeline } from './pipeline.js'
 import { PromptBuilder } from './prompts.js'
 import { requestKey } from './request-key.js'
-import type { GenerationEvent, GenerationInput, GenerationResult } from './types.js'
+import type { GenerationInput, GenerationResult } from './types.js'
 
 export interface GenerationSettings {
   /** Models `options.model` may name; the provider's default is always among them. */
@@ -35,8 +43,17 @@ export interface GenerateOptions {
   signal?: AbortSignal | undefined
   /** The client's `Idempotency-Key`: a repeated request with it gets the first result. */
   idempotencyKey?: string | undefined
-  /** Receives progress events; model calls stream when it is set. */
-  emit?: ((event: GenerationEvent) => void) | undefined
+  /** Receives progress events, ending with `completed` or `error`; model calls stream when set. */
+  emit?: ((event: PublishedEvent) => void) | undefined
+  /** The HTTP request's id, quoted in error events. */
+  requestId?: string | undefined
+}
+
+/** A run that identical requests share; it is aborted only when all of them have gone. */
+interface SharedRun {
+  run: Promise<GenerationResult>
+  controller: AbortController
+  waiters: number
 }
 
 export interface Generated {
@@ -87,8 +104,15 @@ function replayError(record: GenerationRecord): AppError {
 export class GenerationService {
   private readonly pipeline: GenerationPipeline | null
   private readonly limiter: Limiter
+  /** Events of the generations running here, for streams and subscribers. */
+  readonly events = new GenerationEventHub()
   /** Identical cacheable requests in flight, by request key. */
-  private readonly inflight = new Map<string, Promise<GenerationResult>>()
+  private readonly inflight = new Map<string, SharedRun>()
+  /** Generations running in this process, by id: how to stop them and when they have stopped. */
+  private readonly running = new Map<
+    string,
+    { controller: AbortController; done: Promise<unknown> }
+  >()
   /** Requests in flight by idempotency key. */
   private readonly inflightKeys = new Map<string, { key: string; run: Promise<Generated> }>()
 
@@ -102,54 +126,124 @@ export class GenerationService {
     return { running: this.limiter.running, queued: this.limiter.queued, limit: this.limiter.limit }
   }
 
-  async generate(input: GenerationInput, options: GenerateOptions = {}): Promise<Generated> {
-    const { llm } = this.deps
+  /**
+   * Checks what can be checked before a generation starts: the language, a configured provider,
+   * an allowed model. Streams call it before sending their first byte.
+   */
+  prepare(input: GenerationInput): { languageId: string; model: string; key: string } {
     const language = this.deps.languages.resolve(input.programming_language)
-    if (!llm || !this.pipeline) {
+    if (!this.deps.llm || !this.pipeline) {
       throw new AppError(
         'APP_ERR_PROVIDER_NOT_CONFIGURED',
         'No model provider is configured; set OPENAI_API_KEY, ANTHROPIC_API_KEY, or LLM_BASE_URL with LLM_MODEL (see the README, Configuration)',
       )
     }
     const model = this.modelFor(input)
-    const key = requestKey(
-      {
-        ...input,
-        options: {
-          ...input.options,
-          max_repair_attempts: input.options.max_repair_attempts ?? DEFAULT_REPAIR_ATTEMPTS,
-        },
-      },
-      language.id,
-      model,
-    )
-    if (options.idempotencyKey)
-      return this.idempotent(options.idempotencyKey, key, input, model, options)
+    const repairs = input.options.max_repair_attempts ?? DEFAULT_REPAIR_ATTEMPTS
+    const normalised = { ...input, options: { ...input.options, max_repair_attempts: repairs } }
+    return { languageId: language.id, model, key: requestKey(normalised, language.id, model) }
+  }
 
-    const useCache = input.options.cache !== false && !options.emit
+  async generate(input: GenerationInput, options: GenerateOptions = {}): Promise<Generated> {
+    const { languageId, model, key } = this.prepare(input)
+    if (options.idempotencyKey) {
+      return this.idempotent(options.idempotencyKey, key, input, model, options)
+    }
+    const { metrics } = this.deps
+    const useCache = input.options.cache !== false
     if (useCache) {
       const cached = await this.deps.cache.get<GenerationResult>(CACHE_PREFIX + key)
       if (cached) {
-        this.deps.metrics.generationCache.inc({ result: 'hit' })
-        return { result: { ...cached, cached: true }, replayed: false }
+        metrics.generationCache.inc({ result: 'hit' })
+        const result = { ...cached, cached: true }
+        if (options.emit) replayEvents(result, input, options.emit)
+        return { result, replayed: false }
       }
-      this.deps.metrics.generationCache.inc({ result: 'miss' })
-      const running = this.inflight.get(key)
-      if (running) {
-        this.deps.metrics.generationCache.inc({ result: 'coalesced' })
-        return { result: await running, replayed: false }
+      metrics.generationCache.inc({ result: 'miss' })
+      const shared = options.emit ? undefined : this.inflight.get(key)
+      if (shared) {
+        metrics.generationCache.inc({ result: 'coalesced' })
+        return { result: await join(shared, options.signal), replayed: false }
       }
     } else {
-      this.deps.metrics.generationCache.inc({ result: 'bypass' })
+      metrics.generationCache.inc({ result: 'bypass' })
     }
-    const run = this.execute(input, language.id, model, key, null, options)
-    if (!useCache) return { result: await run, replayed: false }
-    this.inflight.set(key, run)
-    try {
-      return { result: await run, replayed: false }
-    } finally {
-      this.inflight.delete(key)
+    // A stream watches its own run: joining another would miss the deltas already sent.
+    if (!useCache || options.emit) {
+      return {
+        result: await this.execute(input, languageId, model, key, null, options),
+        replayed: false,
+      }
     }
+    const controller = new AbortController()
+    const shared: SharedRun = {
+      run: this.execute(input, languageId, model, key, null, {
+        ...options,
+        signal: controller.signal,
+      }),
+      controller,
+      waiters: 0,
+    }
+    this.inflight.set(key, shared)
+    shared.run.then(
+      () => this.inflight.delete(key),
+      () => this.inflight.delete(key),
+    )
+    return { result: await join(shared, options.signal), replayed: false }
+  }
+
+  /**
+   * Stops a generation running in this process and waits (briefly) until its history says so.
+   * @throws NotFoundError for an unknown id; AppError `APP_ERR_GENERATION_FINISHED` when it is
+   *   over, or runs in another process.
+   */
+  async cancel(id: string): Promise<GenerationRecord> {
+    const running = this.running.get(id)
+    if (running) {
+      running.controller.abort(
+        new AppError('APP_ERR_GENERATION_CANCELLED', `Generation '${id}' was cancelled on request`),
+      )
+      await Promise.race([running.done, new Promise((resolve) => setTimeout(resolve, 5000))])
+      return this.get(id)
+    }
+    const record = await this.get(id)
+    throw new AppError(
+      'APP_ERR_GENERATION_FINISHED',
+      record.status === 'running'
+        ? `Generation '${id}' runs in another API process; it cannot be cancelled from this one`
+        : `Generation '${id}' already finished (${record.status})`,
+    )
+  }
+
+  /**
+   * Passes a generation's events to `listener`: those so far, then new ones until `completed` or
+   * `error`. A generation that finished before is told from the history in one final event.
+   * @throws NotFoundError for an unknown id.
+   */
+  async watch(
+    id: string,
+    listener: (event: PublishedEvent) => void,
+    requestId = id,
+  ): Promise<() => void> {
+    const unsubscribe = this.events.subscribe(id, listener)
+    if (unsubscribe) return unsubscribe
+    const record = await this.get(id)
+    if (record.result) {
+      listener({ type: 'completed', data: record.result as GenerationResult })
+    } else if (record.status === 'running') {
+      const error = new AppError(
+        'APP_ERR_GENERATION_FINISHED',
+        `Generation '${id}' runs in another API process; subscribe there`,
+      )
+      listener({ type: 'error', data: toErrorBody(error, requestId) })
+    } else {
+      const error =
+        record.status === 'cancelled'
+          ? new AppError('APP_ERR_GENERATION_CANCELLED', `Generation '${id}' was cancelled`)
+          : replayError(record)
+      listener({ type: 'error', data: toErrorBody(error, requestId) })
+    }
+    return () => {}
   }
 
   /** Runs up to 20 requests, `batchConcurrency` at a time; one failing never fails the others. */
@@ -274,9 +368,17 @@ export class GenerationService {
   ): Promise<GenerationResult> {
     const { store, clock, metrics, logger, llm } = this.deps
     const language = this.deps.languages.resolve(languageName)
-    const signal = options.signal ?? new AbortController().signal
+    // Our own controller: the caller's signal, a cancel request, or both can stop the run.
+    const controller = new AbortController()
+    const signal = controller.signal
+    const external = options.signal
+    const onExternalAbort = () => controller.abort(external?.reason)
+    if (external?.aborted) onExternalAbort()
+    external?.addEventListener('abort', onExternalAbort, { once: true })
     const queuedAt = performance.now()
-    return this.limiter.run(async () => {
+    let settled: () => void = () => {}
+    const done = new Promise<void>((resolve) => (settled = resolve))
+    const task = async () => {
       const queueMs = Math.round((performance.now() - queuedAt) * 10) / 10
       const id = randomUUID()
       const createdAt = new Date(clock.now()).toISOString()
@@ -305,7 +407,13 @@ export class GenerationService {
         requestHash: key,
       }
       await store.insert(record)
-      options.emit?.({ type: 'started', data: { id, model } })
+      this.running.set(id, { controller, done })
+      this.events.open(id)
+      const publish = (event: PublishedEvent) => {
+        this.events.publish(id, event)
+        options.emit?.(event)
+      }
+      publish({ type: 'started', data: { id, model } })
       const started = performance.now()
       let outcome: GenerationResult['status'] | 'cancelled' | 'error' = 'error'
       let attempts = 0
@@ -317,7 +425,8 @@ export class GenerationService {
           model,
           maxOutputTokens: this.deps.settings.maxOutputTokens,
           signal,
-          emit: options.emit,
+          emit: publish,
+          streamDeltas: options.emit !== undefined,
           onCall: (stage, call, durationMs) => {
             metrics.llmDuration.observe({ provider, stage }, durationMs / 1000)
             if ('error' in call) {
@@ -367,13 +476,14 @@ export class GenerationService {
         if (result.status === 'completed' && input.options.cache !== false) {
           await this.deps.cache.set(CACHE_PREFIX + key, result, this.deps.settings.cacheTtlSeconds)
         }
-        options.emit?.({ type: 'completed', data: result })
+        publish({ type: 'completed', data: result })
         return result
       } catch (error) {
         const cancelled = signal.aborted
         outcome = cancelled ? 'cancelled' : 'error'
-        const appError =
-          error instanceof AppError
+        const appError = cancelled
+          ? cancellation(signal.reason)
+          : error instanceof AppError
             ? error
             : new AppError('APP_ERR_INTERNAL', 'The generation failed unexpectedly')
         if (!cancelled && !(error instanceof AppError))
@@ -383,7 +493,7 @@ export class GenerationService {
             status: cancelled ? 'cancelled' : 'failed',
             usage,
             durationMs: Math.round(performance.now() - started),
-            error: cancelled ? 'cancelled before it finished' : storedError(appError),
+            error: storedError(appError),
           })
           .catch((storeError: unknown) =>
             logger.error(
@@ -391,8 +501,12 @@ export class GenerationService {
               'could not record the failed generation',
             ),
           )
-        throw cancelled ? error : appError
+        publish({ type: 'error', data: toErrorBody(appError, options.requestId ?? id) })
+        throw appError
       } finally {
+        this.running.delete(id)
+        this.events.close(id)
+        settled()
         const status = outcome === 'error' ? 'failed' : outcome
         metrics.generations.inc({ language: language.id, status })
         metrics.generationDuration.observe(
@@ -415,7 +529,16 @@ export class GenerationService {
           'generation finished',
         )
       }
-    }, signal)
+    }
+    try {
+      return await this.limiter.run(task, signal)
+    } catch (error) {
+      // Stopped while waiting for a slot: nothing ran, nothing was stored.
+      if (signal.aborted && !(error instanceof AppError)) throw cancellation(signal.reason)
+      throw error
+    } finally {
+      external?.removeEventListener('abort', onExternalAbort)
+    }
   }
 
   private recordParse(result: GenerationResult): void {
@@ -431,6 +554,45 @@ export class GenerationService {
       Math.max(0, attempts.length - 1),
     )
   }
+}
+
+/** The error a cancelled generation ends with: the cancel request's own, or "client gone". */
+function cancellation(reason: unknown): AppError {
+  if (reason instanceof AppError && reason.code === 'APP_ERR_GENERATION_CANCELLED') return reason
+  return new AppError(
+    'APP_ERR_GENERATION_CANCELLED',
+    'The generation was cancelled because its client went away',
+  )
+}
+
+/** Waits for a shared run; when every waiter has gone, the run is stopped. */
+async function join(shared: SharedRun, signal: AbortSignal | undefined): Promise<GenerationResult> {
+  shared.waiters++
+  if (!signal) return shared.run
+  return new Promise<GenerationResult>((resolve, reject) => {
+    const onAbort = () => {
+      shared.waiters--
+      if (shared.waiters === 0) shared.controller.abort(signal.reason)
+      reject(cancellation(signal.reason))
+    }
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    shared.run.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+/** The events of a generation answered from the cache, for a client that streams. */
+function replayEvents(
+  result: GenerationResult,
+  input: GenerationInput,
+  emit: (event: PublishedEvent) => void,
+): void {
+  emit({ type: 'started', data: { id: result.id, model: result.model } })
+  emit({ type: 'code.done', data: { code: result.code, validation: result.validation } })
+  if (input.include_tests) emit({ type: 'tests.done', data: result.tests })
+  if (input.include_docs) emit({ type: 'docs.done', data: result.documentation })
+  emit({ type: 'metrics', data: result.metrics })
+  emit({ type: 'completed', data: result })
 }
 
 function mismatch(idempotencyKey: string): AppError {

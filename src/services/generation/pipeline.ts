@@ -30,6 +30,8 @@ export interface PipelineContext {
   maxOutputTokens: number
   signal: AbortSignal
   emit?: ((event: GenerationEvent) => void) | undefined
+  /** Whether model replies stream as `*.delta` events (someone is watching them arrive). */
+  streamDeltas?: boolean | undefined
   /** Called after every model call, so that usage can be recorded even if the run is cancelled. */
   onCall: (
     stage: 'code' | 'tests' | 'docs',
@@ -323,9 +325,10 @@ export class GenerationPipeline {
   ): Promise<Reply> {
     const { input, model, maxOutputTokens, signal, emit } = context
     const usage = emptyUsage()
-    const onText = emit
-      ? (text: string) => emit({ type: `${stage}.delta`, data: { text } })
-      : undefined
+    const onText =
+      emit && context.streamDeltas
+        ? (text: string) => emit({ type: `${stage}.delta`, data: { text } })
+        : undefined
     let text = ''
     const conversation = [...messages]
     for (let continuation = 0; ; continuation++) {

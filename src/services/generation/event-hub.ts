@@ -1,0 +1,58 @@
+import type { ErrorBody } from '../../errors.js'
+import type { GenerationEvent } from './types.js'
+
+/** A generation event as observers see it: its generation's id, and errors as events too. */
+export type PublishedEvent = GenerationEvent | { type: 'error'; data: ErrorBody }
+
+type Listener = (event: PublishedEvent) => void
+
+interface Channel {
+  /** Every event so far, so that a late subscriber sees the whole generation. */
+  history: PublishedEvent[]
+  listeners: Set<Listener>
+  finished: boolean
+}
+
+/** How long a finished generation's events stay available to late subscribers. */
+const KEEP_FINISHED_MS = 60_000
+
+/**
+ * The events of the generations running in this process, for anyone watching: the stream that
+ * started a generation, another tab subscribing to it, or a client watching a batch item.
+ */
+export class GenerationEventHub {
+  private readonly channels = new Map<string, Channel>()
+
+  open(id: string): void {
+    this.channels.set(id, { history: [], listeners: new Set(), finished: false })
+  }
+
+  publish(id: string, event: PublishedEvent): void {
+    const channel = this.channels.get(id)
+    if (!channel) return
+    channel.history.push(event)
+    for (const listener of channel.listeners) listener(event)
+  }
+
+  /** Marks the end of a generation; its events are dropped a minute later. */
+  close(id: string): void {
+    const channel = this.channels.get(id)
+    if (!channel) return
+    channel.finished = true
+    channel.listeners.clear()
+    setTimeout(() => this.channels.delete(id), KEEP_FINISHED_MS).unref()
+  }
+
+  /**
+   * Replays the events so far to `listener`, then passes on new ones until the generation ends.
+   * Answers null when this process has no such generation.
+   */
+  subscribe(id: string, listener: Listener): (() => void) | null {
+    const channel = this.channels.get(id)
+    if (!channel) return null
+    for (const event of channel.history) listener(event)
+    if (channel.finished) return () => {}
+    channel.listeners.add(listener)
+    return () => channel.listeners.delete(listener)
+  }
+}
