@@ -27,8 +27,23 @@ export const generationOptionsSchema = z
   })
   .meta({ id: 'GenerationOptions' })
 
+/** One schema object per prompt limit: OpenAPI refuses two different schemas with one id. */
+function perLimit<T>(build: (maxPromptLength: number) => T): (maxPromptLength: number) => T {
+  const built = new Map<number, T>()
+  return (maxPromptLength) => {
+    let schema = built.get(maxPromptLength)
+    if (!schema) {
+      schema = build(maxPromptLength)
+      built.set(maxPromptLength, schema)
+    }
+    return schema
+  }
+}
+
 /** The request body; the prompt limit comes from `MAX_PROMPT_LENGTH`. */
-export function generateRequestSchema(maxPromptLength: number) {
+export const generateRequestSchema = perLimit(buildRequestSchema)
+
+function buildRequestSchema(maxPromptLength: number) {
   return z
     .strictObject({
       prompt: z
@@ -50,7 +65,9 @@ export function generateRequestSchema(maxPromptLength: number) {
     .meta({ id: 'GenerateRequest' })
 }
 
-export function batchGenerateRequestSchema(maxPromptLength: number) {
+export const batchGenerateRequestSchema = perLimit(buildBatchSchema)
+
+function buildBatchSchema(maxPromptLength: number) {
   return z
     .strictObject({
       requests: z.array(generateRequestSchema(maxPromptLength)).min(1).max(20),
