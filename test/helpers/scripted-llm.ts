@@ -199,3 +199,44 @@ export function resetConnection(): ScriptedHandler {
 export function fenced(language: string, code: string, prose = ''): string {
   return `${prose}\`\`\`${language}\n${code.trimEnd()}\n\`\`\`\n`
 }
+
+export interface StreamScript {
+  /** Pause before each piece. */
+  delayMs?: number
+  /** Destroy the connection after this many pieces, as a failing upstream does. */
+  failAfter?: number
+  /** Called when the client closes the connection before the stream ended. */
+  onClientClose?: () => void
+}
+
+/** A chat-completions stream sent piece by piece, for watching deltas and cancellation. */
+export function streamReply(pieces: string[], script: StreamScript = {}): ScriptedHandler {
+  return async (request, response) => {
+    const model = chatBody(request).model
+    let closed = false
+    response.once('close', () => {
+      if (!response.writableFinished) {
+        closed = true
+        script.onClientClose?.()
+      }
+    })
+    const chunk = (delta: object, finish: string | null) =>
+      `data: ${JSON.stringify({ id: 'chatcmpl-s', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+    response.writeHead(200, { 'content-type': 'text/event-stream' })
+    for (const [index, piece] of pieces.entries()) {
+      if (script.failAfter !== undefined && index >= script.failAfter) {
+        await sleep(50) // let the pieces written so far reach the client first
+        response.socket?.destroy()
+        return
+      }
+      if (script.delayMs) await sleep(script.delayMs)
+      if (closed) return
+      response.write(chunk({ content: piece }, null))
+    }
+    response.write(chunk({}, 'stop'))
+    response.write(
+      `data: ${JSON.stringify({ id: 'chatcmpl-s', object: 'chat.completion.chunk', created: 1, model, choices: [], usage: { prompt_tokens: 10, completion_tokens: pieces.length, total_tokens: 10 + pieces.length } })}\n\n`,
+    )
+    response.end('data: [DONE]\n\n')
+  }
+}
