@@ -1,7 +1,8 @@
 /** One Server-Sent Event as a conforming client parses it. */
 export interface SseEvent {
   event: string
-  /** The `data:` lines joined, parsed as JSON. */
+  /** The `data:` lines joined, parsed as JSON (loosely typed, for assertions). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   data: any
 }
 

@@ -176,11 +176,10 @@ describe('POST /api/generate/stream', () => {
     for (let waited = 0; upstreamClosedAt === 0 && waited < 40; waited++) await sleep(25)
     expect(upstreamClosedAt).toBeGreaterThan(0)
     expect(upstreamClosedAt - abortedAt).toBeLessThan(1000)
-    let record: any
-    for (let waited = 0; waited < 40; waited++) {
-      record = await readJson(await fetch(`${url}/api/generations/${id}`))
-      if (record.status !== 'running') break
+    let record = await readJson(await fetch(`${url}/api/generations/${id}`))
+    for (let waited = 0; record.status === 'running' && waited < 40; waited++) {
       await sleep(25)
+      record = await readJson(await fetch(`${url}/api/generations/${id}`))
     }
     expect(record).toMatchObject({
       status: 'cancelled',
