@@ -4,6 +4,7 @@ import { cpus } from 'node:os'
 import { benchAnalysis } from './analysis.bench.js'
 import { benchGeneration } from './generation.bench.js'
 import { benchStartup } from './startup.bench.js'
+import { benchStreaming } from './streaming.bench.js'
 
 /**
  * `npm run bench`: builds the server, runs every benchmark, prints a summary and writes
@@ -17,6 +18,7 @@ const results = {
   startup: await benchStartup(),
   analysis: await benchAnalysis(),
   generation: await benchGeneration(),
+  streaming: await benchStreaming(),
 }
 
 console.log(JSON.stringify(results, null, 2))

@@ -1,12 +1,17 @@
-import { createServer } from 'node:http'
+import { createServer, type ServerResponse } from 'node:http'
 
 /**
  * A minimal OpenAI-compatible chat-completions server for benchmarks, in its own process so that
- * its CPU use is not counted as ours. `node --import tsx bench/upstream.ts <port> <delayMs>`.
- * Every answer is the same valid Python function; with `stream: true` it streams it in pieces.
+ * its CPU use is not counted as ours.
+ * `node --import tsx bench/upstream.ts <port> <delayMs> [<lines> <intervalMs>]`.
+ * Every answer is the same valid Python function. With `stream: true` it streams it in pieces, or,
+ * given `lines`, streams that many comment lines `# <seq> <hrtime ns>`, one every `intervalMs`,
+ * so that a client can check order and measure latency (hrtime is one clock for every process).
  */
 const port = Number(process.argv[2] ?? 18_600)
 const delayMs = Number(process.argv[3] ?? 0)
+const timedLines = Number(process.argv[4] ?? 0)
+const intervalMs = Number(process.argv[5] ?? 0)
 const CODE =
   '```python\ndef add(a: int, b: int) -> int:\n    """Add two numbers."""\n    return a + b\n```\n'
 
@@ -32,6 +37,21 @@ function chunk(delta: object, finish: string | null): string {
   return `data: ${JSON.stringify(body)}\n\n`
 }
 
+function timedStream(response: ServerResponse): void {
+  response.write(chunk({ content: '```python\n' }, null))
+  let sequence = 0
+  const timer = setInterval(() => {
+    if (response.destroyed) return clearInterval(timer)
+    response.write(chunk({ content: `# ${sequence} ${process.hrtime.bigint()}\n` }, null))
+    sequence++
+    if (sequence < timedLines) return
+    clearInterval(timer)
+    response.write(chunk({ content: 'x = 1\n```\n' }, null))
+    response.write(chunk({}, 'stop'))
+    response.end('data: [DONE]\n\n')
+  }, intervalMs)
+}
+
 const server = createServer((request, response) => {
   const parts: Buffer[] = []
   request.on('data', (part: Buffer) => parts.push(part))
@@ -50,6 +70,7 @@ const server = createServer((request, response) => {
         return response.end(completion)
       }
       response.writeHead(200, { 'content-type': 'text/event-stream' })
+      if (timedLines > 0) return timedStream(response)
       for (const piece of CODE.match(/[\s\S]{1,12}/g) ?? []) {
         response.write(chunk({ content: piece }, null))
       }
