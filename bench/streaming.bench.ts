@@ -29,6 +29,10 @@ export interface StreamingBenchResult {
   }
   concurrent: {
     streams: number
+    /** Streams open at the same moment, at most. */
+    peak_open_streams: number
+    /** Streams are opened evenly over this time, as clients arrive, not in one instant. */
+    ramp_s: number
     tokens_per_stream: number
     completed: number
     lost_or_reordered_events: number
@@ -220,7 +224,9 @@ function intact(outcome: StreamOutcome, expected: number): boolean {
 export async function benchStreaming(streams = 1000): Promise<StreamingBenchResult> {
   const directory = mkdtempSync(join(tmpdir(), 'verigen-bench-stream-'))
   const quick = await startUpstream(18_621, 20, 10)
-  const slow = await startUpstream(18_622, 20, 100)
+  const tokensPerStream = 100
+  const rampMs = 5000
+  const slow = await startUpstream(18_622, tokensPerStream, 100)
   const environment = (upstreamPort: number) => ({
     LLM_PROVIDER: 'openai-compatible',
     LLM_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`,
@@ -247,8 +253,8 @@ export async function benchStreaming(streams = 1000): Promise<StreamingBenchResu
     const everyDirect = every(direct)
     const everyThrough = every(through)
 
-    // 1,000 streams at once against an upstream that sends a token every 100 ms.
-    for (let index = 0; index < 20; index++) await verigenStream(18_632, -index - 100)
+    // 1,000 streams at once against an upstream that sends a token every 100 ms (10 s a stream).
+    await Promise.all(Array.from({ length: 20 }, (_, index) => verigenStream(18_632, -index - 100)))
     await new Promise((resolve) => setTimeout(resolve, 500))
     const rssIdle = rssMib(loadServer.pid!)
     await eventLoopDelay(18_632) // resets the server's event-loop histogram
@@ -256,22 +262,31 @@ export async function benchStreaming(streams = 1000): Promise<StreamingBenchResu
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMib(loadServer.pid!))), 100)
     const started = performance.now()
     let errors = 0
+    let open = 0
+    let peakOpen = 0
     const outcomes = await Promise.all(
-      Array.from({ length: streams }, (_, index) =>
-        verigenStream(18_632, index).catch(() => {
+      Array.from({ length: streams }, async (_, index) => {
+        await new Promise((resolve) => setTimeout(resolve, (index * rampMs) / streams))
+        open++
+        peakOpen = Math.max(peakOpen, open)
+        try {
+          return await verigenStream(18_632, index)
+        } catch {
           errors++
           return { tokens: [], names: [] } as StreamOutcome
-        }),
-      ),
+        } finally {
+          open--
+        }
+      }),
     )
     const wall = (performance.now() - started) / 1000
     clearInterval(sampler)
     const loopDelay = await eventLoopDelay(18_632)
     const completed = outcomes.filter((outcome) => outcome.names.at(-1) === 'completed').length
-    const broken = outcomes.filter((outcome) => !intact(outcome, 20)).length
+    const broken = outcomes.filter((outcome) => !intact(outcome, tokensPerStream)).length
 
     return {
-      note: 'Tokens carry the upstream process hrtime, one clock for all processes on this machine; added = through Verigen minus directly from the upstream. Streams: include_tests/include_docs false, 20 tokens, one every 10 ms (latency) or 100 ms (1,000 streams).',
+      note: 'Tokens carry the upstream process hrtime, one clock for all processes on this machine; added = through Verigen minus directly from the upstream. Streams: include_tests/include_docs false; 20 tokens, one every 10 ms (latency); 100 tokens, one every 100 ms (1,000 streams, opened over 5 s, all open together for about 5 s). Event-loop delay is measured in the server process (prom-client, over the whole run).',
       first_token_ms: {
         direct: firstDirect,
         through_verigen: firstThrough,
@@ -286,7 +301,9 @@ export async function benchStreaming(streams = 1000): Promise<StreamingBenchResu
       },
       concurrent: {
         streams,
-        tokens_per_stream: 20,
+        peak_open_streams: peakOpen,
+        ramp_s: rampMs / 1000,
+        tokens_per_stream: tokensPerStream,
         completed,
         lost_or_reordered_events: broken,
         errors,

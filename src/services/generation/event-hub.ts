@@ -13,6 +13,22 @@ interface Channel {
   finished: boolean
 }
 
+const DELTAS = new Set<PublishedEvent['type']>(['code.delta', 'tests.delta', 'docs.delta'])
+
+/**
+ * Keeps an event for late subscribers. A run of deltas of one kind is kept as one delta with the
+ * text so far: a subscriber gets the same text, without thousands of small events to replay.
+ */
+function remember(history: PublishedEvent[], event: PublishedEvent): void {
+  const last = history.at(-1)
+  if (DELTAS.has(event.type) && last?.type === event.type) {
+    const text = (last.data as { text: string }).text + (event.data as { text: string }).text
+    history[history.length - 1] = { type: event.type, data: { text } } as PublishedEvent
+    return
+  }
+  history.push(event)
+}
+
 /** How long a finished generation's events stay available to late subscribers. */
 const KEEP_FINISHED_MS = 60_000
 
@@ -30,7 +46,7 @@ export class GenerationEventHub {
   publish(id: string, event: PublishedEvent): void {
     const channel = this.channels.get(id)
     if (!channel) return
-    channel.history.push(event)
+    remember(channel.history, event)
     for (const listener of channel.listeners) listener(event)
   }
 
