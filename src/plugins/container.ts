@@ -115,24 +115,6 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       size: config.analysis.workers,
       timeoutMs: config.analysis.timeoutMs,
     })
-    const healthTimeoutMs = 3000
-    const health = new HealthService(
-      [
-        llmCheck(llm, {
-          intervalMs: config.llm.healthIntervalMs,
-          timeoutMs: Math.min(config.llm.timeoutMs, healthTimeoutMs - 500),
-          clock,
-          logger: app.log,
-        }),
-        databaseCheck(store),
-        componentCheck('cache', cache),
-        componentCheck('rate_limiter', rateLimiterStatus),
-        componentCheck('analysis', {
-          status: async () => ({ status: 'ok', backend: 'worker-processes', ...pool.stats }),
-        }),
-      ],
-      { version, startedAt: clock.now(), clock, timeoutMs: healthTimeoutMs },
-    )
     const analysis = new AnalysisService(languages, pool, config.analysis)
     const metrics = dependencies.metrics ?? createMetrics()
     const generation = new GenerationService({
@@ -152,6 +134,27 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         cacheTtlSeconds: config.cache.ttlSeconds,
       },
     })
+    const healthTimeoutMs = 3000
+    const health = new HealthService(
+      [
+        llmCheck(llm, {
+          intervalMs: config.llm.healthIntervalMs,
+          timeoutMs: Math.min(config.llm.timeoutMs, healthTimeoutMs - 500),
+          clock,
+          logger: app.log,
+        }),
+        databaseCheck(store),
+        componentCheck('cache', cache),
+        componentCheck('rate_limiter', rateLimiterStatus),
+        componentCheck('analysis', {
+          status: async () => ({ status: 'ok', backend: 'worker-processes', ...pool.stats }),
+        }),
+        componentCheck('generation', {
+          status: async () => ({ status: 'ok', ...generation.stats }),
+        }),
+      ],
+      { version, startedAt: clock.now(), clock, timeoutMs: healthTimeoutMs },
+    )
     app.decorate('services', {
       config,
       clock,

@@ -29,6 +29,9 @@ export const healthResponseSchema = z
       analysis: componentStatusSchema
         .optional()
         .describe('Worker processes for large analyses: started, busy, queued, size'),
+      generation: componentStatusSchema
+        .optional()
+        .describe('Generations running and waiting in this process, and GENERATION_CONCURRENCY'),
     }),
   })
   .meta({ id: 'HealthResponse' })

@@ -446,6 +446,38 @@ describe('POST /api/generate', () => {
     expect((await readJson(refused)).detail).toMatch(/HTTP 400: context length exceeded/)
   })
 
+  it('stops the model call when the client disconnects, and records the generation as cancelled', async () => {
+    let upstreamClosed = false
+    upstream.once(CHAT, (request, response) => {
+      response.once('close', () => (upstreamClosed = !response.writableFinished))
+      // Never answers: the call can only end by the client going away.
+    })
+    const controller = new AbortController()
+    const pending = fetch(`${url}/api/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        prompt: 'a request its client abandons',
+        programming_language: 'python',
+      }),
+      signal: controller.signal,
+    }).catch(() => null)
+    while (upstream.requests(CHAT).length === 0) await sleep(10)
+    controller.abort()
+    await pending
+    for (let waited = 0; !upstreamClosed && waited < 40; waited++) await sleep(25)
+    expect(upstreamClosed).toBe(true)
+    let history = await readJson(await fetch(`${url}/api/generations?status=cancelled&limit=1`))
+    for (let waited = 0; history.items.length === 0 && waited < 40; waited++) {
+      await sleep(25)
+      history = await readJson(await fetch(`${url}/api/generations?status=cancelled&limit=1`))
+    }
+    expect(history.items[0]).toMatchObject({
+      prompt: 'a request its client abandons',
+      error: expect.stringMatching(/^APP_ERR_GENERATION_CANCELLED/),
+    })
+  })
+
   it('waits its turn in the process-wide limit rather than failing', async () => {
     reset()
     upstream.once(CHAT, chatReply(fenced('python', GOOD_CODE), { delayMs: 50 }))

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http'
 import { PassThrough } from 'node:stream'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -22,6 +23,19 @@ const headersSchema = z.looseObject({
     .describe('Repeat a request with the same key to get the first result instead of a new one'),
 })
 
+/** A signal that aborts when the client closes the connection before its answer was sent. */
+function abortOnDisconnect(response: ServerResponse): AbortSignal {
+  const controller = new AbortController()
+  response.once('close', () => {
+    if (!response.writableFinished) {
+      controller.abort(
+        new AppError('APP_ERR_GENERATION_CANCELLED', 'The client closed the connection'),
+      )
+    }
+  })
+  return controller.signal
+}
+
 export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
   const { generation, config } = app.services
   const maxPromptLength = config.limits.maxPromptLength
@@ -42,8 +56,12 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
+      const idempotencyKey = request.headers['idempotency-key']
       const { result, replayed } = await generation.generate(request.body, {
-        idempotencyKey: request.headers['idempotency-key'],
+        idempotencyKey,
+        // A client that leaves stops paying, unless it said it will retry (Idempotency-Key).
+        signal: idempotencyKey ? undefined : abortOnDisconnect(reply.raw),
+        requestId: request.id,
       })
       if (replayed) void reply.header('idempotent-replayed', 'true')
       // Sent as text: the result was built to the schema, and a second validation costs time.
@@ -63,7 +81,10 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const results = await generation.generateBatch(request.body.requests)
+      const results = await generation.generateBatch(
+        request.body.requests,
+        abortOnDisconnect(reply.raw),
+      )
       const count = (status: string) => results.filter((item) => item.status === status).length
       const body = {
         results,
