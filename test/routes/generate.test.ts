@@ -430,6 +430,9 @@ describe('POST /api/generate', () => {
     })
     expect(body.detail).toMatch(/HTTP 503.*after 3 attempts/)
     expect(upstream.requests(CHAT)).toHaveLength(3)
+    // The failure is logged, but never with the request the client library kept (the prompt).
+    expect(logs.raw).toContain('request failed')
+    expect(logs.raw).not.toContain('a failing upstream run')
 
     const history = await readJson(await fetch(`${url}/api/generations?status=failed&limit=1`))
     expect(history.items[0]).toMatchObject({

@@ -97,7 +97,7 @@ describe('classifyFailure', () => {
     expect(failure.error.message).toBe(
       'The openai provider at https://api.example.com did not answer within 1500 ms (LLM_TIMEOUT_MS)',
     )
-    expect(failure.error.cause).toBe(cause)
+    expect(failure.error.cause).toBeUndefined()
   })
 
   it('prefers the timeout over whatever error the abort produced', () => {
@@ -319,5 +319,20 @@ describe('classifyFailure', () => {
     expect(failure.error.code).toBe('APP_ERR_PROVIDER_REJECTED')
     expect(failure.error.message).toContain('could not be read (Unexpected token < in JSON)')
     expect(classifyFailure('a string', TARGET, false).error.code).toBe('APP_ERR_PROVIDER_REJECTED')
+  })
+
+  it('never repeats a key the provider quotes back, nor keeps the request as a cause', () => {
+    const error = new APICallError({
+      message: 'Bad Request',
+      url: 'http://127.0.0.1:1/v1/chat/completions',
+      requestBodyValues: { messages: [{ role: 'user', content: 'the secret prompt' }] },
+      statusCode: 400,
+      responseBody: JSON.stringify({ error: { message: 'Key sk-abc123def456ghi is not allowed' } }),
+    })
+    const failure = classifyFailure(error, TARGET, false)
+    expect(failure.error.message).toContain('[redacted]')
+    expect(failure.error.message).not.toContain('sk-abc123def456ghi')
+    expect(failure.error.cause).toBeUndefined()
+    expect(JSON.stringify(failure.error)).not.toContain('secret prompt')
   })
 })

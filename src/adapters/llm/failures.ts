@@ -52,7 +52,11 @@ function upstreamMessage(body: string | undefined): string {
   } catch {
     // not JSON: the raw text is the explanation
   }
-  const text = message.replace(/\s+/g, ' ').trim()
+  // A provider may quote the key it refused ("Incorrect API key provided: sk-…").
+  const text = message
+    .replace(/\b(?:sk|key|api)[-_][A-Za-z0-9_-]{6,}/gi, '[redacted]')
+    .replace(/\s+/g, ' ')
+    .trim()
   return text.length > 200 ? `${text.slice(0, 200)}…` : text
 }
 
@@ -76,7 +80,8 @@ function networkReason(error: unknown): string | null {
 /**
  * Translates one failed attempt into the API's error and a retry decision: connection errors,
  * timeouts, 408, 409, 429 (unless the quota is exhausted), 5xx and 529 are worth retrying;
- * other 4xx are not.
+ * other 4xx are not. The errors carry no cause: the client's error holds the request body (the
+ * prompt) and a refusal may echo the key, and the error log prints causes.
  */
 export function classifyFailure(error: unknown, target: CallTarget, timedOut: boolean): Failure {
   const origin = new URL(target.baseUrl).origin
@@ -86,7 +91,7 @@ export function classifyFailure(error: unknown, target: CallTarget, timedOut: bo
       error: new AppError(
         'APP_ERR_PROVIDER_TIMEOUT',
         `${who} did not answer within ${target.timeoutMs} ms (LLM_TIMEOUT_MS)`,
-        { cause: error, retryable: true },
+        { retryable: true },
       ),
       retryable: true,
       retryAfterMs: null,
@@ -106,8 +111,6 @@ export function classifyFailure(error: unknown, target: CallTarget, timedOut: bo
         error: new AppError(
           'APP_ERR_PROVIDER_UNAVAILABLE',
           `${who} rejected the credentials (HTTP ${status}); check LLM_API_KEY`,
-          // No cause: the refusal often echoes the key ("Incorrect API key provided: sk-…"),
-          // and the error logger prints a cause's message and stack.
         ),
         retryable: false,
         retryAfterMs: null,
@@ -119,7 +122,6 @@ export function classifyFailure(error: unknown, target: CallTarget, timedOut: bo
         error: new AppError(
           'APP_ERR_PROVIDER_UNAVAILABLE',
           `${who} reports the account's quota is exhausted (HTTP 429${suffix}); check the plan and billing of the API key`,
-          { cause: error },
         ),
         retryable: false,
         retryAfterMs: null,
@@ -139,7 +141,7 @@ export function classifyFailure(error: unknown, target: CallTarget, timedOut: bo
         error: new AppError(
           'APP_ERR_PROVIDER_UNAVAILABLE',
           `${who} ${what} (HTTP ${status}${suffix}); try again later`,
-          { cause: error, retryable: true, headers },
+          { retryable: true, headers },
         ),
         retryable: true,
         retryAfterMs: wait,
@@ -151,7 +153,6 @@ export function classifyFailure(error: unknown, target: CallTarget, timedOut: bo
       error: new AppError(
         'APP_ERR_PROVIDER_REJECTED',
         `${who} refused the request (HTTP ${status}${suffix})${hint}`,
-        { cause: error },
       ),
       retryable: false,
       retryAfterMs: null,
@@ -164,7 +165,7 @@ export function classifyFailure(error: unknown, target: CallTarget, timedOut: bo
       error: new AppError(
         'APP_ERR_PROVIDER_UNAVAILABLE',
         `Cannot reach ${who.slice(4)} (${reason ?? (error as Error).message}); check LLM_BASE_URL and that the server is running`,
-        { cause: error, retryable: true },
+        { retryable: true },
       ),
       retryable: true,
       retryAfterMs: null,
@@ -175,7 +176,6 @@ export function classifyFailure(error: unknown, target: CallTarget, timedOut: bo
     error: new AppError(
       'APP_ERR_PROVIDER_REJECTED',
       `${who} sent a reply that could not be read (${(error as Error)?.message ?? String(error)})`,
-      { cause: error },
     ),
     retryable: false,
     retryAfterMs: null,
