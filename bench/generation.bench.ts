@@ -1,9 +1,9 @@
-import { fork, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { load, type LoadResult } from './load.js'
-import { projectRoot, spawnBuiltServer } from './server.js'
+import { spawnBuiltServer, startUpstream, stop, waitHealthy } from './server.js'
 
 export interface GenerationBenchResult {
   note: string
@@ -16,38 +16,6 @@ export interface GenerationBenchResult {
   full_generation_c50: LoadResult
   cache_hit: { c1: LoadResult; c50: LoadResult }
   against_60ms_upstream: { c100: LoadResult; c200: LoadResult; full_c200: LoadResult }
-}
-
-function startUpstream(port: number, delayMs: number): Promise<ChildProcess> {
-  const child = fork(join(projectRoot, 'bench/upstream.ts'), [String(port), String(delayMs)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: 'ignore',
-  })
-  return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child))
-    child.once('exit', (code) => reject(new Error(`upstream exited with ${code}`)))
-  })
-}
-
-async function waitHealthy(port: number): Promise<void> {
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/api/health`)
-      await response.text()
-      if (response.status === 200) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error('server did not become healthy in 30 s')
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  child.kill('SIGTERM')
-  await new Promise((resolve) => child.once('exit', resolve))
 }
 
 const chatBody = JSON.stringify({

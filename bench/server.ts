@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url))
@@ -21,4 +22,42 @@ export function spawnBuiltServer(
     },
     stdio: 'ignore',
   })
+}
+
+/**
+ * Starts the scripted upstream (`bench/upstream.ts`) in its own process; `args` are its
+ * command-line arguments after the port.
+ */
+export function startUpstream(port: number, ...args: number[]): Promise<ChildProcess> {
+  const child = fork(join(projectRoot, 'bench/upstream.ts'), [port, ...args].map(String), {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'ignore',
+  })
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve(child))
+    child.once('exit', (code) => reject(new Error(`upstream exited with ${code}`)))
+  })
+}
+
+/** Waits until the server on `port` answers 200 from /api/health. */
+export async function waitHealthy(port: number): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/api/health`)
+      await response.text()
+      if (response.status === 200) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error('server did not become healthy in 30 s')
+}
+
+/** Stops a child process and waits for it to exit. */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  child.kill('SIGTERM')
+  await new Promise((resolve) => child.once('exit', resolve))
 }

@@ -1,9 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { request, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { projectRoot, spawnBuiltServer } from './server.js'
+import { spawnBuiltServer, startUpstream, stop, waitHealthy } from './server.js'
 
 interface Percentiles {
   samples: number
@@ -57,33 +56,6 @@ function percentiles(values: number[]): Percentiles {
     p99: round(at(0.99)),
     max: round(sorted.at(-1) ?? 0),
   }
-}
-
-function startUpstream(port: number, lines: number, intervalMs: number): Promise<ChildProcess> {
-  const child = fork(
-    join(projectRoot, 'bench/upstream.ts'),
-    [String(port), '0', String(lines), String(intervalMs)],
-    { execArgv: ['--import', 'tsx'], stdio: 'ignore' },
-  )
-  return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child))
-    child.once('exit', (code) => reject(new Error(`upstream exited with ${code}`)))
-  })
-}
-
-async function waitHealthy(port: number): Promise<void> {
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/api/health`)
-      await response.text()
-      if (response.status === 200) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error('server did not become healthy in 30 s')
 }
 
 /** A token the timed upstream sent: `# <seq> <hrtime ns>`. */
@@ -223,10 +195,10 @@ function intact(outcome: StreamOutcome, expected: number): boolean {
  */
 export async function benchStreaming(streams = 1000): Promise<StreamingBenchResult> {
   const directory = mkdtempSync(join(tmpdir(), 'verigen-bench-stream-'))
-  const quick = await startUpstream(18_621, 20, 10)
+  const quick = await startUpstream(18_621, 0, 20, 10)
   const tokensPerStream = 100
   const rampMs = 5000
-  const slow = await startUpstream(18_622, tokensPerStream, 100)
+  const slow = await startUpstream(18_622, 0, tokensPerStream, 100)
   const environment = (upstreamPort: number) => ({
     LLM_PROVIDER: 'openai-compatible',
     LLM_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`,
@@ -315,12 +287,7 @@ export async function benchStreaming(streams = 1000): Promise<StreamingBenchResu
       },
     }
   } finally {
-    for (const child of [latencyServer, loadServer, quick, slow]) {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM')
-        await new Promise((resolve) => child.once('exit', resolve))
-      }
-    }
+    await Promise.all([latencyServer, loadServer, quick, slow].map(stop))
     rmSync(directory, { recursive: true, force: true })
   }
 }

@@ -59,7 +59,7 @@ const halsteadSchema = z.looseObject({
   bugs: z.number(),
 })
 
-const syntaxErrorSchema = z.object({
+export const syntaxErrorSchema = z.object({
   line: z.number().int(),
   column: z.number().int(),
   end_line: z.number().int(),

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { GENERATION_STATUSES } from '../ports/generation-store.js'
-import { analysisReportSchema } from './analysis.js'
+import { analysisReportSchema, syntaxErrorSchema } from './analysis.js'
 import { errorResponseSchema } from './error.js'
 
 export const generationOptionsSchema = z
@@ -74,15 +74,6 @@ function buildBatchSchema(maxPromptLength: number) {
     })
     .meta({ id: 'BatchGenerateRequest' })
 }
-
-const syntaxErrorSchema = z.object({
-  line: z.number().int(),
-  column: z.number().int(),
-  end_line: z.number().int(),
-  end_column: z.number().int(),
-  message: z.string(),
-  source_line: z.string(),
-})
 
 const usageSchema = z
   .object({

@@ -84,26 +84,28 @@ export class PromptBuilder {
   }
 
   tests(language: Language, request: string, code: string): ChatMessage[] {
-    return [
-      { role: 'system', content: this.render('system', this.facts(language)) },
-      {
-        role: 'user',
-        content: this.render('tests', {
-          ...this.facts(language),
-          request: quoteRequest(request),
-          code: code.trimEnd(),
-        }),
-      },
-    ]
+    return this.aboutCode('system', 'tests', language, request, code)
   }
 
   docs(language: Language, request: string, code: string): ChatMessage[] {
+    return this.aboutCode('docs-system', 'docs', language, request, code)
+  }
+
+  /** A conversation about finished code: tests or documentation for it. */
+  private aboutCode(
+    system: TemplateName,
+    task: TemplateName,
+    language: Language,
+    request: string,
+    code: string,
+  ): ChatMessage[] {
+    const facts = this.facts(language)
     return [
-      { role: 'system', content: this.render('docs-system', this.facts(language)) },
+      { role: 'system', content: this.render(system, facts) },
       {
         role: 'user',
-        content: this.render('docs', {
-          ...this.facts(language),
+        content: this.render(task, {
+          ...facts,
           request: quoteRequest(request),
           code: code.trimEnd(),
         }),
