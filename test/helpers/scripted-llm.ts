@@ -1,5 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll } from 'vitest'
+
+/** The route of OpenAI chat-completions calls. */
+export const CHAT = 'POST /v1/chat/completions'
+/** The route of Anthropic Messages API calls. */
+export const MESSAGES = 'POST /v1/messages'
 
 /** A request the scripted server received. */
 export interface ReceivedRequest {
@@ -75,6 +81,18 @@ export class ScriptedLlmServer {
     if (!handler) return json(response, 404, { error: { message: `no script for ${route}` } })
     await handler(received, response)
   }
+}
+
+/** A scripted server started before the tests of the enclosing `describe`, closed after them. */
+export function suiteUpstream(): ScriptedLlmServer {
+  const upstream = new ScriptedLlmServer()
+  beforeAll(async () => {
+    await upstream.start()
+  })
+  afterAll(async () => {
+    await upstream.close()
+  })
+  return upstream
 }
 
 export function json(response: ServerResponse, status: number, body: unknown): void {

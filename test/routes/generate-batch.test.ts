@@ -2,71 +2,27 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
 import {
+  asksForJavaScript,
+  BROKEN_CODE,
+  BROKEN_TESTS,
+  DOCS,
+  GOOD_CODE,
+  JS_CODE,
+  llmEnv,
+  promptOf,
+  stageOf,
+  TESTS,
+} from '../helpers/generation.js'
+import {
+  CHAT,
   chatBody,
   chatReply,
   errorReply,
   fenced,
-  messageText,
   ScriptedLlmServer,
   sleep,
   type ScriptedHandler,
 } from '../helpers/scripted-llm.js'
-
-const CHAT = 'POST /v1/chat/completions'
-
-const PY_CODE = `def add(a: int, b: int) -> int:
-    """Add two integers.
-
-    Args:
-        a: The first.
-        b: The second.
-
-    Returns:
-        Their sum.
-    """
-    return a + b
-`
-const PY_BROKEN = `def add(a: int, b: int) -> int:
-    return (a + b
-`
-const PY_TESTS = `from solution import add
-
-
-def test_add():
-    assert add(1, 2) == 3
-`
-const PY_BROKEN_TESTS = 'def test_add(:\n    pass\n'
-const JS_CODE = `/**
- * Add two numbers.
- * @param {number} a The first.
- * @param {number} b The second.
- * @returns {number} Their sum.
- */
-export function add(a, b) {
-  return a + b
-}
-`
-const DOCS = '# add\n\nAdds two numbers.\n'
-
-type ChatBody = ReturnType<typeof chatBody>
-
-/** Which generation stage a chat request belongs to, read from its prompt. */
-function stageOf(body: ChatBody): 'code' | 'tests' | 'docs' {
-  const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
-  if (user.startsWith('Write unit tests')) return 'tests'
-  if (user.startsWith('Write the documentation')) return 'docs'
-  return 'code'
-}
-
-/** The user's prompt, as quoted between the `<request>` tags. */
-function promptOf(body: ChatBody): string {
-  const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
-  return /<request>\n([\s\S]*?)\n<\/request>/.exec(user)?.[1] ?? ''
-}
-
-function isJavaScript(body: ChatBody): boolean {
-  return messageText(body.messages[0] ?? { role: 'system', content: '' }).includes('JavaScript')
-}
 
 /**
  * The scripted model: markers in the prompt choose the answer. `[broken]` code never parses,
@@ -96,27 +52,20 @@ class Model {
       if (stage === 'code' && prompt.includes('[reject]')) {
         return errorReply(400, { error: { message: 'this prompt is refused' } })(request, response)
       }
-      const javascript = isJavaScript(body)
+      const javascript = asksForJavaScript(body)
       const text =
         stage === 'docs'
           ? DOCS
           : stage === 'tests'
-            ? fenced('python', prompt.includes('[bad-tests]') ? PY_BROKEN_TESTS : PY_TESTS)
+            ? fenced('python', prompt.includes('[bad-tests]') ? BROKEN_TESTS : TESTS)
             : javascript
               ? fenced('javascript', JS_CODE)
-              : fenced('python', prompt.includes('[broken]') ? PY_BROKEN : PY_CODE)
+              : fenced('python', prompt.includes('[broken]') ? BROKEN_CODE : GOOD_CODE)
       return chatReply(text)(request, response)
     } finally {
       this.open--
     }
   }
-}
-
-const LLM_ENV = {
-  LLM_PROVIDER: 'openai-compatible',
-  LLM_MODEL: 'scripted-model',
-  LLM_RETRY_BASE_MS: '10',
-  RATE_LIMIT_REQUESTS: '0',
 }
 
 async function post(url: string, path: string, body: unknown): Promise<Response> {
@@ -147,11 +96,9 @@ describe('POST /api/generate/batch', () => {
   beforeAll(async () => {
     upstream = await new ScriptedLlmServer().start()
     upstream.on(CHAT, model.handler)
-    app = await createTestApp({
-      ...LLM_ENV,
-      LLM_BASE_URL: `${upstream.url}/v1`,
-      BATCH_CONCURRENCY: '2',
-    })
+    app = await createTestApp(
+      llmEnv(upstream, { RATE_LIMIT_REQUESTS: '0', BATCH_CONCURRENCY: '2' }),
+    )
     url = (await listenTestApp(app)).url
   })
   afterAll(async () => {
@@ -202,8 +149,8 @@ describe('POST /api/generate/batch', () => {
     expect(slow.result).toMatchObject({
       status: 'completed',
       programming_language: 'python',
-      code: PY_CODE,
-      tests: { code: PY_TESTS, syntax_valid: true },
+      code: GOOD_CODE,
+      tests: { code: TESTS, syntax_valid: true },
       documentation: { content: DOCS, format: 'markdown' },
       usage: { llm_calls: 3 },
       errors: [],
@@ -219,7 +166,7 @@ describe('POST /api/generate/batch', () => {
     })
     expect(broken.result).toMatchObject({
       status: 'failed',
-      code: PY_BROKEN,
+      code: BROKEN_CODE,
       tests: null,
       documentation: null,
       validation: { syntax_valid: false, repair_attempts: 0 },
@@ -333,12 +280,13 @@ describe('GENERATION_CONCURRENCY across single and batch generations', () => {
   beforeAll(async () => {
     upstream = await new ScriptedLlmServer().start()
     upstream.on(CHAT, model.handler)
-    app = await createTestApp({
-      ...LLM_ENV,
-      LLM_BASE_URL: `${upstream.url}/v1`,
-      GENERATION_CONCURRENCY: '1',
-      BATCH_CONCURRENCY: '3',
-    })
+    app = await createTestApp(
+      llmEnv(upstream, {
+        RATE_LIMIT_REQUESTS: '0',
+        GENERATION_CONCURRENCY: '1',
+        BATCH_CONCURRENCY: '3',
+      }),
+    )
     url = (await listenTestApp(app)).url
   })
   afterAll(async () => {

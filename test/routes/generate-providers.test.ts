@@ -2,69 +2,35 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp, LogCapture, readJson } from '../helpers/app.js'
 import {
+  CODE_REPLY,
+  DOCS,
+  GOOD_CODE,
+  llmEnv,
+  repliesByStage,
+  stageOfPrompt,
+  TESTS,
+  TESTS_REPLY,
+  type Stage,
+} from '../helpers/generation.js'
+import {
   anthropicReply,
+  CHAT,
   chatBody,
-  chatReply,
   errorReply,
-  fenced,
   hang,
-  messageText,
-  ScriptedLlmServer,
+  MESSAGES,
+  suiteUpstream,
   type ReceivedRequest,
   type ScriptedHandler,
 } from '../helpers/scripted-llm.js'
 
-const CHAT = 'POST /v1/chat/completions'
 const RESPONSES = 'POST /v1/responses'
-const MESSAGES = 'POST /v1/messages'
 
-const CODE = `def parse_duration(text: str) -> int:
-    """Parse a duration.
-
-    Args:
-        text: An ISO-8601 duration such as PT1H.
-
-    Returns:
-        The duration in seconds.
-    """
-    if not text.startswith("PT"):
-        raise ValueError(f"not a duration: {text!r}")
-    return 3600
-`
-const TESTS = `import pytest
-from solution import parse_duration
-
-
-def test_hour():
-    assert parse_duration("PT1H") == 3600
-
-
-def test_rejects_garbage():
-    with pytest.raises(ValueError):
-        parse_duration("x")
-`
-const DOCS = '# parse_duration\n\nParses an ISO-8601 duration.\n'
-
-type Stage = 'code' | 'tests' | 'docs'
-
-function stageOfPrompt(user: string): Stage {
-  if (user.startsWith('Write unit tests')) return 'tests'
-  if (user.startsWith('Write the documentation')) return 'docs'
-  return 'code'
-}
-
-const REPLIES: Record<Stage, string> = {
-  code: fenced('python', CODE, 'Here is the code:\n\n'),
-  tests: fenced('python', TESTS),
-  docs: DOCS,
-}
+/** Each stage's reply, whichever API asks. */
+const REPLIES: Record<Stage, string> = { code: CODE_REPLY, tests: TESTS_REPLY, docs: DOCS }
 
 /** A chat-completions upstream that answers each generation stage with its reply. */
-const chatByStage: ScriptedHandler = (request, response) => {
-  const body = chatBody(request)
-  const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
-  return chatReply(REPLIES[stageOfPrompt(user)])(request, response)
-}
+const chatByStage = repliesByStage(() => REPLIES)
 
 /** The user text of an Anthropic Messages request (the system prompt travels apart). */
 function anthropicUserText(request: ReceivedRequest): string {
@@ -89,14 +55,8 @@ async function post(url: string, path: string, body: object): Promise<Response> 
 }
 
 describe('POST /api/generate with each model provider', () => {
-  let upstream: ScriptedLlmServer
+  const upstream = suiteUpstream()
 
-  beforeAll(async () => {
-    upstream = await new ScriptedLlmServer().start()
-  })
-  afterAll(async () => {
-    await upstream.close()
-  })
   afterEach(() => {
     upstream.received.length = 0
     upstream.on(CHAT, chatByStage)
@@ -132,7 +92,7 @@ describe('POST /api/generate with each model provider', () => {
 
     it('still analyses code', async () => {
       const response = await post(url, '/api/analyze', {
-        code: CODE,
+        code: GOOD_CODE,
         programming_language: 'python',
       })
       expect(response.status).toBe(200)
@@ -183,7 +143,7 @@ describe('POST /api/generate with each model provider', () => {
       const body = await readJson(response)
       expect(body).toMatchObject({
         status: 'completed',
-        code: CODE,
+        code: GOOD_CODE,
         tests: { code: TESTS, syntax_valid: true },
         documentation: { content: DOCS },
         provider: 'openai',
@@ -243,7 +203,7 @@ describe('POST /api/generate with each model provider', () => {
       })
       const elapsed = performance.now() - start
       expect(response.status).toBe(200)
-      expect(await readJson(response)).toMatchObject({ status: 'completed', code: CODE })
+      expect(await readJson(response)).toMatchObject({ status: 'completed', code: GOOD_CODE })
       expect(elapsed).toBeGreaterThanOrEqual(950)
       expect(upstream.requests(CHAT)).toHaveLength(2)
     })
@@ -278,7 +238,7 @@ describe('POST /api/generate with each model provider', () => {
       expect(response.status).toBe(200)
       expect(await readJson(response)).toMatchObject({
         status: 'completed',
-        code: CODE,
+        code: GOOD_CODE,
         tests: { code: TESTS, syntax_valid: true },
         documentation: { content: DOCS },
         provider: 'anthropic',
@@ -301,13 +261,7 @@ describe('POST /api/generate with each model provider', () => {
     let url: string
 
     beforeAll(async () => {
-      app = await createTestApp({
-        LLM_PROVIDER: 'openai-compatible',
-        LLM_BASE_URL: `${upstream.url}/v1`,
-        LLM_MODEL: 'scripted-model',
-        LLM_TIMEOUT_MS: '1000',
-        LLM_MAX_RETRIES: '0',
-      })
+      app = await createTestApp(llmEnv(upstream, { LLM_TIMEOUT_MS: '1000', LLM_MAX_RETRIES: '0' }))
       url = (await listenTestApp(app)).url
     })
     afterAll(async () => {

@@ -1,30 +1,24 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
+import { llmEnv, repliesByStage, stageOf, waitFor } from '../helpers/generation.js'
 import {
+  CHAT,
   chatBody,
   chatReply,
   fenced,
-  messageText,
   ScriptedLlmServer,
-  sleep,
   streamReply,
 } from '../helpers/scripted-llm.js'
 import { collectSse, readSse, type SseEvent } from '../helpers/sse.js'
 
-const CHAT = 'POST /v1/chat/completions'
+// Samples of its own: short, since some replies below stream two characters at a time, and
+// BROKEN fails on line 1, where the repair test expects it.
 const CODE =
   'def double(value: int) -> int:\n    """Return twice the value."""\n    return value * 2\n'
 const BROKEN = 'def double(value: int) -> int\n    return value * 2\n'
 const TESTS = 'from solution import double\n\n\ndef test_double():\n    assert double(2) == 4\n'
 const DOCS = '# double\n\nDoubles a number.\n'
-
-function stageOf(request: Parameters<typeof chatBody>[0]): 'code' | 'tests' | 'docs' {
-  const user = messageText(chatBody(request).messages[1]!)
-  if (user.startsWith('Write unit tests')) return 'tests'
-  if (user.startsWith('Write the documentation')) return 'docs'
-  return 'code'
-}
 
 const pieces = (text: string, size = 8) => text.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g')) ?? []
 
@@ -34,27 +28,19 @@ describe('POST /api/generate/stream', () => {
   let url: string
 
   function standardReplies() {
-    upstream.on(CHAT, (request, response) => {
-      const stage = stageOf(request)
-      const text =
-        stage === 'tests'
-          ? fenced('python', TESTS)
-          : stage === 'docs'
-            ? DOCS
-            : fenced('python', CODE)
-      return chatReply(text)(request, response)
-    })
+    upstream.on(
+      CHAT,
+      repliesByStage(() => ({
+        code: fenced('python', CODE),
+        tests: fenced('python', TESTS),
+        docs: DOCS,
+      })),
+    )
   }
 
   beforeAll(async () => {
     upstream = await new ScriptedLlmServer().start()
-    app = await createTestApp({
-      LLM_PROVIDER: 'openai-compatible',
-      LLM_BASE_URL: `${upstream.url}/v1`,
-      LLM_MODEL: 'scripted-model',
-      LLM_RETRY_BASE_MS: '10',
-      STREAM_HEARTBEAT_MS: '150',
-    })
+    app = await createTestApp(llmEnv(upstream, { STREAM_HEARTBEAT_MS: '150' }))
     url = (await listenTestApp(app)).url
     standardReplies()
   })
@@ -173,15 +159,12 @@ describe('POST /api/generate/stream', () => {
     }
     const abortedAt = performance.now()
     controller.abort()
-    for (let waited = 0; upstreamClosedAt === 0 && waited < 40; waited++) await sleep(25)
+    await waitFor(() => upstreamClosedAt > 0, 1000)
     expect(upstreamClosedAt).toBeGreaterThan(0)
     expect(upstreamClosedAt - abortedAt).toBeLessThan(1000)
-    let record = await readJson(await fetch(`${url}/api/generations/${id}`))
-    for (let waited = 0; record.status === 'running' && waited < 40; waited++) {
-      await sleep(25)
-      record = await readJson(await fetch(`${url}/api/generations/${id}`))
-    }
-    expect(record).toMatchObject({
+    const record = async () => readJson(await fetch(`${url}/api/generations/${id}`))
+    await waitFor(async () => (await record()).status !== 'running', 2000)
+    expect(await record()).toMatchObject({
       status: 'cancelled',
       error: expect.stringMatching(/^APP_ERR_GENERATION_CANCELLED/),
     })
@@ -216,7 +199,7 @@ describe('POST /api/generate/stream', () => {
       event: 'error',
       data: { code: 'APP_ERR_GENERATION_CANCELLED', status_code: 409 },
     })
-    for (let waited = 0; !upstreamClosed && waited < 40; waited++) await sleep(25)
+    await waitFor(() => upstreamClosed, 1000)
     expect(upstreamClosed).toBe(true)
     const again = await fetch(`${url}/api/generations/${events[0]!.data.id as string}/cancel`, {
       method: 'POST',
@@ -234,7 +217,7 @@ describe('POST /api/generate/stream', () => {
   it('delivers model output that imitates an event as plain text', async () => {
     const forged = 'x = 1\n\n\nevent: completed\ndata: {"status": "forged"}\n\n'
     upstream.on(CHAT, (request, response) =>
-      stageOf(request) === 'docs'
+      stageOf(chatBody(request)) === 'docs'
         ? chatReply(forged)(request, response)
         : chatReply(fenced('python', CODE))(request, response),
     )

@@ -2,6 +2,21 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp, LogCapture, readJson } from '../helpers/app.js'
 import {
+  BROKEN_CODE,
+  BROKEN_TESTS,
+  CODE_REPLY,
+  DOCS,
+  GOOD_CODE,
+  llmEnv,
+  repliesByStage,
+  stageOf,
+  TESTS,
+  TESTS_REPLY,
+  waitFor,
+  type Stage,
+} from '../helpers/generation.js'
+import {
+  CHAT,
   chatBody,
   chatReply,
   errorReply,
@@ -11,48 +26,7 @@ import {
   sleep,
 } from '../helpers/scripted-llm.js'
 
-const CHAT = 'POST /v1/chat/completions'
 const PROMPT = 'parse an ISO-8601 duration into seconds'
-
-const GOOD_CODE = `def parse_duration(text: str) -> int:
-    """Parse a duration.
-
-    Args:
-        text: An ISO-8601 duration such as PT1H2M.
-
-    Returns:
-        The duration in seconds.
-    """
-    if not text.startswith("PT"):
-        raise ValueError(f"not a duration: {text!r}")
-    return 3600
-`
-const BROKEN_CODE = `def parse_duration(text: str) -> int:
-    if not text.startswith("PT"
-        raise ValueError("bad")
-    return 3600
-`
-const TESTS = `import pytest
-from solution import parse_duration
-
-
-def test_hour():
-    assert parse_duration("PT1H") == 3600
-
-
-def test_rejects_garbage():
-    with pytest.raises(ValueError):
-        parse_duration("x")
-`
-const DOCS = '# parse_duration\n\nParses an ISO-8601 duration.\n'
-
-/** Which generation stage a chat request belongs to, read from its prompt. */
-function stageOf(body: ReturnType<typeof chatBody>): 'code' | 'tests' | 'docs' {
-  const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
-  if (user.startsWith('Write unit tests')) return 'tests'
-  if (user.startsWith('Write the documentation')) return 'docs'
-  return 'code'
-}
 
 describe('POST /api/generate', () => {
   let upstream: ScriptedLlmServer
@@ -60,26 +34,15 @@ describe('POST /api/generate', () => {
   let logs: LogCapture
   let url: string
   /** Replies per stage; each call takes the next one, the last one repeats. */
-  let script: Record<'code' | 'tests' | 'docs', string[]>
+  let script: Record<Stage, string[]>
+  const byStage = repliesByStage(() => script)
 
   beforeAll(async () => {
     upstream = await new ScriptedLlmServer().start()
-    upstream.on(CHAT, (request, response) => {
-      const body = chatBody(request)
-      const replies = script[stageOf(body)]
-      const text = replies.length > 1 ? (replies.shift() as string) : (replies[0] as string)
-      return chatReply(text)(request, response)
-    })
+    upstream.on(CHAT, byStage)
     logs = new LogCapture()
     app = await createTestApp(
-      {
-        LLM_PROVIDER: 'openai-compatible',
-        LLM_BASE_URL: `${upstream.url}/v1`,
-        LLM_MODEL: 'scripted-model',
-        LLM_ALLOWED_MODELS: 'scripted-large',
-        LLM_RETRY_BASE_MS: '10',
-        LOG_LEVEL: 'info',
-      },
+      llmEnv(upstream, { LLM_ALLOWED_MODELS: 'scripted-large', LOG_LEVEL: 'info' }),
       { logDestination: logs.stream },
     )
     url = (await listenTestApp(app)).url
@@ -93,11 +56,7 @@ describe('POST /api/generate', () => {
   })
 
   function reset() {
-    script = {
-      code: [fenced('python', GOOD_CODE, 'Here is the code:\n\n')],
-      tests: [fenced('python', TESTS)],
-      docs: [DOCS],
-    }
+    script = { code: [CODE_REPLY], tests: [TESTS_REPLY], docs: [DOCS] }
   }
 
   async function generate(body: object, headers: Record<string, string> = {}) {
@@ -231,7 +190,7 @@ describe('POST /api/generate', () => {
 
   it('is partial when the tests do not parse, saying why', async () => {
     reset()
-    script.tests = [fenced('python', 'def test_x(:\n    pass\n')]
+    script.tests = [fenced('python', BROKEN_TESTS)]
     const body = await readJson(
       await generate({
         prompt: PROMPT,
@@ -285,11 +244,7 @@ describe('POST /api/generate', () => {
       expect(body.validation.attempts[0]).toMatchObject({ truncated: true, continuations: 2 })
       expect(body.errors[0].detail).toMatch(/cut off/)
     } finally {
-      upstream.on(CHAT, (request, response) => {
-        const replies = script[stageOf(chatBody(request))]
-        const text = replies.length > 1 ? (replies.shift() as string) : (replies[0] as string)
-        return chatReply(text)(request, response)
-      })
+      upstream.on(CHAT, byStage)
     }
   })
 
@@ -465,17 +420,15 @@ describe('POST /api/generate', () => {
       }),
       signal: controller.signal,
     }).catch(() => null)
-    while (upstream.requests(CHAT).length === 0) await sleep(10)
+    await waitFor(() => upstream.requests(CHAT).length > 0, 5000)
     controller.abort()
     await pending
-    for (let waited = 0; !upstreamClosed && waited < 40; waited++) await sleep(25)
+    await waitFor(() => upstreamClosed, 1000)
     expect(upstreamClosed).toBe(true)
-    let history = await readJson(await fetch(`${url}/api/generations?status=cancelled&limit=1`))
-    for (let waited = 0; history.items.length === 0 && waited < 40; waited++) {
-      await sleep(25)
-      history = await readJson(await fetch(`${url}/api/generations?status=cancelled&limit=1`))
-    }
-    expect(history.items[0]).toMatchObject({
+    const cancelled = async () =>
+      readJson(await fetch(`${url}/api/generations?status=cancelled&limit=1`))
+    await waitFor(async () => (await cancelled()).items.length > 0, 2000)
+    expect((await cancelled()).items[0]).toMatchObject({
       prompt: 'a request its client abandons',
       error: expect.stringMatching(/^APP_ERR_GENERATION_CANCELLED/),
     })

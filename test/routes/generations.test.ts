@@ -4,75 +4,36 @@ import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
 import {
+  asksForJavaScript,
+  BROKEN_CODE,
+  DOCS,
+  GOOD_CODE,
+  JS_CODE,
+  llmEnv,
+  promptOf,
+  stageOf,
+  TESTS,
+} from '../helpers/generation.js'
+import {
+  CHAT,
   chatBody,
   chatReply,
   errorReply,
   fenced,
-  messageText,
   ScriptedLlmServer,
   sleep,
   type ReceivedRequest,
 } from '../helpers/scripted-llm.js'
 import { POSTGRES_URL, serviceAvailable } from '../helpers/services.js'
 
-const CHAT = 'POST /v1/chat/completions'
-
-const PY_CODE = `def slugify(text: str) -> str:
-    """Turn a title into a URL slug.
-
-    Args:
-        text: The title.
-
-    Returns:
-        The slug.
-    """
-    if not isinstance(text, str):
-        raise TypeError("text must be a string")
-    return "-".join(text.lower().split())
-`
-const PY_BROKEN = `def slugify(text: str) -> str:
-    return "-".join(text.lower().split(
-`
-const PY_TESTS = `from solution import slugify
-
-
-def test_slugify():
-    assert slugify("Hello World") == "hello-world"
-`
-const JS_CODE = `/**
- * Reverse the words of a sentence.
- * @param {string} text The sentence.
- * @returns {string} The words in reverse order.
- */
-export function reverseWords(text) {
-  if (typeof text !== 'string') {
-    throw new TypeError('text must be a string')
-  }
-  return text.split(/\\s+/).filter(Boolean).reverse().join(' ')
-}
-`
-const DOCS = '# slugify\n\nTurns a title into a URL slug.\n'
-
-type ChatBody = ReturnType<typeof chatBody>
-
-/** Which generation stage a chat request belongs to, read from its prompt. */
-function stageOf(body: ChatBody): 'code' | 'tests' | 'docs' {
-  const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
-  if (user.startsWith('Write unit tests')) return 'tests'
-  if (user.startsWith('Write the documentation')) return 'docs'
-  return 'code'
-}
-
 /** The model's answer: JavaScript or Python by the system prompt; `[broken]` never parses. */
 function scriptedModel(request: ReceivedRequest): string {
   const body = chatBody(request)
   const stage = stageOf(body)
   if (stage === 'docs') return DOCS
-  if (stage === 'tests') return fenced('python', PY_TESTS)
-  const system = messageText(body.messages[0] ?? { role: 'system', content: '' })
-  if (system.includes('JavaScript')) return fenced('javascript', JS_CODE)
-  const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
-  return fenced('python', user.includes('[broken]') ? PY_BROKEN : PY_CODE)
+  if (stage === 'tests') return fenced('python', TESTS)
+  if (asksForJavaScript(body)) return fenced('javascript', JS_CODE)
+  return fenced('python', promptOf(body).includes('[broken]') ? BROKEN_CODE : GOOD_CODE)
 }
 
 interface Backend {
@@ -161,14 +122,13 @@ function historySuite(backend: Backend) {
     beforeAll(async () => {
       upstream = await new ScriptedLlmServer().start()
       upstream.on(CHAT, (request, response) => chatReply(scriptedModel(request))(request, response))
-      app = await createTestApp({
-        DATABASE_URL: await backend.open(),
-        LLM_PROVIDER: 'openai-compatible',
-        LLM_BASE_URL: `${upstream.url}/v1`,
-        LLM_MODEL: 'scripted-model',
-        LLM_MAX_RETRIES: '0',
-        RATE_LIMIT_REQUESTS: '0',
-      })
+      app = await createTestApp(
+        llmEnv(upstream, {
+          DATABASE_URL: await backend.open(),
+          LLM_MAX_RETRIES: '0',
+          RATE_LIMIT_REQUESTS: '0',
+        }),
+      )
       url = (await listenTestApp(app)).url
 
       const requests: Array<Record<string, unknown>> = [

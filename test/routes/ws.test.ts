@@ -6,10 +6,22 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
 import {
+  BROKEN_CODE,
+  CODE_REPLY,
+  DOCS,
+  GOOD_CODE,
+  llmEnv,
+  repliesByStage,
+  TESTS,
+  TESTS_REPLY,
+  waitFor,
+  type Stage,
+} from '../helpers/generation.js'
+import {
+  CHAT,
   chatBody,
   chatReply,
   fenced,
-  messageText,
   ScriptedLlmServer,
   sleep,
   type ScriptedHandler,
@@ -28,50 +40,6 @@ interface ClientSocket {
 const WebSocket = createRequire(import.meta.url)('ws') as {
   new (url: string): ClientSocket
   readonly OPEN: number
-}
-
-const CHAT = 'POST /v1/chat/completions'
-
-const GOOD_CODE = `def parse_duration(text: str) -> int:
-    """Parse a duration.
-
-    Args:
-        text: An ISO-8601 duration such as PT1H2M.
-
-    Returns:
-        The duration in seconds.
-    """
-    if not text.startswith("PT"):
-        raise ValueError(f"not a duration: {text!r}")
-    return 3600
-`
-const BROKEN_CODE = `def parse_duration(text: str) -> int:
-    if not text.startswith("PT"
-        raise ValueError("bad")
-    return 3600
-`
-const TESTS = `import pytest
-from solution import parse_duration
-
-
-def test_hour():
-    assert parse_duration("PT1H") == 3600
-
-
-def test_rejects_garbage():
-    with pytest.raises(ValueError):
-        parse_duration("x")
-`
-const DOCS = '# parse_duration\n\nParses an ISO-8601 duration.\n'
-const CODE_REPLY = fenced('python', GOOD_CODE, 'Here is the code:\n\n')
-const TESTS_REPLY = fenced('python', TESTS)
-
-/** Which generation stage a chat request belongs to, read from its prompt. */
-function stageOf(body: ReturnType<typeof chatBody>): 'code' | 'tests' | 'docs' {
-  const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
-  if (user.startsWith('Write unit tests')) return 'tests'
-  if (user.startsWith('Write the documentation')) return 'docs'
-  return 'code'
 }
 
 /** A server message, loosely typed for assertions. */
@@ -258,27 +226,19 @@ describe('GET /api/ws', () => {
   let databaseUrl: string
   const clients: Client[] = []
   /** Replies per stage; each call takes the next one, the last one repeats. */
-  let script: Record<'code' | 'tests' | 'docs', string[]>
-
-  const llmEnvironment = () => ({
-    LLM_PROVIDER: 'openai-compatible',
-    LLM_BASE_URL: `${upstream.url}/v1`,
-    LLM_MODEL: 'scripted-model',
-    LLM_RETRY_BASE_MS: '10',
-  })
+  let script: Record<Stage, string[]>
 
   beforeAll(async () => {
     script = { code: [CODE_REPLY], tests: [TESTS_REPLY], docs: [DOCS] }
     upstream = await new ScriptedLlmServer().start()
-    upstream.on(CHAT, (request, response) => {
-      const replies = script[stageOf(chatBody(request))]
-      const text = replies.length > 1 ? (replies.shift() as string) : (replies[0] as string)
-      return chatReply(text)(request, response)
-    })
+    upstream.on(
+      CHAT,
+      repliesByStage(() => script),
+    )
     // A database file, so that a second app (another API process) can read the same history.
     directory = mkdtempSync(join(tmpdir(), 'verigen-ws-'))
     databaseUrl = `sqlite://${join(directory, 'verigen.db')}`
-    app = await createTestApp({ ...llmEnvironment(), DATABASE_URL: databaseUrl })
+    app = await createTestApp(llmEnv(upstream, { DATABASE_URL: databaseUrl }))
     url = (await listenTestApp(app)).url
   })
   afterAll(async () => {
@@ -448,12 +408,8 @@ describe('GET /api/ws', () => {
     const closedAt = await withTimeout(slow.state.closed, 3000, 'the upstream connection to close')
     expect(closedAt - closedSocketAt).toBeLessThan(1000)
 
-    let stored = await history(id)
-    for (let waited = 0; stored.status === 'running' && waited < 50; waited++) {
-      await sleep(20)
-      stored = await history(id)
-    }
-    expect(stored).toMatchObject({
+    await waitFor(async () => (await history(id)).status !== 'running', 2000)
+    expect(await history(id)).toMatchObject({
       status: 'cancelled',
       error: expect.stringMatching(/^APP_ERR_GENERATION_CANCELLED: .*WebSocket/),
     })

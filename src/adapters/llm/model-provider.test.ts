@@ -1,14 +1,17 @@
 import type { ServerResponse } from 'node:http'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import {
   anthropicReply,
+  CHAT,
   chatBody,
   chatReply,
   errorReply,
   hang,
+  MESSAGES,
   resetConnection,
   ScriptedLlmServer,
   sleep,
+  suiteUpstream,
   type ScriptedHandler,
 } from '../../../test/helpers/scripted-llm.js'
 import { AppError } from '../../errors.js'
@@ -19,8 +22,6 @@ import type { RetryPolicy } from './model-provider.js'
 import { createOpenAiCompatibleProvider, createOpenAiProvider } from './openai-compatible.js'
 import type { ProviderSettings } from './settings.js'
 
-const CHAT = 'POST /v1/chat/completions'
-const MESSAGES = 'POST /v1/messages'
 const MODEL = 'scripted-model'
 
 /** A logger that keeps every line, to assert on what was (and was not) written. */
@@ -81,15 +82,9 @@ async function failure(promise: Promise<unknown>): Promise<AppError> {
 }
 
 describe('ModelProvider against a scripted upstream', () => {
-  let upstream: ScriptedLlmServer
+  const upstream = suiteUpstream()
   let logger: CapturingLogger
 
-  beforeAll(async () => {
-    upstream = await new ScriptedLlmServer().start()
-  })
-  afterAll(async () => {
-    await upstream.close()
-  })
   afterEach(() => {
     upstream.received.length = 0
     upstream.on(CHAT, chatReply('unused'))
