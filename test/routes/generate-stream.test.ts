@@ -201,6 +201,9 @@ describe('POST /api/generate/stream', () => {
     })
     await waitFor(() => upstreamClosed, 1000)
     expect(upstreamClosed).toBe(true)
+    // The slot is free again: nothing runs, nothing waits.
+    const health = await readJson(await fetch(`${url}/api/health`))
+    expect(health.services.generation).toMatchObject({ status: 'ok', running: 0, queued: 0 })
     const again = await fetch(`${url}/api/generations/${events[0]!.data.id as string}/cancel`, {
       method: 'POST',
     })
