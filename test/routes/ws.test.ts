@@ -439,7 +439,7 @@ describe('GET /api/ws', () => {
     expect(deltaText(seen, 'code.delta')).toBe(CODE_REPLY)
     const stored = await history(id)
 
-    // A finished generation: this process still has its events, and ends them with `completed`.
+    // A finished generation is told from the history, in one `completed`.
     watcher.messages.length = 0
     watcher.send({ type: 'subscribe', id })
     const replay = await watcher.until(

@@ -10,7 +10,6 @@ interface Channel {
   /** Every event so far, so that a late subscriber sees the whole generation. */
   history: PublishedEvent[]
   listeners: Set<Listener>
-  finished: boolean
 }
 
 const DELTAS = new Set<PublishedEvent['type']>(['code.delta', 'tests.delta', 'docs.delta'])
@@ -29,9 +28,6 @@ function remember(history: PublishedEvent[], event: PublishedEvent): void {
   history.push(event)
 }
 
-/** How long a finished generation's events stay available to late subscribers. */
-const KEEP_FINISHED_MS = 60_000
-
 /**
  * The events of the generations running in this process, for anyone watching: the stream that
  * started a generation, another tab subscribing to it, or a client watching a batch item.
@@ -40,7 +36,7 @@ export class GenerationEventHub {
   private readonly channels = new Map<string, Channel>()
 
   open(id: string): void {
-    this.channels.set(id, { history: [], listeners: new Set(), finished: false })
+    this.channels.set(id, { history: [], listeners: new Set() })
   }
 
   publish(id: string, event: PublishedEvent): void {
@@ -50,13 +46,12 @@ export class GenerationEventHub {
     for (const listener of channel.listeners) listener(event)
   }
 
-  /** Marks the end of a generation; its events are dropped a minute later. */
+  /**
+   * Ends a generation's channel. Its events are dropped at once: by now the history holds the
+   * outcome, which is all a later subscriber is told.
+   */
   close(id: string): void {
-    const channel = this.channels.get(id)
-    if (!channel) return
-    channel.finished = true
-    channel.listeners.clear()
-    setTimeout(() => this.channels.delete(id), KEEP_FINISHED_MS).unref()
+    this.channels.delete(id)
   }
 
   /**
@@ -67,7 +62,6 @@ export class GenerationEventHub {
     const channel = this.channels.get(id)
     if (!channel) return null
     for (const event of channel.history) listener(event)
-    if (channel.finished) return () => {}
     channel.listeners.add(listener)
     return () => channel.listeners.delete(listener)
   }

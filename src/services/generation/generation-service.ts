@@ -203,7 +203,10 @@ export class GenerationService {
       running.controller.abort(
         new AppError('APP_ERR_GENERATION_CANCELLED', `Generation '${id}' was cancelled on request`),
       )
-      await Promise.race([running.done, new Promise((resolve) => setTimeout(resolve, 5000))])
+      let timer: NodeJS.Timeout | undefined
+      const patience = new Promise((resolve) => (timer = setTimeout(resolve, 5000)))
+      await Promise.race([running.done, patience])
+      clearTimeout(timer)
       return this.get(id)
     }
     const record = await this.get(id)
