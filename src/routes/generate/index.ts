@@ -1,5 +1,3 @@
-import type { ServerResponse } from 'node:http'
-import { PassThrough } from 'node:stream'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AppError } from '../../errors.js'
@@ -10,8 +8,8 @@ import {
   generateRequestSchema,
   generationResultSchema,
 } from '../../schemas/generation.js'
-import type { PublishedEvent } from '../../services/generation/event-hub.js'
-import { errorEvent, isFinal, SSE_HEARTBEAT, sseFrame } from '../../streaming/events.js'
+import { abortOnDisconnect, EventStream } from '../../streaming/connection.js'
+import { errorEvent } from '../../streaming/events.js'
 
 const headersSchema = z.looseObject({
   'idempotency-key': z
@@ -22,19 +20,6 @@ const headersSchema = z.looseObject({
     .optional()
     .describe('Repeat a request with the same key to get the first result instead of a new one'),
 })
-
-/** A signal that aborts when the client closes the connection before its answer was sent. */
-function abortOnDisconnect(response: ServerResponse): AbortSignal {
-  const controller = new AbortController()
-  response.once('close', () => {
-    if (!response.writableFinished) {
-      controller.abort(
-        new AppError('APP_ERR_GENERATION_CANCELLED', 'The client closed the connection'),
-      )
-    }
-  })
-  return controller.signal
-}
 
 export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
   const { generation, config } = app.services
@@ -119,37 +104,19 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       // What can fail before the first byte is an HTTP error; after it, an `error` event.
       generation.prepare(request.body)
-      const stream = new PassThrough()
-      const controller = new AbortController()
-      let finished = false
-      const write = (event: PublishedEvent) => {
-        if (finished || stream.writableEnded) return
-        finished = isFinal(event)
-        stream.write(sseFrame(event))
-      }
-      const heartbeat = setInterval(() => stream.write(SSE_HEARTBEAT), heartbeatMs)
-      reply.raw.once('close', () => {
-        if (!finished) {
-          controller.abort(
-            new AppError('APP_ERR_GENERATION_CANCELLED', 'The client closed the event stream'),
-          )
-        }
-      })
+      const stream = new EventStream(reply.raw, heartbeatMs)
       generation
-        .generate(request.body, { emit: write, signal: controller.signal, requestId: request.id })
+        .generate(request.body, { emit: stream.send, signal: stream.signal, requestId: request.id })
         .catch((error: unknown) => {
           if (!(error instanceof AppError)) request.log.error({ err: error }, 'generation failed')
-          write(errorEvent(error, request.id))
+          stream.send(errorEvent(error, request.id))
         })
-        .finally(() => {
-          clearInterval(heartbeat)
-          stream.end()
-        })
+        .finally(() => stream.end())
       return reply
         .type('text/event-stream; charset=utf-8')
         .header('cache-control', 'no-cache, no-transform')
         .header('x-accel-buffering', 'no')
-        .send(stream as never)
+        .send(stream.body as never)
     },
   )
 }
