@@ -436,15 +436,34 @@ describe('POST /api/generate', () => {
 
   it('waits its turn in the process-wide limit rather than failing', async () => {
     reset()
-    upstream.once(CHAT, chatReply(fenced('python', GOOD_CODE), { delayMs: 50 }))
-    await sleep(0)
-    const response = await generate({
-      prompt: 'a request while another runs',
-      programming_language: 'python',
-      include_tests: false,
-      include_docs: false,
-      options: { cache: false },
-    })
-    expect((await readJson(response)).timings_ms.queue).toBeGreaterThanOrEqual(0)
+    const single = await createTestApp(llmEnv(upstream, { GENERATION_CONCURRENCY: '1' }))
+    try {
+      const singleUrl = (await listenTestApp(single)).url
+      upstream.once(CHAT, chatReply(fenced('python', GOOD_CODE), { delayMs: 300 }))
+      const request = (prompt: string) =>
+        fetch(`${singleUrl}/api/generate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            prompt,
+            programming_language: 'python',
+            include_tests: false,
+            include_docs: false,
+            options: { cache: false },
+          }),
+        })
+      const first = request('the first of two requests')
+      while (upstream.requests(CHAT).length === 0) await sleep(5)
+      const [one, two] = await Promise.all([
+        first.then(readJson),
+        request('the second of two requests').then(readJson),
+      ])
+      expect([one.status, two.status]).toEqual(['completed', 'completed'])
+      // The second waited for the first one's slow model call to end.
+      expect(two.timings_ms.queue).toBeGreaterThan(200)
+      expect(one.timings_ms.queue).toBeLessThan(100)
+    } finally {
+      await single.close()
+    }
   })
 })

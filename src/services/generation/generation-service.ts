@@ -105,7 +105,7 @@ export class GenerationService {
   private readonly pipeline: GenerationPipeline | null
   private readonly limiter: Limiter
   /** Events of the generations running here, for streams and subscribers. */
-  readonly events = new GenerationEventHub()
+  private readonly events = new GenerationEventHub()
   /** Identical cacheable requests in flight, by request key. */
   private readonly inflight = new Map<string, SharedRun>()
   /** Generations running in this process, by id: how to stop them and when they have stopped. */
@@ -326,22 +326,42 @@ export class GenerationService {
       if (running.key !== key) throw mismatch(idempotencyKey)
       return { result: (await running.run).result, replayed: true }
     }
-    const existing = await this.deps.store.findByIdempotencyKey(idempotencyKey)
-    if (existing) return this.replayRecord(existing, key, idempotencyKey)
-    const run = this.execute(input, input.programming_language, model, key, idempotencyKey, options)
-      .then((result) => ({ result, replayed: false }))
-      .catch(async (error: unknown) => {
-        // Another process claimed the key first: answer with its generation.
-        if (!(error instanceof IdempotencyKeyTaken)) throw error
-        const winner = await this.deps.store.findByIdempotencyKey(idempotencyKey)
-        if (!winner) throw error
-        return this.replayRecord(winner, key, idempotencyKey)
-      })
+    // Registered before the first await, so that a concurrent retry here joins this run.
+    const run = this.claim(idempotencyKey, key, input, model, options)
     this.inflightKeys.set(idempotencyKey, { key, run })
     try {
       return await run
     } finally {
       this.inflightKeys.delete(idempotencyKey)
+    }
+  }
+
+  /** The first request with this key runs the generation, unless the history already has it. */
+  private async claim(
+    idempotencyKey: string,
+    key: string,
+    input: GenerationInput,
+    model: string,
+    options: GenerateOptions,
+  ): Promise<Generated> {
+    const existing = await this.deps.store.findByIdempotencyKey(idempotencyKey)
+    if (existing) return this.replayRecord(existing, key, idempotencyKey)
+    try {
+      const result = await this.execute(
+        input,
+        input.programming_language,
+        model,
+        key,
+        idempotencyKey,
+        options,
+      )
+      return { result, replayed: false }
+    } catch (error) {
+      // Another process claimed the key first: answer with its generation.
+      if (!(error instanceof IdempotencyKeyTaken)) throw error
+      const winner = await this.deps.store.findByIdempotencyKey(idempotencyKey)
+      if (!winner) throw error
+      return this.replayRecord(winner, key, idempotencyKey)
     }
   }
 
@@ -422,7 +442,6 @@ export class GenerationService {
       let attempts = 0
       try {
         const body = await (this.pipeline as GenerationPipeline).run({
-          id,
           input,
           language,
           model,

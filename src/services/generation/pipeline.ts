@@ -23,7 +23,6 @@ const MAX_REPORTED_ERRORS = 10
 export const DEFAULT_REPAIR_ATTEMPTS = 2
 
 export interface PipelineContext {
-  id: string
   input: GenerationInput
   language: Language
   model: string
@@ -60,14 +59,14 @@ interface GatedFile {
   analysisMs: number
 }
 
-export const emptyUsage = (): UsageReport => ({
+const emptyUsage = (): UsageReport => ({
   prompt_tokens: 0,
   completion_tokens: 0,
   total_tokens: 0,
   llm_calls: 0,
 })
 
-export function addUsage(total: UsageReport, more: UsageReport): void {
+function addUsage(total: UsageReport, more: UsageReport): void {
   total.prompt_tokens += more.prompt_tokens
   total.completion_tokens += more.completion_tokens
   total.total_tokens += more.total_tokens
