@@ -219,6 +219,20 @@ describe('ModelProvider against a scripted upstream', () => {
       expect(performance.now() - start).toBeLessThan(2000)
     })
 
+    it('reports the failure that caused a retry when the deadline cuts the retry short', async () => {
+      upstream.once(CHAT, errorReply(503))
+      upstream.on(CHAT, hang())
+      const error = await failure(
+        compatible({ maxRetries: 2, baseDelayMs: 20, timeoutMs: 5000, deadlineMs: 400 }).complete(
+          REQUEST,
+          signal(),
+        ),
+      )
+      expect(error.code).toBe('APP_ERR_PROVIDER_UNAVAILABLE')
+      expect(error.message).toContain('LLM_DEADLINE_MS ran out')
+      expect(upstream.requests(CHAT)).toHaveLength(2)
+    })
+
     it('retries a dropped connection', async () => {
       upstream.once(CHAT, resetConnection())
       upstream.on(CHAT, chatReply('after the reset'))

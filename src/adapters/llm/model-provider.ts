@@ -114,8 +114,10 @@ export class ModelProvider implements LlmProvider {
       timeoutMs: retry.timeoutMs,
     }
     const deadline = Date.now() + retry.deadlineMs
+    let previous: Failure | undefined
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now()
+      const cutByDeadline = remaining < retry.timeoutMs
       const timeout = AbortSignal.timeout(Math.max(1, Math.min(retry.timeoutMs, remaining)))
       let failure: Failure
       try {
@@ -128,6 +130,13 @@ export class ModelProvider implements LlmProvider {
         if (error instanceof DeliveredFailure) throw error.failure.error
         failure = classifyFailure(error, target, timeout.aborted)
       }
+      if (previous && timeout.aborted && cutByDeadline) {
+        // A retry cut short by the overall deadline says nothing new about the upstream; the
+        // failure that made us retry is the one a person can act on.
+        previous.error.message += ` (after ${attempt} attempts; LLM_DEADLINE_MS ran out)`
+        throw previous.error
+      }
+      previous = failure
       if (failure.credentials) {
         logger.error(
           { provider: this.id, base_url: this.options.baseUrl },
