@@ -103,7 +103,7 @@ export function json(response: ServerResponse, status: number, body: unknown): v
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export interface ScriptedReply {
-  finishReason?: 'stop' | 'length'
+  finishReason?: string
   promptTokens?: number
   completionTokens?: number
   model?: string

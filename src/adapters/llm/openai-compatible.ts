@@ -1,9 +1,9 @@
 import { createOpenAI } from '@ai-sdk/openai'
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
 import type { LlmProvider } from '../../ports/llm-provider.js'
 import { probeModelList } from './http-probe.js'
+import { ChatCompletionsModel } from './chat-completions.js'
 import { ModelProvider } from './model-provider.js'
-import { createNodeFetch } from './node-fetch.js'
+import { createNodeFetch, HttpTransport } from './node-fetch.js'
 import type { ProviderSettings } from './settings.js'
 
 function bearer(apiKey: string | null): Record<string, string> {
@@ -30,23 +30,18 @@ export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
 
 /**
  * Any server that speaks OpenAI's chat-completions dialect: Ollama, vLLM, LM Studio,
- * llama.cpp server… told apart only by `LLM_BASE_URL` and an optional key.
+ * llama.cpp server… told apart only by `LLM_BASE_URL` and an optional key. These are the servers
+ * a deployment runs next to itself, where the client's own cost per call and per token shows, so
+ * they get the lean client of `chat-completions.ts`.
  */
 export function createOpenAiCompatibleProvider(settings: ProviderSettings): LlmProvider {
   const { model, baseUrl, apiKey, retry, logger } = settings
-  const compatible = createOpenAICompatible({
-    name: 'openai-compatible',
-    baseURL: baseUrl,
-    fetch: createNodeFetch(),
-    ...(apiKey ? { apiKey } : {}),
-    // Without it such servers send no token counts in streams.
-    includeUsage: true,
-  })
+  const transport = new HttpTransport()
   return new ModelProvider({
     id: 'openai-compatible',
     model,
     baseUrl,
-    createModel: (modelId) => compatible.chatModel(modelId),
+    createModel: (modelId) => new ChatCompletionsModel({ modelId, baseUrl, apiKey, transport }),
     ping: (signal) =>
       probeModelList(`${baseUrl}/models`, bearer(apiKey), signal, 'openai-compatible'),
     retry,
