@@ -27,7 +27,10 @@ export class EventStream {
   private readonly heartbeat: NodeJS.Timeout
   private finished = false
 
-  constructor(response: ServerResponse, heartbeatMs: number) {
+  constructor(
+    private readonly response: ServerResponse,
+    heartbeatMs: number,
+  ) {
     this.heartbeat = setInterval(() => this.body.write(SSE_HEARTBEAT), heartbeatMs)
     response.once('close', () => {
       if (!this.finished) this.controller.abort(clientGone('the event stream'))
@@ -43,6 +46,10 @@ export class EventStream {
     if (this.finished || this.body.writableEnded) return
     this.finished = isFinal(event)
     this.body.write(sseFrame(event))
+    // Node corks the socket on each write until the next tick; the generation's next step (the
+    // parse gate after the last delta, say) may run before that tick, so send the frame now.
+    const socket = this.response.socket
+    if (socket?.writableCorked) socket.uncork()
   }
 
   end(): void {
