@@ -86,6 +86,45 @@ describe('SqliteGenerationStore', () => {
     await Promise.all([first.close(), second.close()])
   })
 
+  it('commits the writes of one turn together; a taken key fails only its own insert', async () => {
+    const path = join(directory, 'group', 'history.db')
+    const store = await SqliteGenerationStore.open(`sqlite://${path}`)
+    const first = sampleRecord({ idempotencyKey: 'group-key' })
+    const clash = sampleRecord({ idempotencyKey: 'group-key' })
+    const other = sampleRecord()
+    const outcomes = await Promise.allSettled([
+      store.insert(first),
+      store.insert(clash),
+      store.insert(other),
+      store.update(first.id, { status: 'completed', durationMs: 5 }),
+    ])
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ])
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(IdempotencyKeyTaken)
+    expect(outcomes[3]).toEqual({ status: 'fulfilled', value: true })
+    expect(await store.get(clash.id)).toBeNull()
+    expect(await store.get(other.id)).toEqual(other)
+    expect(await store.get(first.id)).toMatchObject({ status: 'completed', durationMs: 5 })
+    await store.close()
+  })
+
+  it('lets a read see a write issued before it, even one not awaited yet', async () => {
+    const store = await SqliteGenerationStore.open(`sqlite://${join(directory, 'reads.db')}`)
+    const record = sampleRecord()
+    const inserted = store.insert(record)
+    expect(await store.get(record.id)).toEqual(record)
+    const updated = store.update(record.id, { status: 'failed', error: 'x' })
+    expect((await store.list({ limit: 5 })).items[0]).toMatchObject({ status: 'failed' })
+    await Promise.all([inserted, updated])
+    const pending = store.insert(sampleRecord())
+    await store.close()
+    await expect(pending).resolves.toBeUndefined()
+  })
+
   it('fails with a sentence naming the file when it cannot be created', async () => {
     await expect(
       SqliteGenerationStore.open('sqlite:///etc/hostname/verigen/none.db'),
