@@ -194,7 +194,13 @@ describe('POST /api/generate/stream', () => {
     }
     const answer = await cancel!
     expect(answer.status).toBe(200)
-    expect(await readJson(answer)).toMatchObject({ status: 'cancelled' })
+    const deltas = events.filter((event) => event.event === 'code.delta').length
+    expect(deltas).toBeGreaterThan(0)
+    // The tokens that arrived before the cancel are counted: the reply was cut short, not free.
+    expect(await readJson(answer)).toMatchObject({
+      status: 'cancelled',
+      usage: { prompt_tokens: 0, completion_tokens: deltas, total_tokens: deltas, llm_calls: 1 },
+    })
     expect(events.at(-1)).toMatchObject({
       event: 'error',
       data: { code: 'APP_ERR_GENERATION_CANCELLED', status_code: 409 },

@@ -453,6 +453,13 @@ export class GenerationService {
             metrics.llmDuration.observe({ provider, stage }, durationMs / 1000)
             if ('error' in call) {
               if (!signal.aborted) metrics.llmCalls.inc({ provider, stage, outcome: 'error' })
+              if (call.streamedTokens > 0) {
+                // Cut short after part of the reply: those tokens were produced, and paid for.
+                usage.completionTokens += call.streamedTokens
+                usage.totalTokens += call.streamedTokens
+                usage.llmCalls += 1
+                metrics.llmTokens.inc({ provider, kind: 'completion' }, call.streamedTokens)
+              }
               return
             }
             const callUsage = call.usage

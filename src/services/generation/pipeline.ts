@@ -31,10 +31,15 @@ export interface PipelineContext {
   emit?: ((event: GenerationEvent) => void) | undefined
   /** Whether model replies stream as `*.delta` events (someone is watching them arrive). */
   streamDeltas?: boolean | undefined
-  /** Called after every model call, so that usage can be recorded even if the run is cancelled. */
+  /**
+   * Called after every model call, so that usage can be recorded even if the run is cancelled.
+   * A call that failed after streaming part of its reply carries `streamedTokens`: the pieces
+   * that arrived, one token each on OpenAI-compatible servers; providers report usage only at
+   * the end, so this count is all there is of a reply cut short.
+   */
   onCall: (
     stage: 'code' | 'tests' | 'docs',
-    outcome: { usage: TokenUsage } | { error: unknown },
+    outcome: { usage: TokenUsage } | { error: unknown; streamedTokens: number },
     durationMs: number,
   ) => void
 }
@@ -324,14 +329,19 @@ export class GenerationPipeline {
   ): Promise<Reply> {
     const { input, model, maxOutputTokens, signal, emit } = context
     const usage = emptyUsage()
+    let streamedTokens = 0
     const onText =
       emit && context.streamDeltas
-        ? (text: string) => emit({ type: `${stage}.delta`, data: { text } })
+        ? (text: string) => {
+            streamedTokens++
+            emit({ type: `${stage}.delta`, data: { text } })
+          }
         : undefined
     let text = ''
     const conversation = [...messages]
     for (let continuation = 0; ; continuation++) {
       const start = performance.now()
+      streamedTokens = 0
       let completion: Completion
       try {
         completion = await this.llm.complete(
@@ -345,7 +355,7 @@ export class GenerationPipeline {
           signal,
         )
       } catch (error) {
-        context.onCall(stage, { error }, performance.now() - start)
+        context.onCall(stage, { error, streamedTokens }, performance.now() - start)
         throw error
       }
       context.onCall(stage, { usage: completion.usage }, performance.now() - start)
