@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -26,110 +25,7 @@ import {
   sleep,
   type ScriptedHandler,
 } from '../helpers/scripted-llm.js'
-
-/** The part of the `ws` client these tests use (the project has no `@types/ws`). */
-interface ClientSocket {
-  readonly readyState: number
-  send(data: string): void
-  close(): void
-  on(event: 'message', listener: (data: Buffer) => void): this
-  on(event: 'ping' | 'close', listener: () => void): this
-  once(event: 'open', listener: () => void): this
-  once(event: 'error', listener: (error: Error) => void): this
-}
-const WebSocket = createRequire(import.meta.url)('ws') as {
-  new (url: string): ClientSocket
-  readonly OPEN: number
-}
-
-/** A server message, loosely typed for assertions. */
-interface Message {
-  type: string
-  id: string | null
-  ref?: string
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  data: any
-}
-
-const isFinal = (message: Message) => message.type === 'completed' || message.type === 'error'
-
-/** A `ws` client that keeps every message and ping it receives. */
-class Client {
-  readonly messages: Message[] = []
-  pings = 0
-  closed = false
-  private readonly waiters = new Set<() => void>()
-
-  private constructor(readonly socket: ClientSocket) {
-    socket.on('message', (data) => {
-      this.messages.push(JSON.parse(data.toString('utf8')) as Message)
-      this.notify()
-    })
-    socket.on('ping', () => {
-      this.pings++
-      this.notify()
-    })
-    socket.on('close', () => {
-      this.closed = true
-      this.notify()
-    })
-  }
-
-  static async open(baseUrl: string): Promise<Client> {
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/ws`)
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', resolve)
-      socket.once('error', reject)
-    })
-    return new Client(socket)
-  }
-
-  send(message: object | string): void {
-    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message))
-  }
-
-  /** Resolves with `check`'s first truthy answer, re-asked after every message or ping. */
-  until<T>(check: () => T | undefined | null | false, what: string, timeoutMs = 5000): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const attempt = () => {
-        const value = check()
-        if (!value) return false
-        clearTimeout(timer)
-        this.waiters.delete(attempt)
-        resolve(value)
-        return true
-      }
-      const timer = setTimeout(() => {
-        this.waiters.delete(attempt)
-        reject(
-          new Error(
-            `timed out waiting for ${what}; received: ${JSON.stringify(this.messages.map(({ type, id, ref }) => ({ type, id, ref })))}`,
-          ),
-        )
-      }, timeoutMs)
-      if (!attempt()) this.waiters.add(attempt)
-    })
-  }
-
-  /** The first message (received so far or later) that matches. */
-  message(predicate: (message: Message) => boolean, what: string): Promise<Message> {
-    return this.until(() => this.messages.find(predicate), what)
-  }
-
-  /** The events of the generation sent with `ref`, once its last one has arrived. */
-  async finished(ref: string): Promise<Message[]> {
-    await this.message((message) => message.ref === ref && isFinal(message), `the end of ${ref}`)
-    return this.messages.filter((message) => message.ref === ref)
-  }
-
-  close(): void {
-    this.socket.close()
-  }
-
-  private notify(): void {
-    for (const waiter of [...this.waiters]) waiter()
-  }
-}
+import { Client, isFinal, WebSocket, type Message } from '../helpers/ws-client.js'
 
 /**
  * A streamed chat reply written one small piece every `intervalMs`, that records when the client
@@ -344,7 +240,7 @@ describe('GET /api/ws', () => {
   })
 
   it('cancels a generation on request: the model call stops, the history says cancelled', async () => {
-    // A first answer that does not parse (its usage is recorded), then a slow repair.
+    // A first answer that does not parse (its usage is recorded), then a slow repair cut short.
     upstream.once(CHAT, chatReply(fenced('python', BROKEN_CODE)))
     const slow = slowReply(fenced('python', GOOD_CODE), { intervalMs: 100, pieceSize: 4 })
     upstream.once(CHAT, slow.handler)
@@ -376,11 +272,20 @@ describe('GET /api/ws', () => {
     expect(last?.data.detail).toContain(id)
     expect(events.filter((event) => event.type === 'completed')).toHaveLength(0)
 
+    // The first call's reported usage, plus one token per piece of the repair that arrived.
+    const repairPieces = events
+      .slice(events.findIndex((event) => event.type === 'repair'))
+      .filter((event) => event.type === 'code.delta').length
     const stored = await history(id)
     expect(stored).toMatchObject({
       status: 'cancelled',
       result: null,
-      usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30, llm_calls: 1 },
+      usage: {
+        prompt_tokens: 10,
+        completion_tokens: 20 + repairPieces,
+        total_tokens: 30 + repairPieces,
+        llm_calls: 2,
+      },
       error: expect.stringMatching(/^APP_ERR_GENERATION_CANCELLED: /),
     })
     expect(stored.duration_ms).toEqual(expect.any(Number))
