@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
+import { RedisGenerationBus } from '../adapters/bus/redis.js'
 import { MemoryCache } from '../adapters/cache/memory.js'
 import { RedisCache } from '../adapters/cache/redis.js'
 import { createAnthropicProvider } from '../adapters/llm/anthropic.js'
@@ -22,6 +23,7 @@ import type { GenerationStore } from '../ports/generation-store.js'
 import type { LlmProvider } from '../ports/llm-provider.js'
 import type { Logger } from '../ports/logger.js'
 import { AnalysisService } from '../services/analysis.js'
+import type { PublishedEvent } from '../services/generation/event-hub.js'
 import { GenerationService } from '../services/generation/generation-service.js'
 import { componentCheck, databaseCheck, HealthService, llmCheck } from '../services/health.js'
 
@@ -117,6 +119,12 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
     })
     const analysis = new AnalysisService(languages, pool, config.analysis)
     const metrics = dependencies.metrics ?? createMetrics()
+    const bus = redis
+      ? new RedisGenerationBus<PublishedEvent>(redis, {
+          keyPrefix: config.redis.keyPrefix,
+          logger: app.log,
+        })
+      : null
     const generation = new GenerationService({
       llm,
       languages,
@@ -133,7 +141,9 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         batchConcurrency: config.generation.batchConcurrency,
         cacheTtlSeconds: config.cache.ttlSeconds,
       },
+      bus,
     })
+    await bus?.serve(generation.owner)
     const healthTimeoutMs = 3000
     const health = new HealthService(
       [
@@ -170,7 +180,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
     } satisfies Services)
 
     app.addHook('onClose', async () => {
-      await Promise.allSettled([store.close(), cache.close(), pool.close()])
+      await Promise.allSettled([store.close(), cache.close(), pool.close(), bus?.close()])
       await redis?.quit().catch(() => redis.disconnect())
     })
   },

@@ -54,6 +54,11 @@ export class GenerationEventHub {
     this.channels.delete(id)
   }
 
+  /** The events so far of a generation running here (runs of deltas joined), or null. */
+  snapshot(id: string): PublishedEvent[] | null {
+    return this.channels.get(id)?.history.slice() ?? null
+  }
+
   /**
    * Replays the events so far to `listener`, then passes on new ones until the generation ends.
    * Answers null when this process has no such generation.

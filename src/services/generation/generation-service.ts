@@ -11,6 +11,7 @@ import {
 import type { Metrics } from '../../metrics.js'
 import type { Cache } from '../../ports/cache.js'
 import type { Clock } from '../../ports/clock.js'
+import type { GenerationBus, GenerationOwner } from '../../ports/generation-bus.js'
 import {
   IdempotencyKeyTaken,
   type GenerationPage,
@@ -80,9 +81,13 @@ export interface GenerationServiceDependencies {
   clock: Clock
   settings: GenerationSettings
   prompts?: PromptBuilder
+  /** How the API processes of a deployment reach each other's generations; null when alone. */
+  bus?: GenerationBus<PublishedEvent> | null
 }
 
 const CACHE_PREFIX = 'generation:'
+/** How long a cancel request waits for the generation to record that it stopped. */
+const CANCEL_PATIENCE_MS = 5000
 
 /** The record's `error` keeps the code, so that an idempotent replay can answer the same error. */
 function storedError(error: AppError): string {
@@ -200,22 +205,49 @@ export class GenerationService {
   async cancel(id: string): Promise<GenerationRecord> {
     const running = this.running.get(id)
     if (running) {
-      running.controller.abort(
-        new AppError('APP_ERR_GENERATION_CANCELLED', `Generation '${id}' was cancelled on request`),
-      )
+      this.cancelHere(id)
       let timer: NodeJS.Timeout | undefined
-      const patience = new Promise((resolve) => (timer = setTimeout(resolve, 5000)))
+      const patience = new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_PATIENCE_MS)))
       await Promise.race([running.done, patience])
       clearTimeout(timer)
       return this.get(id)
     }
-    const record = await this.get(id)
+    let record = await this.get(id)
+    const { bus } = this.deps
+    if (record.status === 'running' && bus) {
+      // Another API process runs it: ask it, then read the outcome from the shared history.
+      await bus.requestCancel(id)
+      const deadline = Date.now() + CANCEL_PATIENCE_MS
+      while (record.status === 'running' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        record = await this.get(id)
+      }
+      if (record.status === 'cancelled') return record
+    }
     throw new AppError(
       'APP_ERR_GENERATION_FINISHED',
-      record.status === 'running'
-        ? `Generation '${id}' runs in another API process; it cannot be cancelled from this one`
-        : `Generation '${id}' already finished (${record.status})`,
+      record.status !== 'running'
+        ? `Generation '${id}' already finished (${record.status})`
+        : bus
+          ? `Generation '${id}' is recorded as running, but no API process answered the cancel request`
+          : `Generation '${id}' runs in another API process; it cannot be cancelled from this one (set REDIS_URL to connect the processes)`,
     )
+  }
+
+  /** The process-local side of the bus: what other processes may ask of this one. */
+  get owner(): GenerationOwner<PublishedEvent> {
+    return {
+      snapshot: (id) => this.events.snapshot(id),
+      cancelHere: (id) => this.cancelHere(id),
+    }
+  }
+
+  private cancelHere(id: string): boolean {
+    const running = this.running.get(id)
+    running?.controller.abort(
+      new AppError('APP_ERR_GENERATION_CANCELLED', `Generation '${id}' was cancelled on request`),
+    )
+    return running !== undefined
   }
 
   /**
@@ -230,13 +262,21 @@ export class GenerationService {
   ): Promise<() => void> {
     const unsubscribe = this.events.subscribe(id, listener)
     if (unsubscribe) return unsubscribe
-    const record = await this.get(id)
+    let record = await this.get(id)
+    if (record.status === 'running' && this.deps.bus) {
+      const stop = await this.deps.bus.watch(id, listener)
+      if (stop) return stop
+      // No process answered: it finished meanwhile (the history says so), or its process is gone.
+      record = await this.get(id)
+    }
     if (record.result) {
       listener({ type: 'completed', data: record.result as GenerationResult })
     } else if (record.status === 'running') {
       const error = new AppError(
         'APP_ERR_GENERATION_FINISHED',
-        `Generation '${id}' runs in another API process; subscribe there`,
+        this.deps.bus
+          ? `Generation '${id}' is recorded as running, but no API process answered for it`
+          : `Generation '${id}' runs in another API process; subscribe there (or set REDIS_URL to connect the processes)`,
       )
       listener({ type: 'error', data: toErrorBody(error, requestId) })
     } else {
@@ -434,6 +474,7 @@ export class GenerationService {
       this.events.open(id)
       const publish = (event: PublishedEvent) => {
         this.events.publish(id, event)
+        this.deps.bus?.relay(id, event, event.type === 'completed' || event.type === 'error')
         options.emit?.(event)
       }
       publish({ type: 'started', data: { id, model } })
