@@ -118,6 +118,13 @@ describe('ChatCompletionsModel against a scripted upstream', () => {
     expect(JSON.stringify(apiError.requestBodyValues ?? null)).not.toContain('Add two numbers')
   })
 
+  it('fails on an error object sent with a 200 status', async () => {
+    upstream.on(CHAT, (_request, response) =>
+      json(response, 200, { error: { message: 'model not loaded' } }),
+    )
+    await expect(model().doGenerate(CALL)).rejects.toThrow(/model not loaded/)
+  })
+
   it('streams deltas and asks for usage in the stream', async () => {
     upstream.on(CHAT, chatReply('def add(a, b):\n    return a + b\n'))
     const { stream } = await model().doStream(CALL)

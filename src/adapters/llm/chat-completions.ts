@@ -127,6 +127,10 @@ export class ChatCompletionsModel implements LanguageModelV3 {
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
     const message = await this.post(options, false)
     const reply = parseReply(await readBody(message))
+    // Some servers answer a failure with 200 and an error object instead of an error status.
+    if (reply.error !== undefined) {
+      throw new Error(`the provider reported an error: ${errorText(reply.error)}`)
+    }
     const choice = reply.choices?.[0]
     const text = choice?.message?.content ?? ''
     return {
