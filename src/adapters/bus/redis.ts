@@ -40,6 +40,13 @@ export class RedisGenerationBus<Event = unknown> implements GenerationBus<Event>
     this.subscriber = client.duplicate()
     this.controlChannel = `${options.keyPrefix}generations:control`
     this.subscriber.on('message', (channel: string, text: string) => this.receive(channel, text))
+    // ioredis reconnects and subscribes again by itself; an outage is worth a line a minute.
+    let lastLogged = 0
+    this.subscriber.on('error', (error: Error) => {
+      if (Date.now() - lastLogged < 60_000) return
+      lastLogged = Date.now()
+      options.logger.warn({ detail: error.message }, 'redis subscriber connection error')
+    })
   }
 
   async serve(owner: GenerationOwner<Event>): Promise<void> {
