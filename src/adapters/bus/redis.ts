@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import { DependencyError } from '../../errors.js'
 import type { GenerationBus, GenerationOwner } from '../../ports/generation-bus.js'
 import type { Logger } from '../../ports/logger.js'
 
@@ -12,9 +13,10 @@ type Relayed<Event> = { watcher: string; events: Event[] } | { event: Event; fin
 export interface RedisBusOptions {
   keyPrefix: string
   logger: Logger
-  /** How long a watcher waits for the process running the generation to answer. */
-  answerTimeoutMs?: number
 }
+
+/** How long a watcher waits for the process running the generation to answer. */
+const ANSWER_TIMEOUT_MS = 1000
 
 /**
  * The processes of one deployment talking through Redis pub/sub. A watcher subscribes to the
@@ -61,7 +63,11 @@ export class RedisGenerationBus<Event = unknown> implements GenerationBus<Event>
   }
 
   async requestCancel(id: string): Promise<void> {
-    await this.client.publish(this.controlChannel, JSON.stringify({ op: 'cancel', id }))
+    try {
+      await this.client.publish(this.controlChannel, JSON.stringify({ op: 'cancel', id }))
+    } catch (error) {
+      throw unavailable(error)
+    }
   }
 
   async watch(id: string, listener: (event: Event) => void): Promise<(() => void) | null> {
@@ -70,7 +76,7 @@ export class RedisGenerationBus<Event = unknown> implements GenerationBus<Event>
     let answered = false
     let stop: () => void = () => {}
     const answer = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), this.options.answerTimeoutMs ?? 1000)
+      const timer = setTimeout(() => resolve(false), ANSWER_TIMEOUT_MS)
       const handler = (message: Relayed<Event>) => {
         if ('watcher' in message) {
           if (message.watcher !== watcher || answered) return
@@ -90,11 +96,16 @@ export class RedisGenerationBus<Event = unknown> implements GenerationBus<Event>
       }
       this.addHandler(channel, handler)
     })
-    await this.subscriber.subscribe(channel)
-    await this.client.publish(
-      this.controlChannel,
-      JSON.stringify({ op: 'watch', id, watcher } satisfies Control),
-    )
+    try {
+      await this.subscriber.subscribe(channel)
+      await this.client.publish(
+        this.controlChannel,
+        JSON.stringify({ op: 'watch', id, watcher } satisfies Control),
+      )
+    } catch (error) {
+      stop()
+      throw unavailable(error)
+    }
     if (await answer) return stop
     stop()
     return null
@@ -157,4 +168,11 @@ export class RedisGenerationBus<Event = unknown> implements GenerationBus<Event>
     this.handlers.delete(channel)
     this.subscriber.unsubscribe(channel).catch(() => {})
   }
+}
+
+function unavailable(error: unknown): DependencyError {
+  return new DependencyError(
+    `Redis unavailable, so other API processes cannot be reached: ${(error as Error).message}`,
+    error,
+  )
 }
