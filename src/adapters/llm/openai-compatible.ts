@@ -1,7 +1,7 @@
 import { createOpenAI } from '@ai-sdk/openai'
 import type { LlmProvider } from '../../ports/llm-provider.js'
-import { probeModelList } from './http-probe.js'
 import { ChatCompletionsModel } from './chat-completions.js'
+import { probeModelList } from './http-probe.js'
 import { ModelProvider } from './model-provider.js'
 import { createNodeFetch, HttpTransport } from './node-fetch.js'
 import type { ProviderSettings } from './settings.js'
