@@ -3,6 +3,7 @@ import type { LlmProvider } from '../../ports/llm-provider.js'
 import { probeModelList } from './http-probe.js'
 import { ModelProvider } from './model-provider.js'
 import { createNodeFetch } from './node-fetch.js'
+import { sdkTextModel } from './sdk-model.js'
 import type { ProviderSettings } from './settings.js'
 
 const ANTHROPIC_VERSION = '2023-06-01'
@@ -24,7 +25,7 @@ export function createAnthropicProvider(settings: ProviderSettings): LlmProvider
     id: 'anthropic',
     model,
     baseUrl,
-    createModel: (modelId) => anthropic.messages(modelId),
+    createModel: (modelId) => sdkTextModel(anthropic.messages(modelId)),
     ping: (signal) => probeModelList(`${baseUrl}/models`, headers, signal, 'anthropic'),
     retry,
     logger,

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { APICallError, type LanguageModelV3StreamPart } from '@ai-sdk/provider'
+import { APICallError } from '@ai-sdk/provider'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   CHAT,
@@ -10,15 +10,23 @@ import {
   suiteUpstream,
 } from '../../../test/helpers/scripted-llm.js'
 import { ChatCompletionsModel } from './chat-completions.js'
+import type { TextCall } from './model-provider.js'
 import { HttpTransport } from './node-fetch.js'
 
-const CALL = {
-  prompt: [
-    { role: 'system' as const, content: 'You write Python.' },
-    { role: 'user' as const, content: [{ type: 'text' as const, text: 'Add two numbers.' }] },
-  ],
-  maxOutputTokens: 512,
-  temperature: 0.2,
+const MESSAGES = [
+  { role: 'system' as const, content: 'You write Python.' },
+  { role: 'user' as const, content: 'Add two numbers.' },
+]
+
+/** A call; `pieces` collects what `onText` is given when the call streams. */
+function call(pieces?: string[], signal = new AbortController().signal): TextCall {
+  return {
+    messages: MESSAGES,
+    maxOutputTokens: 512,
+    temperature: 0.2,
+    signal,
+    ...(pieces ? { onText: (delta: string) => pieces.push(delta) } : {}),
+  }
 }
 
 function chunk(body: object): string {
@@ -41,19 +49,6 @@ function rawStream(pieces: string[]) {
   }
 }
 
-async function parts(stream: ReadableStream<LanguageModelV3StreamPart>) {
-  const all: LanguageModelV3StreamPart[] = []
-  const reader = stream.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) return all
-    all.push(value)
-  }
-}
-
-const text = (all: LanguageModelV3StreamPart[]) =>
-  all.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('')
-
 describe('ChatCompletionsModel against a scripted upstream', () => {
   const upstream = suiteUpstream()
   const model = (apiKey: string | null = null) =>
@@ -71,34 +66,31 @@ describe('ChatCompletionsModel against a scripted upstream', () => {
 
   it('posts the chat-completions body and reads text, finish reason, usage and model', async () => {
     upstream.on(CHAT, chatReply('def add(a, b):\n    return a + b\n', { model: 'served-model' }))
-    const result = await model('sk-test-123456').doGenerate(CALL)
-    expect(result.content).toEqual([{ type: 'text', text: 'def add(a, b):\n    return a + b\n' }])
-    expect(result.finishReason).toEqual({ unified: 'stop', raw: 'stop' })
-    expect(result.usage.inputTokens.total).toBe(10)
-    expect(result.usage.outputTokens.total).toBe(20)
-    expect(result.response?.modelId).toBe('served-model')
+    expect(await model('sk-test-123456').reply(call())).toEqual({
+      text: 'def add(a, b):\n    return a + b\n',
+      finishReason: 'stop',
+      usage: { promptTokens: 10, completionTokens: 20, totalTokens: 30 },
+      model: 'served-model',
+    })
     const [request] = upstream.requests(CHAT)
     expect(request?.headers.authorization).toBe('Bearer sk-test-123456')
     expect(JSON.parse(request?.body ?? '')).toEqual({
       model: 'scripted-model',
-      messages: [
-        { role: 'system', content: 'You write Python.' },
-        { role: 'user', content: 'Add two numbers.' },
-      ],
+      messages: MESSAGES,
       max_tokens: 512,
       temperature: 0.2,
     })
   })
 
   it('maps the finish reasons of the dialect', async () => {
-    for (const [raw, unified] of [
+    for (const [raw, reason] of [
       ['length', 'length'],
       ['content_filter', 'content-filter'],
-      ['tool_calls', 'tool-calls'],
+      ['tool_calls', 'other'],
       ['eos', 'other'],
     ]) {
       upstream.on(CHAT, chatReply('x', { finishReason: raw }))
-      expect((await model().doGenerate(CALL)).finishReason).toEqual({ unified, raw })
+      expect((await model().reply(call())).finishReason).toBe(reason)
     }
   })
 
@@ -108,7 +100,7 @@ describe('ChatCompletionsModel against a scripted upstream', () => {
       json(response, 429, { error: { message: 'slow down' } })
     })
     const error = await model()
-      .doGenerate(CALL)
+      .reply(call())
       .catch((caught: unknown) => caught)
     expect(APICallError.isInstance(error)).toBe(true)
     const apiError = error as APICallError
@@ -122,21 +114,20 @@ describe('ChatCompletionsModel against a scripted upstream', () => {
     upstream.on(CHAT, (_request, response) =>
       json(response, 200, { error: { message: 'model not loaded' } }),
     )
-    await expect(model().doGenerate(CALL)).rejects.toThrow(/model not loaded/)
+    await expect(model().reply(call())).rejects.toThrow(/model not loaded/)
   })
 
-  it('streams deltas and asks for usage in the stream', async () => {
+  it('streams each piece to onText and asks for usage in the stream', async () => {
     upstream.on(CHAT, chatReply('def add(a, b):\n    return a + b\n'))
-    const { stream } = await model().doStream(CALL)
-    const all = await parts(stream)
-    expect(text(all)).toBe('def add(a, b):\n    return a + b\n')
-    expect(all.at(-1)).toMatchObject({
-      type: 'finish',
-      finishReason: { unified: 'stop' },
-      usage: { inputTokens: { total: 10 }, outputTokens: { total: 20 } },
-    })
-    expect(all.find((part) => part.type === 'response-metadata')).toMatchObject({
-      modelId: 'scripted-model',
+    const pieces: string[] = []
+    const reply = await model().reply(call(pieces))
+    expect(pieces.length).toBeGreaterThan(1)
+    expect(pieces.join('')).toBe('def add(a, b):\n    return a + b\n')
+    expect(reply).toEqual({
+      text: 'def add(a, b):\n    return a + b\n',
+      finishReason: 'stop',
+      usage: { promptTokens: 10, completionTokens: 20, totalTokens: 30 },
+      model: 'scripted-model',
     })
     const body = chatBody(upstream.requests(CHAT)[0]!)
     expect(body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
@@ -162,23 +153,25 @@ describe('ChatCompletionsModel against a scripted upstream', () => {
       }
       response.end()
     })
-    const all = await parts((await model().doStream(CALL)).stream)
-    expect(text(all)).toBe('naïve π≈3.14 🙂')
-    expect(all.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop' } })
+    const pieces: string[] = []
+    const reply = await model().reply(call(pieces))
+    expect(pieces).toEqual(['naïve ', 'π≈3.14 ', '🙂'])
+    expect(reply).toMatchObject({ text: 'naïve π≈3.14 🙂', finishReason: 'stop', model: 'm-1' })
     expect(writes).toBeGreaterThan(10)
   })
 
   it('joins the data lines of one event', async () => {
     const event = delta('joined', 'stop').replace('"delta":', '\ndata: "delta":')
     upstream.on(CHAT, rawStream([`${event}\n\n`, 'data: [DONE]\n\n']))
-    expect(text(await parts((await model().doStream(CALL)).stream))).toBe('joined')
+    expect((await model().reply(call([]))).text).toBe('joined')
   })
 
   it('ends a stream that closes without [DONE] with what it said', async () => {
     upstream.on(CHAT, rawStream([`${delta('cut ')}\n\n`, `${delta('short', 'length')}\n\n`]))
-    const all = await parts((await model().doStream(CALL)).stream)
-    expect(text(all)).toBe('cut short')
-    expect(all.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'length' } })
+    expect(await model().reply(call([]))).toMatchObject({
+      text: 'cut short',
+      finishReason: 'length',
+    })
   })
 
   it('fails the stream on an error event or on a chunk that is not JSON', async () => {
@@ -186,9 +179,9 @@ describe('ChatCompletionsModel against a scripted upstream', () => {
       CHAT,
       rawStream([`${delta('a')}\n\n`, 'data: {"error": {"message": "model crashed"}}\n\n']),
     )
-    await expect(parts((await model().doStream(CALL)).stream)).rejects.toThrow(/model crashed/)
+    await expect(model().reply(call([]))).rejects.toThrow(/model crashed/)
     upstream.on(CHAT, rawStream([`${delta('a')}\n\n`, 'data: {not json\n\n']))
-    await expect(parts((await model().doStream(CALL)).stream)).rejects.toThrow(SyntaxError)
+    await expect(model().reply(call([]))).rejects.toThrow(SyntaxError)
   })
 
   it('accepts a whole JSON reply from a server that ignores stream: true', async () => {
@@ -199,9 +192,13 @@ describe('ChatCompletionsModel against a scripted upstream', () => {
         usage: { prompt_tokens: 3, completion_tokens: 4 },
       }),
     )
-    const all = await parts((await model().doStream(CALL)).stream)
-    expect(text(all)).toBe('all at once')
-    expect(all.at(-1)).toMatchObject({ type: 'finish', usage: { outputTokens: { total: 4 } } })
+    const pieces: string[] = []
+    expect(await model().reply(call(pieces))).toMatchObject({
+      text: 'all at once',
+      usage: { completionTokens: 4 },
+      model: 'whole',
+    })
+    expect(pieces).toEqual(['all at once'])
   })
 
   it('closes the connection when the caller aborts mid-stream', async () => {
@@ -214,15 +211,17 @@ describe('ChatCompletionsModel against a scripted upstream', () => {
       response.end()
     })
     const controller = new AbortController()
-    const { stream } = await model().doStream({ ...CALL, abortSignal: controller.signal })
-    const reader = stream.getReader()
-    expect((await reader.read()).value).toMatchObject({ type: 'response-metadata' })
-    controller.abort(new Error('gone'))
-    await expect(
-      (async () => {
-        for (;;) if ((await reader.read()).done) return
-      })(),
-    ).rejects.toThrow()
+    const pieces: string[] = []
+    const reply = model().reply({
+      ...call(),
+      signal: controller.signal,
+      onText: (piece) => {
+        pieces.push(piece)
+        controller.abort(new Error('gone'))
+      },
+    })
+    await expect(reply).rejects.toThrow()
+    expect(pieces).toEqual(['first'])
     for (let waited = 0; !closed && waited < 100; waited++) await sleep(10)
     expect(closed).toBe(true)
   })

@@ -1,15 +1,7 @@
 import type { IncomingMessage } from 'node:http'
-import {
-  APICallError,
-  type LanguageModelV3,
-  type LanguageModelV3CallOptions,
-  type LanguageModelV3FinishReason,
-  type LanguageModelV3GenerateResult,
-  type LanguageModelV3Prompt,
-  type LanguageModelV3StreamPart,
-  type LanguageModelV3StreamResult,
-  type LanguageModelV3Usage,
-} from '@ai-sdk/provider'
+import { APICallError } from '@ai-sdk/provider'
+import type { FinishReason, TokenUsage } from '../../ports/llm-provider.js'
+import type { TextCall, TextModel, TextReply } from './model-provider.js'
 import type { HttpTransport } from './node-fetch.js'
 
 export interface ChatCompletionsSettings {
@@ -28,45 +20,26 @@ interface ChatChoice {
 }
 
 interface ChatReply {
-  id?: string
   model?: string
   choices?: ChatChoice[]
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null
   error?: { message?: string } | string
 }
 
-const FINISH_REASONS: Record<string, LanguageModelV3FinishReason['unified']> = {
+const FINISH_REASONS: Record<string, FinishReason> = {
   stop: 'stop',
   length: 'length',
   content_filter: 'content-filter',
-  tool_calls: 'tool-calls',
-  function_call: 'tool-calls',
 }
 
-function finishReason(raw: string | null | undefined): LanguageModelV3FinishReason {
-  return { unified: (raw && FINISH_REASONS[raw]) || 'other', raw: raw ?? undefined }
+function finishReason(raw: string | null | undefined): FinishReason {
+  return (raw && FINISH_REASONS[raw]) || 'other'
 }
 
-function usageOf(reply: ChatReply['usage']): LanguageModelV3Usage {
-  return {
-    inputTokens: {
-      total: reply?.prompt_tokens,
-      noCache: undefined,
-      cacheRead: undefined,
-      cacheWrite: undefined,
-    },
-    outputTokens: { total: reply?.completion_tokens, text: undefined, reasoning: undefined },
-  }
-}
-
-function messages(prompt: LanguageModelV3Prompt): { role: string; content: string }[] {
-  return prompt.map((message) => ({
-    role: message.role,
-    content:
-      typeof message.content === 'string'
-        ? message.content
-        : message.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
-  }))
+function usageOf(reported: ChatReply['usage']): TokenUsage {
+  const promptTokens = reported?.prompt_tokens ?? 0
+  const completionTokens = reported?.completion_tokens ?? 0
+  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }
 }
 
 function readBody(message: IncomingMessage): Promise<string> {
@@ -79,16 +52,19 @@ function readBody(message: IncomingMessage): Promise<string> {
   })
 }
 
+function errorText(error: ChatReply['error']): string {
+  return typeof error === 'string' ? error : (error?.message ?? JSON.stringify(error))
+}
+
+/** A reply or chunk as JSON; an error object in it (some servers send one with 200) fails. */
 function parseReply(text: string): ChatReply {
   const reply = JSON.parse(text) as unknown
   if (typeof reply !== 'object' || reply === null) {
     throw new TypeError('the reply is not a chat-completions object')
   }
+  const { error } = reply as ChatReply
+  if (error !== undefined) throw new Error(`the provider reported an error: ${errorText(error)}`)
   return reply as ChatReply
-}
-
-function errorText(error: ChatReply['error']): string {
-  return typeof error === 'string' ? error : (error?.message ?? JSON.stringify(error))
 }
 
 function headersOf(message: IncomingMessage): Record<string, string> {
@@ -100,23 +76,18 @@ function headersOf(message: IncomingMessage): Record<string, string> {
 }
 
 /**
- * The AI SDK's language-model interface over OpenAI's chat-completions dialect, written against
- * `node:http` directly. The SDK's own client validates every reply and stream chunk through
- * several web streams and schemas: about 55 µs of CPU per streamed token here, which at
- * thousands of tokens a second is most of a core. This one parses the event stream in place and
- * raises the SDK's `APICallError` for HTTP failures, so retries and error translation stay the
- * same for every provider.
+ * A client of OpenAI's chat-completions dialect written against `node:http` directly. The AI
+ * SDK's client validates every reply and stream chunk through several web streams and schemas:
+ * about 55 µs of CPU per streamed token here, which at thousands of tokens a second is most of a
+ * core. This one parses the event stream as it arrives and hands each piece to `onText` in the
+ * same turn of the event loop. HTTP failures are raised as the SDK's `APICallError`, so retries
+ * and error translation are the same for every provider.
  */
-export class ChatCompletionsModel implements LanguageModelV3 {
-  readonly specificationVersion = 'v3'
-  readonly provider = 'openai-compatible.chat'
-  readonly supportedUrls = {}
-  readonly modelId: string
+export class ChatCompletionsModel implements TextModel {
   private readonly url: URL
   private readonly headers: Record<string, string>
 
   constructor(private readonly settings: ChatCompletionsSettings) {
-    this.modelId = settings.modelId
     this.url = new URL(`${settings.baseUrl.replace(/\/+$/, '')}/chat/completions`)
     this.headers = {
       'content-type': 'application/json',
@@ -124,44 +95,31 @@ export class ChatCompletionsModel implements LanguageModelV3 {
     }
   }
 
-  async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
-    const message = await this.post(options, false)
+  async reply(call: TextCall): Promise<TextReply> {
+    const message = await this.post(call)
+    const eventStream = /^text\/event-stream/i.test(message.headers['content-type'] ?? '')
+    if (call.onText && eventStream) return readEvents(message, call.onText, this.settings.modelId)
+    // A whole reply, also from a server that ignored `stream: true`.
     const reply = parseReply(await readBody(message))
-    // Some servers answer a failure with 200 and an error object instead of an error status.
-    if (reply.error !== undefined) {
-      throw new Error(`the provider reported an error: ${errorText(reply.error)}`)
-    }
     const choice = reply.choices?.[0]
     const text = choice?.message?.content ?? ''
+    if (text) call.onText?.(text)
     return {
-      content: text ? [{ type: 'text', text }] : [],
+      text,
       finishReason: finishReason(choice?.finish_reason),
       usage: usageOf(reply.usage),
-      response: { ...(reply.id ? { id: reply.id } : {}), modelId: reply.model ?? this.modelId },
-      warnings: [],
+      model: reply.model ?? this.settings.modelId,
     }
-  }
-
-  async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
-    const message = await this.post(options, true)
-    const eventStream = /^text\/event-stream/i.test(message.headers['content-type'] ?? '')
-    const stream = new ReadableStream<LanguageModelV3StreamPart>({
-      start: (controller) =>
-        eventStream ? pipeEvents(message, controller) : pipeWholeReply(message, controller),
-      cancel: () => {
-        message.destroy()
-      },
-    })
-    return { stream, response: { headers: headersOf(message) } }
   }
 
   /** Sends the request; a reply with an error status becomes an `APICallError`. */
-  private async post(options: LanguageModelV3CallOptions, stream: boolean) {
+  private async post(call: TextCall): Promise<IncomingMessage> {
+    const stream = call.onText !== undefined
     const body = JSON.stringify({
-      model: this.modelId,
-      messages: messages(options.prompt),
-      ...(options.maxOutputTokens !== undefined ? { max_tokens: options.maxOutputTokens } : {}),
-      ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+      model: this.settings.modelId,
+      messages: call.messages,
+      ...(call.maxOutputTokens !== undefined ? { max_tokens: call.maxOutputTokens } : {}),
+      ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
       ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
     })
     const message = await this.settings.transport.request(this.url, {
@@ -172,7 +130,7 @@ export class ChatCompletionsModel implements LanguageModelV3 {
         'content-length': String(Buffer.byteLength(body)),
       },
       body,
-      signal: options.abortSignal,
+      signal: call.signal,
     })
     const status = message.statusCode ?? 502
     if (status >= 200 && status < 300) return message
@@ -189,104 +147,84 @@ export class ChatCompletionsModel implements LanguageModelV3 {
   }
 }
 
-type Parts = ReadableStreamDefaultController<LanguageModelV3StreamPart>
-
-/** Turns `data:` events into stream parts as they arrive; `[DONE]` or the end closes it. */
-function pipeEvents(message: IncomingMessage, parts: Parts): void {
-  let pending = ''
-  let data = ''
-  let started = false
-  let announced = false
-  let reason: LanguageModelV3FinishReason = finishReason(undefined)
-  let usage = usageOf(undefined)
-  let closed = false
-  const finish = () => {
-    if (closed) return
-    closed = true
-    if (started) parts.enqueue({ type: 'text-end', id: '0' })
-    parts.enqueue({ type: 'finish', finishReason: reason, usage })
-    parts.close()
-  }
-  const fail = (error: unknown) => {
-    if (closed) return
-    closed = true
-    parts.error(error)
-    message.destroy()
-  }
-  const dispatch = (payload: string) => {
-    if (payload === '[DONE]') return finish()
-    const chunk = parseReply(payload)
-    if (chunk.error !== undefined) {
-      throw new Error(`the provider reported an error mid-stream: ${errorText(chunk.error)}`)
+/**
+ * Reads `data:` events as they arrive, passing each piece of text to `onText` at once; the reply
+ * is complete at `[DONE]` or at the end of the body.
+ */
+function readEvents(
+  message: IncomingMessage,
+  onText: (delta: string) => void,
+  modelId: string,
+): Promise<TextReply> {
+  return new Promise<TextReply>((resolve, reject) => {
+    const reply: TextReply = {
+      text: '',
+      finishReason: 'other',
+      usage: usageOf(undefined),
+      model: modelId,
     }
-    if (chunk.model && !announced) {
-      announced = true
-      parts.enqueue({ type: 'response-metadata', modelId: chunk.model })
+    let pending = ''
+    let data = ''
+    let settled = false
+    const finish = () => {
+      if (settled) return
+      settled = true
+      resolve(reply)
     }
-    if (chunk.usage) usage = usageOf(chunk.usage)
-    const choice = chunk.choices?.[0]
-    const delta = choice?.delta?.content
-    if (delta) {
-      if (!started) parts.enqueue({ type: 'text-start', id: '0' })
-      started = true
-      parts.enqueue({ type: 'text-delta', id: '0', delta })
+    const fail = (error: unknown) => {
+      if (settled) return
+      settled = true
+      message.destroy()
+      reject(error)
     }
-    if (choice?.finish_reason) reason = finishReason(choice.finish_reason)
-  }
-  message.setEncoding('utf8')
-  message.on('data', (text: string) => {
-    if (closed) return
-    pending += text
-    let start = 0
-    try {
-      for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n', start)) {
-        const line = pending.slice(start, end > start && pending[end - 1] === '\r' ? end - 1 : end)
-        start = end + 1
-        if (line === '') {
-          if (data) dispatch(data)
-          data = ''
-        } else if (line.startsWith('data:')) {
-          const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5)
-          data = data ? `${data}\n${value}` : value
+    const dispatch = (payload: string) => {
+      if (payload === '[DONE]') return finish()
+      const chunk = parseReply(payload)
+      if (chunk.model) reply.model = chunk.model
+      if (chunk.usage) reply.usage = usageOf(chunk.usage)
+      const choice = chunk.choices?.[0]
+      if (choice?.finish_reason) reply.finishReason = finishReason(choice.finish_reason)
+      const delta = choice?.delta?.content
+      if (delta) {
+        reply.text += delta
+        onText(delta)
+      }
+    }
+    message.setEncoding('utf8')
+    message.on('data', (text: string) => {
+      if (settled) return
+      pending += text
+      let start = 0
+      try {
+        for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n', start)) {
+          const line = pending.slice(
+            start,
+            end > start && pending[end - 1] === '\r' ? end - 1 : end,
+          )
+          start = end + 1
+          if (line === '') {
+            if (data) dispatch(data)
+            data = ''
+          } else if (line.startsWith('data:')) {
+            const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5)
+            data = data ? `${data}\n${value}` : value
+          }
+          // Comments (`: keep-alive`) and other fields carry nothing for a text generation.
+          if (settled) return
         }
-        // Comments (`: keep-alive`) and other fields carry nothing for a text generation.
-        if (closed) return
+      } catch (error) {
+        return fail(error)
       }
-    } catch (error) {
-      return fail(error)
-    }
-    pending = pending.slice(start)
-  })
-  message.once('end', () => {
-    try {
-      if (data) dispatch(data)
-      finish()
-    } catch (error) {
-      fail(error)
-    }
-  })
-  message.once('error', fail)
-}
-
-/** A server that ignored `stream: true` and answered with one JSON reply: one delta, then done. */
-function pipeWholeReply(message: IncomingMessage, parts: Parts): void {
-  readBody(message)
-    .then((body) => {
-      const reply = parseReply(body)
-      const choice = reply.choices?.[0]
-      const text = choice?.message?.content ?? ''
-      if (reply.model) parts.enqueue({ type: 'response-metadata', modelId: reply.model })
-      if (text) {
-        parts.enqueue({ type: 'text-start', id: '0' })
-        parts.enqueue({ type: 'text-delta', id: '0', delta: text })
-        parts.enqueue({ type: 'text-end', id: '0' })
-      }
-      parts.enqueue({
-        type: 'finish',
-        finishReason: finishReason(choice?.finish_reason),
-        usage: usageOf(reply.usage),
-      })
-      parts.close()
+      pending = pending.slice(start)
     })
-    .catch((error: unknown) => parts.error(error))
+    message.once('end', () => {
+      try {
+        if (data) dispatch(data)
+        finish()
+      } catch (error) {
+        fail(error)
+      }
+    })
+    message.once('error', fail)
+  })
 }

@@ -1,17 +1,9 @@
-import type {
-  LanguageModelV3,
-  LanguageModelV3CallOptions,
-  LanguageModelV3Prompt,
-  LanguageModelV3Usage,
-} from '@ai-sdk/provider'
 import type { LlmProviderId } from '../../config.js'
 import type {
   ChatMessage,
   Completion,
   CompletionRequest,
-  FinishReason,
   LlmProvider,
-  TokenUsage,
 } from '../../ports/llm-provider.js'
 import type { Logger } from '../../ports/logger.js'
 import { classifyFailure, type CallTarget, type Failure } from './failures.js'
@@ -29,37 +21,33 @@ export interface RetryPolicy {
   maxDelayMs: number
 }
 
+/** One HTTP attempt at a model reply, as a vendor's client makes it. */
+export interface TextModel {
+  /** Streams when `call.onText` is set, passing on each piece of the reply as it arrives. */
+  reply(call: TextCall): Promise<TextReply>
+}
+
+export interface TextCall {
+  messages: ChatMessage[]
+  temperature?: number | undefined
+  maxOutputTokens?: number | undefined
+  signal: AbortSignal
+  onText?: ((delta: string) => void) | undefined
+}
+
+export type TextReply = Omit<Completion, 'attempts'>
+
 export interface ModelProviderOptions {
   id: LlmProviderId
   model: string
   baseUrl: string
-  /** Builds the vendor's model object for a model id (the AI SDK provider packages). */
-  createModel: (modelId: string) => LanguageModelV3
+  /** Builds the vendor's client for a model id. */
+  createModel: (modelId: string) => TextModel
   /** The free reachability probe used by health checks. */
   ping: (signal: AbortSignal) => Promise<void>
   retry: RetryPolicy
   logger: Logger
   random?: () => number
-}
-
-const FINISH_REASONS = new Set<FinishReason>(['stop', 'length', 'content-filter'])
-
-function finishReason(unified: string): FinishReason {
-  return FINISH_REASONS.has(unified as FinishReason) ? (unified as FinishReason) : 'other'
-}
-
-function tokenUsage(usage: LanguageModelV3Usage | undefined): TokenUsage {
-  const promptTokens = usage?.inputTokens.total ?? 0
-  const completionTokens = usage?.outputTokens.total ?? 0
-  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }
-}
-
-function toPrompt(messages: ChatMessage[]): LanguageModelV3Prompt {
-  return messages.map((message) =>
-    message.role === 'system'
-      ? { role: 'system', content: message.content }
-      : { role: message.role, content: [{ type: 'text', text: message.content }] },
-  )
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -85,13 +73,13 @@ class DeliveredFailure extends Error {
 }
 
 /**
- * A provider backed by an AI SDK language model. The SDK speaks the vendor's HTTP dialect;
+ * A provider over a vendor's client (a `TextModel`): the client speaks the vendor's HTTP dialect;
  * retries, deadlines and error translation are ours, so that every vendor behaves the same.
  */
 export class ModelProvider implements LlmProvider {
   readonly id: LlmProviderId
   readonly model: string
-  private readonly models = new Map<string, LanguageModelV3>()
+  private readonly models = new Map<string, TextModel>()
   private readonly random: () => number
 
   constructor(private readonly options: ModelProviderOptions) {
@@ -166,7 +154,7 @@ export class ModelProvider implements LlmProvider {
     }
   }
 
-  private modelFor(modelId: string): LanguageModelV3 {
+  private modelFor(modelId: string): TextModel {
     let model = this.models.get(modelId)
     if (!model) {
       model = this.options.createModel(modelId)
@@ -179,60 +167,24 @@ export class ModelProvider implements LlmProvider {
     modelId: string,
     request: CompletionRequest,
     signal: AbortSignal,
-  ): Promise<Omit<Completion, 'attempts'>> {
-    const model = this.modelFor(modelId)
-    const call: LanguageModelV3CallOptions = {
-      prompt: toPrompt(request.messages),
-      abortSignal: signal,
-      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-      ...(request.maxOutputTokens !== undefined
-        ? { maxOutputTokens: request.maxOutputTokens }
-        : {}),
-    }
-    if (!request.onText) {
-      const result = await model.doGenerate(call)
-      const text = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('')
-      return {
-        text,
-        finishReason: finishReason(result.finishReason.unified),
-        usage: tokenUsage(result.usage),
-        model: result.response?.modelId ?? modelId,
-      }
-    }
-    return this.stream(model, modelId, call, request.onText, signal)
-  }
-
-  private async stream(
-    model: LanguageModelV3,
-    modelId: string,
-    call: LanguageModelV3CallOptions,
-    onText: (delta: string) => void,
-    signal: AbortSignal,
-  ): Promise<Omit<Completion, 'attempts'>> {
-    const { stream } = await model.doStream(call)
-    let text = ''
-    let reason: FinishReason = 'other'
-    let usage: TokenUsage = tokenUsage(undefined)
-    let answeredBy = modelId
-    const reader = stream.getReader()
+  ): Promise<TextReply> {
+    let delivered = false
+    const onText = request.onText
     try {
-      for (;;) {
-        const { done, value: part } = await reader.read()
-        if (done) break
-        if (part.type === 'text-delta' && part.delta) {
-          text += part.delta
-          onText(part.delta)
-        } else if (part.type === 'finish') {
-          reason = finishReason(part.finishReason.unified)
-          usage = tokenUsage(part.usage)
-        } else if (part.type === 'response-metadata' && part.modelId) {
-          answeredBy = part.modelId
-        } else if (part.type === 'error') {
-          throw part.error
-        }
-      }
+      return await this.modelFor(modelId).reply({
+        messages: request.messages,
+        temperature: request.temperature,
+        maxOutputTokens: request.maxOutputTokens,
+        signal,
+        onText: onText
+          ? (delta) => {
+              delivered = true
+              onText(delta)
+            }
+          : undefined,
+      })
     } catch (error) {
-      if (text === '') throw error
+      if (!delivered) throw error
       // The receiver already has part of this reply: trying again would show it twice.
       const target: CallTarget = {
         provider: this.id,
@@ -241,9 +193,6 @@ export class ModelProvider implements LlmProvider {
         timeoutMs: this.options.retry.timeoutMs,
       }
       throw new DeliveredFailure(classifyFailure(error, target, signal.aborted))
-    } finally {
-      reader.releaseLock()
     }
-    return { text, finishReason: reason, usage, model: answeredBy }
   }
 }

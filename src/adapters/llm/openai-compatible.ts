@@ -4,6 +4,7 @@ import { ChatCompletionsModel } from './chat-completions.js'
 import { probeModelList } from './http-probe.js'
 import { ModelProvider } from './model-provider.js'
 import { createNodeFetch, HttpTransport } from './node-fetch.js'
+import { sdkTextModel } from './sdk-model.js'
 import type { ProviderSettings } from './settings.js'
 
 function bearer(apiKey: string | null): Record<string, string> {
@@ -21,7 +22,7 @@ export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
     id: 'openai',
     model,
     baseUrl,
-    createModel: (modelId) => openai.chat(modelId),
+    createModel: (modelId) => sdkTextModel(openai.chat(modelId)),
     ping: (signal) => probeModelList(`${baseUrl}/models`, bearer(apiKey), signal, 'openai'),
     retry,
     logger,

@@ -1,0 +1,86 @@
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3Prompt,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider'
+import type { ChatMessage, FinishReason, TokenUsage } from '../../ports/llm-provider.js'
+import type { TextCall, TextModel, TextReply } from './model-provider.js'
+
+const FINISH_REASONS = new Set<FinishReason>(['stop', 'length', 'content-filter'])
+
+function finishReason(unified: string): FinishReason {
+  return FINISH_REASONS.has(unified as FinishReason) ? (unified as FinishReason) : 'other'
+}
+
+function tokenUsage(usage: LanguageModelV3Usage | undefined): TokenUsage {
+  const promptTokens = usage?.inputTokens.total ?? 0
+  const completionTokens = usage?.outputTokens.total ?? 0
+  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }
+}
+
+function toPrompt(messages: ChatMessage[]): LanguageModelV3Prompt {
+  return messages.map((message) =>
+    message.role === 'system'
+      ? { role: 'system', content: message.content }
+      : { role: message.role, content: [{ type: 'text', text: message.content }] },
+  )
+}
+
+/** A vendor's client from the AI SDK provider packages (OpenAI, Anthropic) as a `TextModel`. */
+export function sdkTextModel(model: LanguageModelV3): TextModel {
+  return {
+    async reply(call: TextCall): Promise<TextReply> {
+      const options: LanguageModelV3CallOptions = {
+        prompt: toPrompt(call.messages),
+        abortSignal: call.signal,
+        ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
+        ...(call.maxOutputTokens !== undefined ? { maxOutputTokens: call.maxOutputTokens } : {}),
+      }
+      if (!call.onText) {
+        const result = await model.doGenerate(options)
+        return {
+          text: result.content.map((part) => (part.type === 'text' ? part.text : '')).join(''),
+          finishReason: finishReason(result.finishReason.unified),
+          usage: tokenUsage(result.usage),
+          model: result.response?.modelId ?? model.modelId,
+        }
+      }
+      return stream(model, options, call.onText)
+    },
+  }
+}
+
+async function stream(
+  model: LanguageModelV3,
+  options: LanguageModelV3CallOptions,
+  onText: (delta: string) => void,
+): Promise<TextReply> {
+  const { stream } = await model.doStream(options)
+  const reply: TextReply = {
+    text: '',
+    finishReason: 'other',
+    usage: tokenUsage(undefined),
+    model: model.modelId,
+  }
+  const reader = stream.getReader()
+  try {
+    for (;;) {
+      const { done, value: part } = await reader.read()
+      if (done) return reply
+      if (part.type === 'text-delta' && part.delta) {
+        reply.text += part.delta
+        onText(part.delta)
+      } else if (part.type === 'finish') {
+        reply.finishReason = finishReason(part.finishReason.unified)
+        reply.usage = tokenUsage(part.usage)
+      } else if (part.type === 'response-metadata' && part.modelId) {
+        reply.model = part.modelId
+      } else if (part.type === 'error') {
+        throw part.error
+      }
+    }
+  } finally {
+    reader.releaseLock()
+  }
+}
