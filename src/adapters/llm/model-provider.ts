@@ -110,7 +110,7 @@ export class ModelProvider implements LlmProvider {
       let failure: Failure
       try {
         return {
-          ...(await this.attempt(modelId, request, AbortSignal.any([signal, timeout]))),
+          ...(await this.attempt(modelId, target, request, AbortSignal.any([signal, timeout]))),
           attempts: attempt,
         }
       } catch (error) {
@@ -165,6 +165,7 @@ export class ModelProvider implements LlmProvider {
 
   private async attempt(
     modelId: string,
+    target: CallTarget,
     request: CompletionRequest,
     signal: AbortSignal,
   ): Promise<TextReply> {
@@ -186,12 +187,6 @@ export class ModelProvider implements LlmProvider {
     } catch (error) {
       if (!delivered) throw error
       // The receiver already has part of this reply: trying again would show it twice.
-      const target: CallTarget = {
-        provider: this.id,
-        baseUrl: this.options.baseUrl,
-        model: modelId,
-        timeoutMs: this.options.retry.timeoutMs,
-      }
       throw new DeliveredFailure(classifyFailure(error, target, signal.aborted))
     }
   }

@@ -100,6 +100,8 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['history'],
         summary:
           'Cancel a running generation: its model calls stop, its slot is freed, the history says cancelled',
+        description:
+          'Answers with the history entry once it says cancelled, with the tokens used so far. A generation running in another API process is reached through Redis when REDIS_URL is set; without it, or when no process answers, 409 APP_ERR_GENERATION_FINISHED says so.',
         params: generationIdParamsSchema,
         response: { 200: generationSummarySchema, ...errorResponses(404, 409) },
       },

@@ -103,7 +103,7 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
         const message = result.data
         if (message.type === 'generate') return startGeneration(message)
         if (message.type === 'subscribe') return subscribe(message.id)
-        // Cancelling a generation of this socket or any other one running in this process.
+        // Any generation: of this socket, another one, or (with Redis) another API process.
         generation.cancel(message.id).catch((error: unknown) => sendError(error, message.id))
       })
 
