@@ -85,6 +85,8 @@ export async function buildApp(
     http: {
       headersTimeout: Math.min(server.requestTimeoutMs, 15_000),
       connectionsCheckingInterval: Math.min(1000, server.requestTimeoutMs),
+      // Node would answer a missing Host with an empty 400; the error-handler answers it instead.
+      requireHostHeader: false,
     },
     keepAliveTimeout: 5000,
     return503OnClosing: false,

@@ -126,6 +126,11 @@ export function sendError(
     .send(toErrorBody(error, request.id))
 }
 
+/** HTTP/1.1 requires a Host header; HTTP/1.0 clients may leave it out. */
+function lacksHost(request: IncomingMessage): boolean {
+  return request.httpVersion === '1.1' && request.headers.host === undefined
+}
+
 // OPTIONS is left out: CORS answers it on every path, so it says nothing about which paths exist.
 const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
 
@@ -172,6 +177,17 @@ export const errorHandlerPlugin = fp<{ bodyLimit: number }>(
     }
     // Answered before the body is read: an unknown route is a 404 whatever the body holds.
     app.addHook('onRequest', async (request, reply) => {
+      if (lacksHost(request.raw)) {
+        return sendError(
+          new AppError(
+            'APP_ERR_VALIDATION',
+            'An HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2)',
+            { headers: { connection: 'close' } },
+          ),
+          request,
+          reply,
+        )
+      }
       if (request.is404) return notFound(request, reply)
     })
     app.setNotFoundHandler(notFound)

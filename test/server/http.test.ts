@@ -174,6 +174,19 @@ describe('HTTP contract over a real socket', () => {
     expectErrorShape(response.body, 413, 'APP_ERR_BODY_TOO_LARGE')
   })
 
+  it('answers an HTTP/1.1 request without Host with 400 in the error shape', async () => {
+    for (const path of ['/api/health', '/api/no-such-route']) {
+      const raw = await rawExchange(port, (send) => send(`GET ${path} HTTP/1.1\r\n\r\n`))
+      const response = parseRawResponse(raw)
+      expect(response.status).toBe(400)
+      expectErrorShape(response.body, 400, 'APP_ERR_VALIDATION')
+      expect(response.body.detail).toContain('Host')
+    }
+    // HTTP/1.0 has no Host header; it stays allowed.
+    const raw = await rawExchange(port, (send) => send('GET /api/health HTTP/1.0\r\n\r\n'))
+    expect(parseRawResponse(raw).status).toBe(200)
+  })
+
   it('answers a client that never finishes its request with 408, after REQUEST_TIMEOUT_MS', async () => {
     const started = performance.now()
     const raw = await rawExchange(port, (send) => {
