@@ -145,4 +145,29 @@ describe('loadConfig', () => {
   it('names a missing ENV_FILE', () => {
     expect(() => loadConfig({ ENV_FILE: '/nonexistent/.env' })).toThrow(/ENV_FILE: no file at/)
   })
+
+  it('bounds an upstream reply at 8 MiB, or 256 bytes per output token when that is more', () => {
+    expect(load({}).llm.maxReplyBytes).toBe(8 * 1024 ** 2)
+    expect(load({ LLM_MAX_OUTPUT_TOKENS: '100000' }).llm.maxReplyBytes).toBe(256 * 100_000)
+    expect(load({ LLM_MAX_REPLY_BYTES: '64kb' }).llm.maxReplyBytes).toBe(64 * 1024)
+    expect(problemsOf({ LLM_MAX_REPLY_BYTES: 'lots' })[0]).toMatch(/^LLM_MAX_REPLY_BYTES: /)
+  })
+
+  it('lists every configured key and password as a secret', () => {
+    const config = load({
+      LLM_API_KEY: 'sk-llm-key-1',
+      OPENAI_API_KEY: 'sk-openai-key-2',
+      ANTHROPIC_API_KEY: 'sk-ant-key-3',
+      DATABASE_URL: 'postgres://app:db%40pass@127.0.0.1:5432/verigen',
+      REDIS_URL: 'redis://:redis-pass@127.0.0.1:6379',
+    })
+    expect(config.secrets).toEqual([
+      'sk-llm-key-1',
+      'sk-openai-key-2',
+      'sk-ant-key-3',
+      'db@pass',
+      'redis-pass',
+    ])
+    expect(load({}).secrets).toEqual([])
+  })
 })

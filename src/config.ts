@@ -40,6 +40,8 @@ export interface Config {
     readonly retryBaseMs: number
     /** Longest reply asked of the model per call, in tokens. */
     readonly maxOutputTokens: number
+    /** Largest reply read from the upstream per call, in bytes; a larger one fails the call. */
+    readonly maxReplyBytes: number
     /** Models a request may pick with `options.model`; the default model is always allowed. */
     readonly allowedModels: readonly string[]
     /** Minimum time between two health probes of the provider. */
@@ -64,6 +66,8 @@ export interface Config {
     readonly inlineMaxBytes: number
     readonly maxFileBytes: number
   }
+  /** Values that must never reach a log line, a stored row or a response: keys and passwords. */
+  readonly secrets: readonly string[]
 }
 
 /** Raised when the environment does not describe a runnable service; one line per problem. */
@@ -274,6 +278,7 @@ const environmentSchema = z.object({
   LLM_DEADLINE_MS: integer(1000).optional(),
   LLM_RETRY_BASE_MS: integer(1, 60_000).default(500),
   LLM_MAX_OUTPUT_TOKENS: integer(16, 1_000_000).default(4096),
+  LLM_MAX_REPLY_BYTES: byteSize().optional(),
   LLM_ALLOWED_MODELS: list().default([]),
   LLM_HEALTH_INTERVAL_MS: integer(1000).default(60_000),
   OPENAI_API_KEY: z.string().trim().min(1).optional(),
@@ -352,8 +357,23 @@ function resolveLlm(env: Environment, problems: string[]): Config['llm'] {
     ),
     retryBaseMs: env.LLM_RETRY_BASE_MS,
     maxOutputTokens: env.LLM_MAX_OUTPUT_TOKENS,
+    // A streamed token arrives as one SSE event of 150-250 bytes (JSON framing around a few
+    // characters); 256 bytes a token, and never less than 8 MiB, leaves room for any honest reply.
+    maxReplyBytes:
+      env.LLM_MAX_REPLY_BYTES ?? Math.max(8 * 1024 ** 2, 256 * env.LLM_MAX_OUTPUT_TOKENS),
     allowedModels: [...new Set([...(model ? [model] : []), ...env.LLM_ALLOWED_MODELS])],
     healthIntervalMs: env.LLM_HEALTH_INTERVAL_MS,
+  }
+}
+
+/** The password of a URL such as `postgres://user:password@host/db`, if it has one. */
+function urlPassword(text: string | undefined): string | null {
+  if (!text) return null
+  try {
+    const password = new URL(text).password
+    return password ? decodeURIComponent(password) : null
+  } catch {
+    return null
   }
 }
 
@@ -395,6 +415,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const problems: string[] = []
   const llm = resolveLlm(env, problems)
   if (problems.length > 0) throw new ConfigError(problems)
+  const secrets = [
+    env.LLM_API_KEY,
+    env.OPENAI_API_KEY,
+    env.ANTHROPIC_API_KEY,
+    urlPassword(env.DATABASE_URL),
+    urlPassword(env.REDIS_URL),
+  ].filter((secret): secret is string => Boolean(secret))
 
   return deepFreeze({
     server: {
@@ -428,5 +455,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       inlineMaxBytes: env.ANALYSIS_INLINE_MAX_BYTES,
       maxFileBytes: env.ANALYSIS_MAX_FILE_BYTES,
     },
+    secrets,
   })
 }
