@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,10 +22,12 @@ import {
   chatBody,
   chatReply,
   fenced,
+  hang,
   ScriptedLlmServer,
   sleep,
   type ScriptedHandler,
 } from '../helpers/scripted-llm.js'
+import { REDIS_URL, serviceAvailable } from '../helpers/services.js'
 import { Client, isFinal, WebSocket, type Message } from '../helpers/ws-client.js'
 
 /**
@@ -394,27 +397,46 @@ describe('GET /api/ws', () => {
     expect(malformed).not.toHaveProperty('ref')
 
     client.messages.length = 0
-    client.send({ type: 'explode', id: 'x' })
+    client.send({ type: 'explode', ref: 'odd', id: 'x' })
     const unknownType = await client.message((m) => m.type === 'error', 'an error')
-    expect(unknownType).toMatchObject({ id: null, data: { code: 'APP_ERR_VALIDATION' } })
+    expect(unknownType).toMatchObject({
+      id: null,
+      ref: 'odd',
+      data: { code: 'APP_ERR_VALIDATION' },
+    })
     expect(unknownType.data.errors).toEqual([expect.objectContaining({ field: 'message.type' })])
 
+    // Several generate messages in flight: each refusal names the message it answers.
     client.messages.length = 0
     client.send(request('short', { prompt: '   too short   ' }))
-    const short = await client.message((m) => m.type === 'error', 'an error')
+    client.send(request('no-language', { programming_language: 42 }))
+    const short = await client.message((m) => m.ref === 'short', 'the error of short')
     expect(short).toMatchObject({
+      type: 'error',
       id: null,
       data: { code: 'APP_ERR_VALIDATION', status_code: 400 },
     })
     expect(short.data.errors).toEqual([expect.objectContaining({ field: 'message.prompt' })])
     expect(short.data.detail).toContain('message.prompt')
+    const noLanguage = await client.message((m) => m.ref === 'no-language', 'the other error')
+    expect(noLanguage.data.errors).toEqual([
+      expect.objectContaining({ field: 'message.programming_language' }),
+    ])
 
     client.messages.length = 0
-    client.send({ type: 'cancel' })
+    client.send({ type: 'cancel', ref: 'cancel-1' })
     const noId = await client.message((m) => m.type === 'error', 'an error')
+    expect(noId.ref).toBe('cancel-1')
     expect(noId.data.errors).toEqual([
       expect.objectContaining({ field: 'message.id', rule: 'required' }),
     ])
+
+    // A ref that is itself invalid cannot be echoed; the error names it.
+    client.messages.length = 0
+    client.send(request('x'.repeat(101)))
+    const longRef = await client.message((m) => m.type === 'error', 'an error')
+    expect(longRef).not.toHaveProperty('ref')
+    expect(longRef.data.errors).toEqual([expect.objectContaining({ field: 'message.ref' })])
 
     expect(client.closed).toBe(false)
     expect(client.socket.readyState).toBe(WebSocket.OPEN)
@@ -427,10 +449,11 @@ describe('GET /api/ws', () => {
 
   it('refuses to cancel an unknown or a finished generation', async () => {
     const client = await connect()
-    client.send({ type: 'cancel', id: 'no-such-generation' })
+    client.send({ type: 'cancel', ref: 'stop', id: 'no-such-generation' })
     const unknown = await client.message((m) => m.type === 'error', 'an error')
     expect(unknown).toMatchObject({
       id: 'no-such-generation',
+      ref: 'stop',
       data: { code: 'APP_ERR_NOT_FOUND', status_code: 404 },
     })
 
@@ -481,5 +504,119 @@ describe('GET /api/ws', () => {
       })
       expect(client.messages).toHaveLength(1)
     })
+  })
+})
+
+describe('GET /api/ws and the rate limit', () => {
+  const upstream = new ScriptedLlmServer()
+  const apps: FastifyInstance[] = []
+  const clients: Client[] = []
+
+  beforeAll(async () => {
+    await upstream.start()
+  })
+  afterAll(async () => {
+    for (const client of clients) client.close()
+    for (const app of apps) await app.close()
+    await upstream.close()
+  })
+
+  async function start(environment: Record<string, string>) {
+    const app = await createTestApp(llmEnv(upstream, environment))
+    apps.push(app)
+    const { url } = await listenTestApp(app)
+    const client = await Client.open(url)
+    clients.push(client)
+    return { url, client }
+  }
+
+  const generate = (ref: string) => ({
+    type: 'generate',
+    ref,
+    prompt: `reverse the words of a sentence (${ref})`,
+    programming_language: 'python',
+    include_tests: false,
+    include_docs: false,
+    options: { cache: false },
+  })
+
+  it('counts every message like an HTTP request and refuses the excess by ref, socket open', async () => {
+    upstream.on(CHAT, chatReply(CODE_REPLY))
+    const { url, client } = await start({ RATE_LIMIT_REQUESTS: '5', RATE_LIMIT_WINDOW: '60' })
+    // The upgrade request was the first of five; four messages fit, the other four do not.
+    const refs = Array.from({ length: 8 }, (_value, index) => `g${index}`)
+    for (const ref of refs) client.send(generate(ref))
+    const last = await Promise.all(refs.map(async (ref) => (await client.finished(ref)).at(-1)))
+    expect(last.slice(0, 4).map((message) => message?.type)).toEqual(Array(4).fill('completed'))
+    for (const [index, refused] of last.slice(4).entries()) {
+      expect(refused).toMatchObject({
+        type: 'error',
+        id: null,
+        ref: `g${index + 4}`,
+        data: { code: 'APP_ERR_RATE_LIMITED', status_code: 429 },
+      })
+      expect(refused?.data.retry_after_s).toBeGreaterThanOrEqual(1)
+      expect(refused?.data.retry_after_s).toBeLessThanOrEqual(60)
+    }
+    expect(upstream.requests(CHAT)).toHaveLength(4)
+    expect(client.socket.readyState).toBe(WebSocket.OPEN)
+    // The socket's messages and the client's HTTP requests share one count.
+    expect((await fetch(`${url}/api/languages`)).status).toBe(429)
+    client.messages.length = 0
+    client.send({ type: 'subscribe', ref: 'late', id: 'no-such-generation' })
+    const late = await client.message((message) => message.ref === 'late', 'a refusal')
+    expect(late.data.code).toBe('APP_ERR_RATE_LIMITED')
+  })
+
+  it('bounds the generations and messages in flight on one socket', async () => {
+    upstream.received.length = 0
+    upstream.on(CHAT, hang())
+    const { client } = await start({ RATE_LIMIT_REQUESTS: '1000' })
+    const refs = Array.from({ length: 40 }, (_value, index) => `h${index}`)
+    for (const ref of refs) client.send(generate(ref))
+    await client.until(() => client.messages.length >= 8, 'eight refusals')
+    await waitFor(() => upstream.requests(CHAT).length >= 32, 5000)
+    expect(upstream.requests(CHAT)).toHaveLength(32)
+    const refused = client.messages.filter((message) => message.type === 'error')
+    expect(refused.map((message) => message.ref)).toEqual(refs.slice(32))
+    expect(refused[0]?.data).toMatchObject({ code: 'APP_ERR_RATE_LIMITED', retry_after_s: 1 })
+    expect(refused[0]?.data.detail).toContain('in flight')
+    expect(client.socket.readyState).toBe(WebSocket.OPEN)
+  })
+})
+
+const redisAvailable = await serviceAvailable('Redis', '127.0.0.1', 6379)
+
+describe.skipIf(!redisAvailable)('GET /api/ws and the rate limit with REDIS_URL', () => {
+  it('counts the messages of a socket in the limit shared by every API process', async () => {
+    const environment = {
+      REDIS_URL,
+      REDIS_KEY_PREFIX: `verigen-test:${randomUUID()}:`,
+      RATE_LIMIT_REQUESTS: '4',
+    }
+    const first = await createTestApp(environment)
+    const second = await createTestApp(environment)
+    try {
+      const client = await Client.open((await listenTestApp(first)).url)
+      const otherUrl = (await listenTestApp(second)).url
+      expect((await fetch(`${otherUrl}/api/languages`)).status).toBe(200)
+      // Two requests so far (the upgrade, one in the other process): two messages fit.
+      for (const ref of ['s1', 's2', 's3']) {
+        client.send({ type: 'subscribe', ref, id: `no-such-generation-${ref}` })
+      }
+      const answers = await Promise.all(
+        ['s1', 's2', 's3'].map((ref) => client.message((m) => m.ref === ref, ref)),
+      )
+      expect(answers.map((message) => message.data.code)).toEqual([
+        'APP_ERR_NOT_FOUND',
+        'APP_ERR_NOT_FOUND',
+        'APP_ERR_RATE_LIMITED',
+      ])
+      expect((await fetch(`${otherUrl}/api/languages`)).status).toBe(429)
+      client.close()
+    } finally {
+      await first.close()
+      await second.close()
+    }
   })
 })

@@ -12,6 +12,22 @@ const idSchema = z.string().min(1).max(100)
 const MAX_MESSAGE_BYTES = 1024 * 1024
 
 /**
+ * Messages of one socket being handled at once: generations it started and subscriptions it
+ * holds until their last event, and messages waiting for the rate limiter. More are refused, so
+ * one socket cannot queue work without bound between two checks of the rate limit.
+ */
+export const MAX_IN_FLIGHT_PER_SOCKET = 32
+
+const refSchema = z.string().max(100)
+
+/** The `ref` of a client message, when it has a usable one, whatever else is wrong with it. */
+function refOf(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null || !('ref' in message)) return undefined
+  const ref = refSchema.safeParse(message.ref)
+  return ref.success ? ref.data : undefined
+}
+
+/**
  * `GET /api/ws`: the events of `POST /generate/stream` as JSON messages `{type, id, data}`, for
  * several generations on one socket. Client messages: `generate` (a generation request, with an
  * optional `ref` echoed on its events), `cancel {id}` and `subscribe {id}`.
@@ -22,13 +38,13 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   const generateMessage = z.object({
     type: z.literal('generate'),
-    ref: z.string().max(100).optional(),
+    ref: refSchema.optional(),
     ...generateRequestSchema(config.limits.maxPromptLength).shape,
   })
   const clientMessage = z.discriminatedUnion('type', [
     generateMessage,
-    z.object({ type: z.literal('cancel'), id: idSchema }),
-    z.object({ type: z.literal('subscribe'), id: idSchema }),
+    z.object({ type: z.literal('cancel'), ref: refSchema.optional(), id: idSchema }),
+    z.object({ type: z.literal('subscribe'), ref: refSchema.optional(), id: idSchema }),
   ])
 
   app.get(
@@ -39,19 +55,24 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['generation'],
         summary: 'Generation events over a WebSocket; several generations per socket',
         description:
-          'Send {"type":"generate", "ref"?, …request}, {"type":"cancel","id"} or {"type":"subscribe","id"}. Receive {type, id, ref?, data} with the event types of POST /generate/stream. Closing the socket cancels the generations it started.',
+          'Send {"type":"generate", "ref"?, …request}, {"type":"cancel", "ref"?, "id"} or {"type":"subscribe", "ref"?, "id"}. Receive {type, id, ref?, data} with the event types of POST /generate/stream; an error caused by a message carries its ref. Every message counts against the rate limit like an HTTP request (a refused one gets an error with code APP_ERR_RATE_LIMITED and retry_after_s), and one socket may have 32 generations, subscriptions and messages in flight. Closing the socket cancels the generations it started.',
       },
     },
     (socket, request) => {
       const started = new Map<string, AbortController>()
       const pending = new Set<AbortController>()
       const unsubscribes = new Set<() => void>()
+      /** Subscriptions that have not seen their last event, and messages at the rate limiter. */
+      let watching = 0
+      let waiting = 0
+      let closed = false
 
       const send = (message: object) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message))
       }
+      const withRef = (ref: string | undefined) => (ref === undefined ? {} : { ref })
       const sendError = (error: unknown, id: string | null, ref?: string) => {
-        send({ id, ...(ref === undefined ? {} : { ref }), ...errorEvent(error, request.id) })
+        send({ id, ...withRef(ref), ...errorEvent(error, request.id) })
       }
 
       const startGeneration = (message: z.output<typeof generateMessage>) => {
@@ -67,7 +88,7 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
             started.set(id, controller)
           }
           finished ||= isFinal(event)
-          send({ type: event.type, id, ...(ref === undefined ? {} : { ref }), data: event.data })
+          send({ type: event.type, id, ...withRef(ref), data: event.data })
         }
         generation
           .generate(body, { emit, signal: controller.signal, requestId: request.id })
@@ -81,14 +102,41 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
           })
       }
 
-      const subscribe = (id: string) => {
+      const subscribe = (id: string, ref: string | undefined) => {
+        watching++
+        let ended = false
+        let stop: (() => void) | undefined
+        // After its last event a subscription lets go of its listener and its place in flight.
+        const end = () => {
+          if (ended) return
+          ended = true
+          watching--
+          if (stop) {
+            unsubscribes.delete(stop)
+            stop()
+          }
+        }
         generation
-          .watch(id, (event) => send({ type: event.type, id, data: event.data }), request.id)
-          .then((unsubscribe) => unsubscribes.add(unsubscribe))
-          .catch((error: unknown) => sendError(error, id))
+          .watch(
+            id,
+            (event) => {
+              send({ type: event.type, id, ...withRef(ref), data: event.data })
+              if (isFinal(event)) end()
+            },
+            request.id,
+          )
+          .then((unsubscribe) => {
+            if (closed || ended) return unsubscribe()
+            stop = unsubscribe
+            unsubscribes.add(unsubscribe)
+          })
+          .catch((error: unknown) => {
+            end()
+            sendError(error, id, ref)
+          })
       }
 
-      socket.on('message', (raw: Buffer) => {
+      const handle = async (raw: Buffer) => {
         let parsed: unknown
         try {
           parsed = JSON.parse(raw.toString('utf8'))
@@ -98,17 +146,44 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
             null,
           )
         }
+        const ref = refOf(parsed)
+        if (waiting + pending.size + watching >= MAX_IN_FLIGHT_PER_SOCKET) {
+          return sendError(
+            new AppError(
+              'APP_ERR_RATE_LIMITED',
+              `At most ${MAX_IN_FLIGHT_PER_SOCKET} generations, subscriptions and messages may be in flight on one WebSocket; wait for one to end`,
+              { retryable: true, extra: { retry_after_s: 1 } },
+            ),
+            null,
+            ref,
+          )
+        }
+        // Every message counts against the client's rate limit, like an HTTP request.
+        waiting++
+        const refused = await app.countRequest(request).finally(() => waiting--)
+        if (refused) return sendError(refused, null, ref)
+        if (closed) return
         const result = clientMessage.safeParse(parsed)
-        if (!result.success) return sendError(messageValidationError(result.error), null)
+        if (!result.success) return sendError(messageValidationError(result.error), null, ref)
         const message = result.data
         if (message.type === 'generate') return startGeneration(message)
-        if (message.type === 'subscribe') return subscribe(message.id)
+        if (message.type === 'subscribe') return subscribe(message.id, message.ref)
         // Any generation: of this socket, another one, or (with Redis) another API process.
-        generation.cancel(message.id).catch((error: unknown) => sendError(error, message.id))
+        generation
+          .cancel(message.id)
+          .catch((error: unknown) => sendError(error, message.id, message.ref))
+      }
+
+      socket.on('message', (raw: Buffer) => {
+        handle(raw).catch((error: unknown) => {
+          request.log.error({ err: error }, 'websocket message failed')
+          sendError(error, null)
+        })
       })
 
       const heartbeat = setInterval(() => socket.ping(), config.generation.heartbeatMs)
       socket.on('close', () => {
+        closed = true
         clearInterval(heartbeat)
         const gone = new AppError(
           'APP_ERR_GENERATION_CANCELLED',
