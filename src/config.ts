@@ -54,6 +54,11 @@ export interface Config {
     readonly batchConcurrency: number
     /** Interval of SSE heartbeat comments and WebSocket pings on open streams. */
     readonly heartbeatMs: number
+    /**
+     * Interval at which this API process records that it is alive; after three missed beats, a
+     * peer sharing the database marks the process's unfinished generations `interrupted`.
+     */
+    readonly instanceHeartbeatMs: number
   }
   readonly rateLimit: { readonly max: number; readonly windowMs: number }
   readonly cache: { readonly maxEntries: number; readonly ttlSeconds: number }
@@ -295,6 +300,7 @@ const environmentSchema = z.object({
   ANALYSIS_WORKERS: integer(1, 64).default(Math.max(1, Math.min(8, availableParallelism() - 1))),
   ANALYSIS_TIMEOUT_MS: integer(100).default(10_000),
   ANALYSIS_INLINE_MAX_BYTES: byteSize().default(16 * 1024),
+  INSTANCE_HEARTBEAT_MS: integer(50, 3_600_000).default(10_000),
   ANALYSIS_MAX_FILE_BYTES: byteSize().default(1024 * 1024),
 })
 
@@ -455,6 +461,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       inlineMaxBytes: env.ANALYSIS_INLINE_MAX_BYTES,
       maxFileBytes: env.ANALYSIS_MAX_FILE_BYTES,
     },
+      instanceHeartbeatMs: env.INSTANCE_HEARTBEAT_MS,
     secrets,
   })
 }

@@ -29,6 +29,7 @@ export const ERRORS = {
   APP_ERR_SHUTTING_DOWN: { status: 503, title: 'Server is shutting down' },
 } as const satisfies Record<string, { status: number; title: string }>
 
+  APP_ERR_GENERATION_INTERRUPTED: { status: 503, title: 'Generation interrupted' },
 export type ErrorCode = keyof typeof ERRORS
 
 /** Per-field detail of a validation failure. */

@@ -142,9 +142,12 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         cacheTtlSeconds: config.cache.ttlSeconds,
       },
       bus,
+        instanceHeartbeatMs: config.generation.instanceHeartbeatMs,
     })
     await bus?.serve(generation.owner)
     const healthTimeoutMs = 3000
+    // Before the first request: what a crashed predecessor left running becomes interrupted.
+    await generation.start()
     const health = new HealthService(
       [
         llmCheck(llm, {
@@ -182,6 +185,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
     app.addHook('onClose', async () => {
       await Promise.allSettled([store.close(), cache.close(), pool.close(), bus?.close()])
       await redis?.quit().catch(() => redis.disconnect())
+      await generation.stop()
     })
   },
   { name: 'container' },

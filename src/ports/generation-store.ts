@@ -5,6 +5,7 @@ export const GENERATION_STATUSES = [
   'partial',
   'failed',
   'cancelled',
+  'interrupted',
 ] as const
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number]
 
@@ -47,6 +48,12 @@ export interface GenerationRecord {
    * from a key reused for a different request, and finds identical requests. Set at insert time only.
    */
   requestHash: string | null
+  /**
+   * The API process (its instance id) that runs or ran the generation, or `null` for records
+   * written before processes had ids. While `running`, the record is that process's to finish;
+   * once the process stops heart-beating, another marks the record `interrupted`.
+   */
+  instanceId: string | null
 }
 
 /** Fields a running generation may change as it progresses. */
@@ -72,6 +79,28 @@ export class IdempotencyKeyTaken extends Error {
   ) {
     super(`Idempotency key '${key}' is already taken by another generation`, options)
   }
+}
+
+/** An API process as its heart-beats describe it. */
+export interface InstanceEntry {
+  id: string
+  /** The host name it runs on, and its process id there. */
+  host: string
+  pid: number
+  /** ISO-8601 time of its last heart-beat. */
+  lastSeen: string
+}
+
+/** What `interruptOrphans` needs to tell the records of a live process from an orphan's. */
+export interface OrphanSweep {
+  /** The sweeping process's own instance id; its records are never touched. */
+  self: string
+  /** ISO-8601 time: an instance whose last heart-beat is older is considered gone. */
+  staleBefore: string
+  /** ISO-8601 time written as the records' `updatedAt`. */
+  now: string
+  /** The `error` written on each interrupted record. */
+  error: string
 }
 
 export interface GenerationQuery {
@@ -112,6 +141,27 @@ export interface GenerationStore {
   list(query: GenerationQuery): Promise<GenerationPage>
   /** Answers false when the id is unknown. */
   delete(id: string): Promise<boolean>
+  /**
+   * Records that the API process `instance` is alive at `now` (ISO-8601), creating its entry on
+   * the first beat. Several processes sharing one database see each other's beats.
+   */
+  heartbeat(instance: Omit<InstanceEntry, 'lastSeen'>, now: string): Promise<void>
+  /** Every process with a heart-beat entry. */
+  listInstances(): Promise<InstanceEntry[]>
+  /** Removes the entry of a process that stops cleanly, so that no peer waits for it. */
+  forgetInstance(instanceId: string): Promise<void>
+  /**
+   * Marks `interrupted` every `running` record whose process is gone: its instance has not
+   * heart-beaten since `staleBefore`, or it has no instance id. Records of `self` and of live
+   * processes stay untouched. Also drops the entries of stale instances. Answers the ids marked.
+   */
+  interruptOrphans(sweep: OrphanSweep): Promise<string[]>
+  /**
+   * Takes the `Idempotency-Key` off an `interrupted` record, so that a retry with that key can
+   * run again under a new record. Answers false when the record is not interrupted or no longer
+   * holds the key (another retry released it first).
+   */
+  releaseIdempotencyKey(id: string, key: string): Promise<boolean>
   /** Round-trip time of a trivial query, in milliseconds. @throws DependencyError when down. */
   ping(): Promise<number>
   close(): Promise<void>

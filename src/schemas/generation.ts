@@ -195,8 +195,20 @@ export const generationRecordSchema = z
 
 export const generationListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(500).optional().describe('next_cursor of the previous page'),
-  programming_language: z.string().trim().min(1).max(40).optional(),
+  cursor: z
+    .string()
+    .min(1)
+    .max(500)
+    .regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this server issued')
+    .optional()
+    .describe('next_cursor of the previous page'),
+  programming_language: z
+    .string()
+    .trim()
+    .min(1)
+    .max(40)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+    .optional(),
   status: z.enum(GENERATION_STATUSES).optional(),
 })
 

@@ -25,6 +25,7 @@ export function sampleRecord(overrides: Partial<GenerationRecord> = {}): Generat
     error: null,
     idempotencyKey: null,
     requestHash: null,
+    instanceId: null,
     ...overrides,
   }
 }
@@ -195,6 +196,103 @@ export function runGenerationStoreContract(
       await expect(store.list({ limit: 5, cursor: 'not-a-cursor' })).rejects.toSatisfy(
         (error: unknown) => error instanceof AppError && error.code === 'APP_ERR_VALIDATION',
       )
+    })
+
+    it('answers nothing, and fails nothing, for ids and keys holding a NUL', async () => {
+      expect(await store.get('abc\u0000def')).toBeNull()
+      expect(await store.findByIdempotencyKey('key\u0000')).toBeNull()
+      expect(await store.delete('\u0000')).toBe(false)
+      expect(await store.update('\u0000', { status: 'failed' })).toBe(false)
+      const page = await store.list({ limit: 5, programmingLanguage: 'py\u0000' })
+      expect(page).toEqual({ items: [], nextCursor: null })
+    })
+
+    it('stores a NUL in free text (an upstream error) as a replacement character', async () => {
+      const record = sampleRecord({ model: 'm\u0000odel' })
+      await store.insert(record)
+      await store.update(record.id, { status: 'failed', error: 'bad\u0000reply' })
+      expect(await store.get(record.id)).toMatchObject({
+        model: 'm\uFFFDodel',
+        error: 'bad\uFFFDreply',
+      })
+    })
+
+    it('interrupts the running records of gone instances, never those of live ones', async () => {
+      const now = Date.parse('2030-01-01T00:10:00.000Z')
+      const at = (offsetMs: number) => new Date(now + offsetMs).toISOString()
+      const self = `self-${randomUUID()}`
+      const live = `live-${randomUUID()}`
+      const gone = `gone-${randomUUID()}`
+      const entry = (id: string) => ({ id, host: 'test-host', pid: 4242 })
+      await store.heartbeat(entry(self), at(0))
+      await store.heartbeat(entry(live), at(-60_000))
+      await store.heartbeat(entry(live), at(-1000))
+      await store.heartbeat(entry(gone), at(-60_000))
+      expect(await store.listInstances()).toEqual(
+        expect.arrayContaining([
+          { ...entry(live), lastSeen: at(-1000) },
+          { ...entry(gone), lastSeen: at(-60_000) },
+        ]),
+      )
+      const records = {
+        self: sampleRecord({ instanceId: self }),
+        live: sampleRecord({ instanceId: live }),
+        gone: sampleRecord({ instanceId: gone, idempotencyKey: `key-${randomUUID()}` }),
+        unknown: sampleRecord({ instanceId: `never-seen-${randomUUID()}` }),
+        legacy: sampleRecord({ instanceId: null }),
+        goneButFinished: sampleRecord({ instanceId: gone, status: 'completed' }),
+      }
+      for (const record of Object.values(records)) await store.insert(record)
+
+      const marked = await store.interruptOrphans({
+        self,
+        staleBefore: at(-30_000),
+        now: at(0),
+        error: 'APP_ERR_GENERATION_INTERRUPTED: stopped',
+      })
+      // Running records left by earlier tests (without an instance) are orphans too.
+      expect(marked).toEqual(
+        expect.arrayContaining([records.gone.id, records.unknown.id, records.legacy.id]),
+      )
+      expect(marked).not.toContain(records.self.id)
+      expect(marked).not.toContain(records.live.id)
+      expect(marked).not.toContain(records.goneButFinished.id)
+      for (const name of ['gone', 'unknown', 'legacy'] as const) {
+        expect(await store.get(records[name].id)).toMatchObject({
+          status: 'interrupted',
+          error: 'APP_ERR_GENERATION_INTERRUPTED: stopped',
+          updatedAt: at(0),
+        })
+      }
+      for (const name of ['self', 'live'] as const) {
+        expect((await store.get(records[name].id))?.status).toBe('running')
+      }
+      expect((await store.get(records.goneButFinished.id))?.status).toBe('completed')
+      // The stale instance's entry went with its records.
+      expect((await store.listInstances()).map((instance) => instance.id)).not.toContain(gone)
+      // A second sweep finds nothing more.
+      const again = { self, staleBefore: at(-30_000), now: at(1), error: 'x' }
+      expect(await store.interruptOrphans(again)).toEqual([])
+
+      // A live instance that stops beating becomes an orphan; one that says goodbye at once.
+      await store.forgetInstance(live)
+      expect(await store.interruptOrphans(again)).toEqual([records.live.id])
+    })
+
+    it('releases the idempotency key of an interrupted record only', async () => {
+      const key = `key-${randomUUID()}`
+      const running = sampleRecord({ idempotencyKey: key })
+      await store.insert(running)
+      expect(await store.releaseIdempotencyKey(running.id, key)).toBe(false)
+      await store.update(running.id, { status: 'interrupted' })
+      expect(await store.releaseIdempotencyKey(running.id, 'another-key')).toBe(false)
+      expect(await store.releaseIdempotencyKey(running.id, key)).toBe(true)
+      expect(await store.releaseIdempotencyKey(running.id, key)).toBe(false)
+      expect(await store.findByIdempotencyKey(key)).toBeNull()
+      expect(await store.get(running.id)).toMatchObject({ idempotencyKey: null })
+      const retry = sampleRecord({ idempotencyKey: key })
+      await store.insert(retry)
+      expect((await store.findByIdempotencyKey(key))?.id).toBe(retry.id)
     })
 
     it('measures a ping', async () => {

@@ -136,10 +136,10 @@ describe.skipIf(!available)('two API processes sharing a history and Redis', () 
     expect(upstreamClosed).toBe(true)
   })
 
-  it('says so when a generation is recorded as running but no process answers for it', async () => {
-    // What a process that died mid-generation leaves behind.
+  it('answers interrupted for a generation whose process is gone, not "another process"', async () => {
+    // What a process that died mid-generation leaves behind: its instance never beats again.
     const store = await SqliteGenerationStore.open(`sqlite://${join(directory, 'verigen.db')}`)
-    const orphan = sampleRecord({ status: 'running' })
+    const orphan = sampleRecord({ status: 'running', instanceId: randomUUID() })
     await store.insert(orphan)
     await store.close()
 
@@ -147,7 +147,20 @@ describe.skipIf(!available)('two API processes sharing a history and Redis', () 
     clients.push(watcher)
     watcher.send({ type: 'subscribe', id: orphan.id })
     const error = await watcher.message((m) => m.type === 'error', 'an error')
-    expect(error).toMatchObject({ id: orphan.id, data: { code: 'APP_ERR_GENERATION_FINISHED' } })
-    expect(error.data.detail).toMatch(/no API process answered/)
+    expect(error).toMatchObject({
+      id: orphan.id,
+      data: { code: 'APP_ERR_GENERATION_INTERRUPTED', status_code: 503 },
+    })
+    expect(error.data.detail).toMatch(/stopped before it finished/)
+    const cancel = await fetch(`${secondUrl}/api/generations/${orphan.id}/cancel`, {
+      method: 'POST',
+    })
+    expect(cancel.status).toBe(409)
+    expect((await readJson(cancel)).detail).toMatch(/already finished \(interrupted/)
+    const stored = await readJson(await fetch(`${firstUrl}/api/generations/${orphan.id}`))
+    expect(stored).toMatchObject({
+      status: 'interrupted',
+      error: expect.stringMatching(/^APP_ERR_GENERATION_INTERRUPTED: /),
+    })
   })
 })

@@ -346,6 +346,62 @@ function historySuite(backend: Backend) {
       expect(ids((await list('?limit=100')).items)).not.toContain(created.id)
     })
 
+    it('no longer serves a deleted generation from the cache', async () => {
+      const request = {
+        prompt: 'a cached generation that is then deleted',
+        programming_language: 'python',
+        include_tests: false,
+        include_docs: false,
+      }
+      const first = await readJson(await generate(request))
+      const hit = await readJson(await generate(request))
+      expect(hit).toMatchObject({ id: first.id, cached: true })
+
+      expect((await fetch(`${url}/api/generations/${first.id}`, { method: 'DELETE' })).status).toBe(
+        204,
+      )
+      const calls = upstream.requests(CHAT).length
+      const again = await generate(request)
+      expect(again.status).toBe(200)
+      const fresh = await readJson(again)
+      expect(fresh.cached).toBe(false)
+      expect(fresh.id).not.toBe(first.id)
+      expect(upstream.requests(CHAT).length).toBe(calls + 1)
+      expect((await fetch(`${url}/api/generations/${fresh.id}`)).status).toBe(200)
+      // The fresh one is cached in turn, under its own id.
+      expect(await readJson(await generate(request))).toMatchObject({ id: fresh.id, cached: true })
+    })
+
+    it('answers 404 for an id with a NUL byte and 400 for a query parameter with one', async () => {
+      for (const id of ['%00', `${randomUUID()}%00`, 'abc%00def', '%01x']) {
+        for (const [method, path] of [
+          ['GET', `/api/generations/${id}`],
+          ['DELETE', `/api/generations/${id}`],
+          ['POST', `/api/generations/${id}/cancel`],
+        ] as const) {
+          const response = await fetch(`${url}${path}`, { method })
+          expect(response.status, `${method} ${path}`).toBe(404)
+          expect(await readJson(response)).toMatchObject({ code: 'APP_ERR_NOT_FOUND' })
+        }
+      }
+      for (const query of [
+        'programming_language=py%00',
+        'programming_language=%00',
+        'cursor=%00',
+        `cursor=${Buffer.from(JSON.stringify(['2024\u0000', 'x'])).toString('base64url')}`,
+        `cursor=${Buffer.from(JSON.stringify(['2024-01-01T00:00:00.000Z', 'a\u0000b'])).toString('base64url')}`,
+        'status=running%00',
+      ]) {
+        const response = await fetch(`${url}/api/generations?${query}`)
+        expect(response.status, query).toBe(400)
+        expect(await readJson(response)).toMatchObject({ code: 'APP_ERR_VALIDATION' })
+      }
+    })
+
+    it('lists interrupted generations by status', async () => {
+      expect(await list('?status=interrupted')).toEqual({ items: [], next_cursor: null })
+    })
+
     it('keeps a failed entry without a result when the provider fails', async () => {
       upstream.received.length = 0
       upstream.once(CHAT, errorReply(500))

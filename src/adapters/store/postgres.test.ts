@@ -39,6 +39,7 @@ describe.skipIf(!available)('PostgreSQL', () => {
     expect(rows.map((row) => row.version)).toEqual([
       '001-create-generations',
       '002-add-idempotency-key',
+      '003-add-instances',
     ])
     await check.end()
     await Promise.all(stores.map((store) => store.close()))

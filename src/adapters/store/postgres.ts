@@ -2,6 +2,8 @@ import postgres from 'postgres'
 import { DependencyError } from '../../errors.js'
 import {
   IdempotencyKeyTaken,
+  type OrphanSweep,
+  type InstanceEntry,
   type GenerationPage,
   type GenerationQuery,
   type GenerationRecord,
@@ -12,13 +14,21 @@ import {
   COLUMNS,
   CREATE_MIGRATIONS_TABLE,
   encodeCursor,
+  forgetStaleQuery,
+  fromInstanceRow,
   fromRow,
+  heartbeatQuery,
+  LIST_INSTANCES,
   IDEMPOTENCY_KEY_INDEX,
+  interruptQuery,
   listQuery,
   readMigrations,
+  releaseKeyQuery,
+  storable,
   toRow,
   updateColumns,
   type GenerationRow,
+  type InstanceRow,
 } from './sql.js'
 import { redactUrl } from '../../config.js'
 
@@ -97,6 +107,7 @@ export class PostgresGenerationStore implements GenerationStore {
   }
 
   async update(id: string, changes: GenerationUpdate): Promise<boolean> {
+    if (!storable(id)) return false
     const columns = updateColumns(changes, new Date().toISOString())
     const result = await this.sql.unsafe(
       `UPDATE generations SET ${columns.map(([column], index) => `${column} = $${index + 1}`).join(', ')} WHERE id = $${columns.length + 1}`,
@@ -106,6 +117,8 @@ export class PostgresGenerationStore implements GenerationStore {
   }
 
   async get(id: string): Promise<GenerationRecord | null> {
+    // PostgreSQL refuses a NUL in a text parameter; no stored id holds one.
+    if (!storable(id)) return null
     const rows = await this.sql.unsafe<GenerationRow[]>(
       `SELECT ${COLUMNS.join(', ')} FROM generations WHERE id = $1`,
       [id],
@@ -114,6 +127,7 @@ export class PostgresGenerationStore implements GenerationStore {
   }
 
   async findByIdempotencyKey(key: string): Promise<GenerationRecord | null> {
+    if (!storable(key)) return null
     const rows = await this.sql.unsafe<GenerationRow[]>(
       `SELECT ${COLUMNS.join(', ')} FROM generations WHERE idempotency_key = $1`,
       [key],
@@ -130,7 +144,47 @@ export class PostgresGenerationStore implements GenerationStore {
   }
 
   async delete(id: string): Promise<boolean> {
+    if (!storable(id)) return false
     const result = await this.sql.unsafe('DELETE FROM generations WHERE id = $1', [id])
+    return result.count > 0
+  }
+
+  async heartbeat(instance: Omit<InstanceEntry, 'lastSeen'>, now: string): Promise<void> {
+    await this.sql.unsafe(
+      heartbeatQuery((position) => `$${position}`),
+      [instance.id, instance.host, instance.pid, now, now],
+    )
+  }
+
+  async listInstances(): Promise<InstanceEntry[]> {
+    return (await this.sql.unsafe<InstanceRow[]>(LIST_INSTANCES)).map(fromInstanceRow)
+  }
+
+  async forgetInstance(instanceId: string): Promise<void> {
+    await this.sql.unsafe('DELETE FROM instances WHERE id = $1', [instanceId])
+  }
+
+  async interruptOrphans(sweep: OrphanSweep): Promise<string[]> {
+    const placeholder = (position: number) => `$${position}`
+    const rows = await this.sql.begin(async (transaction) => {
+      const marked = await transaction.unsafe<{ id: string }[]>(interruptQuery(placeholder), [
+        sweep.error,
+        sweep.now,
+        sweep.staleBefore,
+        sweep.self,
+      ])
+      await transaction.unsafe(forgetStaleQuery(placeholder), [sweep.staleBefore])
+      return marked
+    })
+    return rows.map((row) => row.id)
+  }
+
+  async releaseIdempotencyKey(id: string, key: string): Promise<boolean> {
+    if (!storable(id) || !storable(key)) return false
+    const result = await this.sql.unsafe(
+      releaseKeyQuery((position) => `$${position}`),
+      [new Date().toISOString(), id, key],
+    )
     return result.count > 0
   }
 

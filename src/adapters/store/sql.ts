@@ -6,6 +6,7 @@ import type {
   GenerationRecord,
   GenerationStatus,
   GenerationUpdate,
+  InstanceEntry,
 } from '../../ports/generation-store.js'
 import { migrationsDir } from '../../paths.js'
 
@@ -48,6 +49,7 @@ export interface GenerationRow {
   error: string | null
   idempotency_key: string | null
   request_hash: string | null
+  instance_id: string | null
 }
 
 export const COLUMNS = [
@@ -69,6 +71,7 @@ export const COLUMNS = [
   'error',
   'idempotency_key',
   'request_hash',
+  'instance_id',
 ] as const
 
 /** Name of the unique index on `idempotency_key` (migration 002); its violations mean the key is taken. */
@@ -77,6 +80,19 @@ export const IDEMPOTENCY_KEY_INDEX = 'generations_idempotency_key_idx'
 type Column = (typeof COLUMNS)[number]
 type SqlValue = string | number | null
 
+/**
+ * Whether a text can be stored or looked up as it is: PostgreSQL refuses a NUL character in
+ * a text value (`invalid byte sequence`), so a value holding one can match no row.
+ */
+export function storable(text: string): boolean {
+  return !text.includes('\u0000')
+}
+
+/** Free text from an upstream or a model (errors, model names) with NUL characters replaced. */
+function cleanText(text: string | null): string | null {
+  return text === null || storable(text) ? text : text.replaceAll('\u0000', '\uFFFD')
+}
+
 export function toRow(record: GenerationRecord): Record<Column, SqlValue> {
   return {
     id: record.id,
@@ -84,8 +100,8 @@ export function toRow(record: GenerationRecord): Record<Column, SqlValue> {
     updated_at: record.updatedAt,
     status: record.status,
     programming_language: record.programmingLanguage,
-    provider: record.provider,
-    model: record.model,
+    provider: cleanText(record.provider),
+    model: cleanText(record.model),
     request: JSON.stringify(record.request ?? null),
     result:
       record.result === null || record.result === undefined ? null : JSON.stringify(record.result),
@@ -95,9 +111,10 @@ export function toRow(record: GenerationRecord): Record<Column, SqlValue> {
     total_tokens: record.usage.totalTokens,
     llm_calls: record.usage.llmCalls,
     duration_ms: record.durationMs,
-    error: record.error,
+    error: cleanText(record.error),
     idempotency_key: record.idempotencyKey,
     request_hash: record.requestHash,
+    instance_id: record.instanceId,
   }
 }
 
@@ -123,6 +140,7 @@ export function fromRow(row: GenerationRow): GenerationRecord {
     error: row.error,
     idempotencyKey: row.idempotency_key,
     requestHash: row.request_hash,
+    instanceId: row.instance_id,
   }
 }
 
@@ -130,8 +148,8 @@ export function fromRow(row: GenerationRow): GenerationRecord {
 export function updateColumns(changes: GenerationUpdate, updatedAt: string): [Column, SqlValue][] {
   const row: [Column, SqlValue][] = [['updated_at', updatedAt]]
   if (changes.status !== undefined) row.push(['status', changes.status])
-  if (changes.provider !== undefined) row.push(['provider', changes.provider])
-  if (changes.model !== undefined) row.push(['model', changes.model])
+  if (changes.provider !== undefined) row.push(['provider', cleanText(changes.provider)])
+  if (changes.model !== undefined) row.push(['model', cleanText(changes.model)])
   if (changes.result !== undefined) {
     row.push(['result', changes.result === null ? null : JSON.stringify(changes.result)])
   }
@@ -145,7 +163,7 @@ export function updateColumns(changes: GenerationUpdate, updatedAt: string): [Co
     )
   }
   if (changes.durationMs !== undefined) row.push(['duration_ms', changes.durationMs])
-  if (changes.error !== undefined) row.push(['error', changes.error])
+  if (changes.error !== undefined) row.push(['error', cleanText(changes.error)])
   return row
 }
 
@@ -160,7 +178,7 @@ function decodeCursor(cursor: string): [string, string] {
     if (
       Array.isArray(value) &&
       value.length === 2 &&
-      value.every((part) => typeof part === 'string')
+      value.every((part) => typeof part === 'string' && !/\p{Cc}/u.test(part))
     ) {
       return value as [string, string]
     }
@@ -186,8 +204,12 @@ export function listQuery(
     parameters.push(value)
     return placeholder(parameters.length)
   }
-  if (query.programmingLanguage)
+  if (query.programmingLanguage !== undefined && !storable(query.programmingLanguage)) {
+    // No stored language holds a NUL, and PostgreSQL would refuse to compare with one.
+    conditions.push('1 = 0')
+  } else if (query.programmingLanguage) {
     conditions.push(`programming_language = ${bind(query.programmingLanguage)}`)
+  }
   if (query.status) conditions.push(`status = ${bind(query.status)}`)
   if (query.cursor) {
     const [createdAt, id] = decodeCursor(query.cursor)
@@ -198,4 +220,41 @@ export function listQuery(
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''
   const text = `SELECT ${COLUMNS.join(', ')} FROM generations ${where} ORDER BY created_at DESC, id DESC LIMIT ${bind(query.limit + 1)}`
   return { text, parameters }
+}
+
+/** Upserts a process's heart-beat: parameters id, host, pid, started_at and last_seen (`now`). */
+export function heartbeatQuery(placeholder: (position: number) => string): string {
+  return `INSERT INTO instances (id, host, pid, started_at, last_seen) VALUES (${placeholder(1)}, ${placeholder(2)}, ${placeholder(3)}, ${placeholder(4)}, ${placeholder(5)}) ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`
+}
+
+export const LIST_INSTANCES = 'SELECT id, host, pid, last_seen FROM instances ORDER BY id'
+
+/** A row of `instances` as both drivers return it. */
+export interface InstanceRow {
+  id: string
+  host: string
+  pid: number | string
+  last_seen: string
+}
+
+export function fromInstanceRow(row: InstanceRow): InstanceEntry {
+  return { id: row.id, host: row.host, pid: Number(row.pid), lastSeen: row.last_seen }
+}
+
+/**
+ * Marks the orphans of `interruptOrphans` and answers their ids; parameters: error, now,
+ * staleBefore, self, in that order of appearance (SQLite binds `?` by position).
+ */
+export function interruptQuery(placeholder: (position: number) => string): string {
+  return `UPDATE generations SET status = 'interrupted', error = ${placeholder(1)}, updated_at = ${placeholder(2)} WHERE status = 'running' AND (instance_id IS NULL OR (instance_id NOT IN (SELECT id FROM instances WHERE last_seen >= ${placeholder(3)}) AND instance_id <> ${placeholder(4)})) RETURNING id`
+}
+
+/** Drops the heart-beat entries older than its one parameter, staleBefore. */
+export function forgetStaleQuery(placeholder: (position: number) => string): string {
+  return `DELETE FROM instances WHERE last_seen < ${placeholder(1)}`
+}
+
+/** Takes the idempotency key off an interrupted record; parameters: now, id, key. */
+export function releaseKeyQuery(placeholder: (position: number) => string): string {
+  return `UPDATE generations SET idempotency_key = NULL, updated_at = ${placeholder(1)} WHERE id = ${placeholder(2)} AND idempotency_key = ${placeholder(3)} AND status = 'interrupted'`
 }

@@ -35,6 +35,7 @@ describe('SqliteGenerationStore', () => {
     expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([
       { version: '001-create-generations' },
       { version: '002-add-idempotency-key' },
+      { version: '003-add-instances' },
     ])
     raw.close()
   })

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3'
 import { DependencyError } from '../../errors.js'
 import {
   IdempotencyKeyTaken,
+  type OrphanSweep,
+  type InstanceEntry,
   type GenerationPage,
   type GenerationQuery,
   type GenerationRecord,
@@ -14,12 +16,19 @@ import {
   COLUMNS,
   CREATE_MIGRATIONS_TABLE,
   encodeCursor,
+  forgetStaleQuery,
+  fromInstanceRow,
   fromRow,
+  heartbeatQuery,
+  LIST_INSTANCES,
+  interruptQuery,
   listQuery,
   readMigrations,
+  releaseKeyQuery,
   toRow,
   updateColumns,
   type GenerationRow,
+  type InstanceRow,
 } from './sql.js'
 
 /** Path of the database file named by a `sqlite://` URL (`:memory:` for an in-memory database). */
@@ -202,6 +211,38 @@ export class SqliteGenerationStore implements GenerationStore {
   async delete(id: string): Promise<boolean> {
     this.commitGroup()
     return this.prepared('DELETE FROM generations WHERE id = ?').run(id).changes > 0
+  }
+
+  async heartbeat(instance: Omit<InstanceEntry, 'lastSeen'>, now: string): Promise<void> {
+    const statement = this.prepared(heartbeatQuery(() => '?'))
+    await this.write(() => statement.run(instance.id, instance.host, instance.pid, now, now))
+  }
+
+  async listInstances(): Promise<InstanceEntry[]> {
+    this.commitGroup()
+    return this.prepared<[], InstanceRow>(LIST_INSTANCES).all().map(fromInstanceRow)
+  }
+
+  async forgetInstance(instanceId: string): Promise<void> {
+    const statement = this.prepared('DELETE FROM instances WHERE id = ?')
+    await this.write(() => statement.run(instanceId))
+  }
+
+  async interruptOrphans(sweep: OrphanSweep): Promise<string[]> {
+    const interrupt = this.prepared<unknown[], { id: string }>(interruptQuery(() => '?'))
+    const forget = this.prepared(forgetStaleQuery(() => '?'))
+    const rows = await this.write(() => {
+      const marked = interrupt.all(sweep.error, sweep.now, sweep.staleBefore, sweep.self)
+      forget.run(sweep.staleBefore)
+      return marked
+    })
+    return rows.map((row) => row.id)
+  }
+
+  async releaseIdempotencyKey(id: string, key: string): Promise<boolean> {
+    const statement = this.prepared(releaseKeyQuery(() => '?'))
+    const result = await this.write(() => statement.run(new Date().toISOString(), id, key))
+    return result.changes > 0
   }
 
   async ping(): Promise<number> {

@@ -23,6 +23,7 @@ import type { LlmProvider, TokenUsage } from '../../ports/llm-provider.js'
 import type { Logger } from '../../ports/logger.js'
 import type { AnalysisService } from '../analysis.js'
 import { GenerationEventHub, type PublishedEvent } from './event-hub.js'
+import { InstanceHeartbeat } from './instance-heartbeat.js'
 import { Limiter } from './limiter.js'
 import { DEFAULT_REPAIR_ATTEMPTS, GenerationPipeline } from './pipeline.js'
 import { PromptBuilder } from './prompts.js'
@@ -38,6 +39,8 @@ export interface GenerationSettings {
   /** Generations of one batch running at once. */
   batchConcurrency: number
   cacheTtlSeconds: number
+  /** Interval of this process's heart-beat in the history (`INSTANCE_HEARTBEAT_MS`). */
+  instanceHeartbeatMs: number
 }
 
 export interface GenerateOptions {
@@ -55,6 +58,8 @@ interface SharedRun {
   run: Promise<GenerationResult>
   controller: AbortController
   waiters: number
+  /** The generation's id, once its record exists. */
+  id?: string
 }
 
 export interface Generated {
@@ -86,6 +91,10 @@ export interface GenerationServiceDependencies {
 }
 
 const CACHE_PREFIX = 'generation:'
+/** Ids this service issues (`randomUUID`); anything else cannot be in the history. */
+const ISSUED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** How many times an idempotent request may find its key on an interrupted record and run again. */
+const IDEMPOTENT_ROUNDS = 3
 /** How long a cancel request waits for the generation to record that it stopped. */
 const CANCEL_PATIENCE_MS = 5000
 
@@ -120,11 +129,32 @@ export class GenerationService {
   >()
   /** Requests in flight by idempotency key. */
   private readonly inflightKeys = new Map<string, { key: string; run: Promise<Generated> }>()
+  /** This process in the shared history: its records, its heart-beat, the recovery of orphans. */
+  private readonly instance: InstanceHeartbeat
 
   constructor(private readonly deps: GenerationServiceDependencies) {
     const prompts = deps.prompts ?? new PromptBuilder()
     this.pipeline = deps.llm ? new GenerationPipeline(deps.llm, deps.analysis, prompts) : null
     this.limiter = new Limiter(deps.settings.concurrency, deps.settings.concurrency * 16)
+    this.instance = new InstanceHeartbeat(
+      deps.store,
+      deps.clock,
+      deps.logger,
+      deps.settings.instanceHeartbeatMs,
+    )
+  }
+
+  /**
+   * Joins the deployment: the first heart-beat, then the generations that stopped processes left
+   * `running` become `interrupted`. Call before taking requests.
+   */
+  start(): Promise<void> {
+    return this.instance.start()
+  }
+
+  /** Leaves the deployment: no more heart-beats, and this process's entry is removed. */
+  stop(): Promise<void> {
+    return this.instance.stop()
   }
 
   get stats(): { running: number; queued: number; limit: number } {
@@ -181,14 +211,12 @@ export class GenerationService {
       }
     }
     const controller = new AbortController()
-    const shared: SharedRun = {
-      run: this.execute(input, languageId, model, key, null, {
-        ...options,
-        signal: controller.signal,
-      }),
-      controller,
-      waiters: 0,
-    }
+    const shared: SharedRun = { run: Promise.resolve(null as never), controller, waiters: 0 }
+    shared.run = this.execute(input, languageId, model, key, null, {
+      ...options,
+      signal: controller.signal,
+      onRecord: (id) => (shared.id = id),
+    })
     this.inflight.set(key, shared)
     shared.run.then(
       () => this.inflight.delete(key),
@@ -212,7 +240,7 @@ export class GenerationService {
       clearTimeout(timer)
       return this.get(id)
     }
-    let record = await this.get(id)
+    let record = await this.orphanChecked(await this.get(id))
     const { bus } = this.deps
     if (record.status === 'running' && bus) {
       // Another API process runs it: ask it, then read the outcome from the shared history.
@@ -226,11 +254,13 @@ export class GenerationService {
     }
     throw new AppError(
       'APP_ERR_GENERATION_FINISHED',
-      record.status !== 'running'
-        ? `Generation '${id}' already finished (${record.status})`
-        : bus
-          ? `Generation '${id}' is recorded as running, but no API process answered the cancel request`
-          : `Generation '${id}' runs in another API process; it cannot be cancelled from this one (set REDIS_URL to connect the processes)`,
+      record.status === 'interrupted'
+        ? `Generation '${id}' already finished (interrupted: the API process running it stopped)`
+        : record.status !== 'running'
+          ? `Generation '${id}' already finished (${record.status})`
+          : bus
+            ? `Generation '${id}' is recorded as running, but no API process answered the cancel request`
+            : `Generation '${id}' runs in another API process; it cannot be cancelled from this one (set REDIS_URL to connect the processes)`,
     )
   }
 
@@ -269,6 +299,7 @@ export class GenerationService {
       // No process answered: it finished meanwhile (the history says so), or its process is gone.
       record = await this.get(id)
     }
+    record = await this.orphanChecked(record)
     if (record.result) {
       listener({ type: 'completed', data: record.result as GenerationResult })
     } else if (record.status === 'running') {
@@ -323,8 +354,9 @@ export class GenerationService {
   }
 
   async get(id: string): Promise<GenerationRecord> {
-    const record = await this.deps.store.get(id)
-    if (!record) throw new NotFoundError('Generation', id)
+    // An id this service cannot have issued (a NUL, say) is not looked up at all.
+    const record = ISSUED_ID.test(id) ? await this.deps.store.get(id) : null
+    if (!record) throw new NotFoundError('Generation', printable(id))
     return record
   }
 
@@ -332,8 +364,32 @@ export class GenerationService {
     return this.deps.store.list(query)
   }
 
+  /**
+   * Deletes a generation from the history and from everything that could still answer with it:
+   * the cache (its entry is keyed by the record's request hash) and the identical requests that
+   * would join it while it runs. The cache goes first: if it cannot be reached, nothing is deleted.
+   */
   async delete(id: string): Promise<void> {
+    const record = await this.get(id)
+    for (const [key, shared] of this.inflight) {
+      if (shared.id === id) this.inflight.delete(key)
+    }
+    if (record.requestHash) {
+      const cacheKey = CACHE_PREFIX + record.requestHash
+      const cached = await this.deps.cache.get<GenerationResult>(cacheKey)
+      if (cached?.id === id) await this.deps.cache.delete(cacheKey)
+    }
     if (!(await this.deps.store.delete(id))) throw new NotFoundError('Generation', id)
+  }
+
+  /**
+   * A record still `running` although no process here runs it: if its process has stopped, the
+   * sweep marks it `interrupted` now rather than at the next heart-beat.
+   */
+  private async orphanChecked(record: GenerationRecord): Promise<GenerationRecord> {
+    if (record.status !== 'running' || this.running.has(record.id)) return record
+    if (!(await this.instance.sweep()).includes(record.id)) return record
+    return this.get(record.id)
   }
 
   private modelFor(input: GenerationInput): string {
@@ -376,7 +432,11 @@ export class GenerationService {
     }
   }
 
-  /** The first request with this key runs the generation, unless the history already has it. */
+  /**
+   * The first request with this key runs the generation, unless the history already has it. A
+   * key held by an `interrupted` record (its process died) is released, and the request runs
+   * again under a new record that then holds the key.
+   */
   private async claim(
     idempotencyKey: string,
     key: string,
@@ -384,38 +444,49 @@ export class GenerationService {
     model: string,
     options: GenerateOptions,
   ): Promise<Generated> {
-    const existing = await this.deps.store.findByIdempotencyKey(idempotencyKey)
-    if (existing) return this.replayRecord(existing, key, idempotencyKey)
-    try {
-      const result = await this.execute(
-        input,
-        input.programming_language,
-        model,
-        key,
-        idempotencyKey,
-        options,
-      )
-      return { result, replayed: false }
-    } catch (error) {
-      // Another process claimed the key first: answer with its generation.
-      if (!(error instanceof IdempotencyKeyTaken)) throw error
-      const winner = await this.deps.store.findByIdempotencyKey(idempotencyKey)
-      if (!winner) throw error
-      return this.replayRecord(winner, key, idempotencyKey)
+    const { store } = this.deps
+    for (let round = 1; ; round++) {
+      const existing = await store.findByIdempotencyKey(idempotencyKey)
+      if (existing) {
+        const replayed = await this.replayRecord(existing, key, idempotencyKey)
+        if (replayed) return replayed
+        if (round >= IDEMPOTENT_ROUNDS) throw replayError(existing)
+        // Whether this request or a concurrent retry released it, the key is free now.
+        await store.releaseIdempotencyKey(existing.id, idempotencyKey)
+        continue
+      }
+      try {
+        const result = await this.execute(
+          input,
+          input.programming_language,
+          model,
+          key,
+          idempotencyKey,
+          options,
+        )
+        return { result, replayed: false }
+      } catch (error) {
+        // Another process claimed the key first: answer with its generation (next round).
+        if (!(error instanceof IdempotencyKeyTaken) || round >= IDEMPOTENT_ROUNDS) throw error
+      }
     }
   }
 
+  /** The earlier generation's outcome, or null when it was interrupted and may run again. */
   private async replayRecord(
     record: GenerationRecord,
     key: string,
     idempotencyKey: string,
-  ): Promise<Generated> {
+  ): Promise<Generated | null> {
     if (record.requestHash !== key) throw mismatch(idempotencyKey)
-    // A generation still running in another process: wait for its outcome.
+    record = await this.orphanChecked(record)
+    // A generation still running in another (live) process: wait for its outcome. A process
+    // that dies meanwhile misses its beats, and a peer's sweep marks the record interrupted.
     for (let waited = 0; record.status === 'running' && waited < 600; waited++) {
       await new Promise((resolve) => setTimeout(resolve, 500))
       record = (await this.deps.store.get(record.id)) ?? record
     }
+    if (record.status === 'interrupted') return null
     if (record.result) return { result: record.result as GenerationResult, replayed: true }
     throw replayError(record)
   }
@@ -427,7 +498,7 @@ export class GenerationService {
     model: string,
     key: string,
     idempotencyKey: string | null,
-    options: GenerateOptions,
+    options: GenerateOptions & { onRecord?: (id: string) => void },
   ): Promise<GenerationResult> {
     const { store, clock, metrics, logger, llm } = this.deps
     const language = this.deps.languages.resolve(languageName)
@@ -468,8 +539,10 @@ export class GenerationService {
         error: null,
         idempotencyKey,
         requestHash: key,
+        instanceId: this.instance.id,
       }
       await store.insert(record)
+      options.onRecord?.(id)
       this.running.set(id, { controller, done })
       this.events.open(id)
       const publish = (event: PublishedEvent) => {
@@ -533,7 +606,8 @@ export class GenerationService {
         }
         outcome = result.status
         attempts = result.validation.attempts.length
-        await store.update(id, {
+        // False when the generation was deleted while it ran: then it is not cached either.
+        const kept = await store.update(id, {
           status: result.status,
           model: result.model,
           result,
@@ -543,7 +617,7 @@ export class GenerationService {
           error: result.errors.map((error) => `${error.stage}: ${error.detail}`).join('; ') || null,
         })
         this.recordParse(result)
-        if (result.status === 'completed' && input.options.cache !== false) {
+        if (kept && result.status === 'completed' && input.options.cache !== false) {
           await this.deps.cache.set(CACHE_PREFIX + key, result, this.deps.settings.cacheTtlSeconds)
         }
         publish({ type: 'completed', data: result })
@@ -669,5 +743,13 @@ function mismatch(idempotencyKey: string): AppError {
   return new AppError(
     'APP_ERR_IDEMPOTENCY_MISMATCH',
     `Idempotency-Key '${idempotencyKey}' was already used for a different request; use a new key for each distinct request`,
+  )
+}
+
+/** An id for a message, with control characters shown as escapes. */
+function printable(id: string): string {
+  return id.replace(
+    /\p{Cc}/gu,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
   )
 }
