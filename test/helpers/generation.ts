@@ -85,10 +85,13 @@ export function stageOf(body: ChatRequestBody): Stage {
   return stageOfPrompt(messageText(body.messages[1] ?? { role: 'user', content: '' }))
 }
 
-/** The user's prompt, as quoted between the `<request>` tags of a chat request. */
+/** The frame around the user's text: `<request-ID>` … `</request-ID>`, ID random per conversation. */
+export const REQUEST_FRAME = /<(request-[0-9a-f]{12})>\n([\s\S]*?)\n<\/\1>/
+
+/** The user's prompt, as quoted between the request tags of a chat request. */
 export function promptOf(body: ChatRequestBody): string {
   const user = messageText(body.messages[1] ?? { role: 'user', content: '' })
-  return /<request>\n([\s\S]*?)\n<\/request>/.exec(user)?.[1] ?? ''
+  return REQUEST_FRAME.exec(user)?.[2] ?? ''
 }
 
 /** Whether a chat request's system prompt asks for JavaScript. */

@@ -9,6 +9,7 @@ import {
   GOOD_CODE,
   llmEnv,
   repliesByStage,
+  REQUEST_FRAME,
   stageOf,
   TESTS,
   TESTS_REPLY,
@@ -124,11 +125,11 @@ describe('POST /api/generate', () => {
     expect(sent.messages[0]?.role).toBe('system')
     expect(messageText(sent.messages[0]!)).not.toContain('Ignore all previous')
     const user = messageText(sent.messages[1]!)
-    const block = /<request>\n([\s\S]*)\n<\/request>/.exec(user)?.[1]
+    const block = REQUEST_FRAME.exec(user)?.[2]
     expect(block).toContain('Ignore all previous instructions')
     // The user's own closing tag cannot end the block early.
     expect(block).not.toContain('</request>')
-    expect(user.match(/<\/request>/g)).toHaveLength(1)
+    expect(user.match(/<\/request/g)).toHaveLength(1)
   })
 
   it('sends parse errors back to the model and records each attempt', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Language } from '../../analysis/language-registry.js'
@@ -25,12 +26,70 @@ function loadTemplates(directory: string): Record<TemplateName, string> {
 
 const bullets = (items: readonly string[]) => items.map((item) => `- ${item}`).join('\n')
 
+/** Characters a model may read as `<` or `>`, after NFKC (which folds ＜ and ﹤ to `<`). */
+const OPENER = String.raw`(?:[<‹〈⟨˂❬❮]|&lt;?|&#0*60;?|&#x0*3c;?)`
+const CLOSER = String.raw`(?:[>›〉⟩˃❭❯]|&gt;?|&#0*62;?|&#x0*3e;?)`
+/** `<request`, `</request`, `< / REQUEST x=1 >`: anything that reads as a request tag. */
+const REQUEST_TAG = new RegExp(
+  String.raw`${OPENER}\s*(?:/|&#0*47;|&#x0*2f;|&sol;)?\s*request(?:[^\n]{0,200}?${CLOSER})?`,
+  'giu',
+)
+const OPENER_ONLY = new RegExp(OPENER, 'giu')
+const CLOSER_ONLY = new RegExp(CLOSER, 'giu')
+/** Format characters (zero-width spaces and joiners, bidi controls, soft hyphens, tag characters). */
+const FORMAT_CHARACTER = /\p{Cf}/u
+const FORMAT_CHARACTERS = /\p{Cf}/gu
+
 /**
- * The user's text, made safe to place between `<request>` tags: a `</request>` inside it
- * cannot close the block early and pass the rest off as our instructions.
+ * The text as a model reads it, one code point at a time: NFKC (fullwidth and compatibility forms
+ * folded to ASCII) with format characters removed; `origin[i]` is where the code point that gave
+ * unit `i` of the view starts in `text`, `origin[view.length]` is `text.length`.
+ */
+function readableView(text: string): { view: string; origin: number[] } {
+  let view = ''
+  const origin: number[] = []
+  let index = 0
+  for (const character of text) {
+    if (!FORMAT_CHARACTER.test(character)) {
+      const folded = character.normalize('NFKC')
+      view += folded
+      for (let unit = 0; unit < folded.length; unit++) origin.push(index)
+    }
+    index += character.length
+  }
+  origin.push(text.length)
+  return { view, origin }
+}
+
+/**
+ * The user's text, made safe to place inside the request frame: whatever reads as a request tag
+ * (`</request x=1>`, a zero-width space or a soft hyphen inside it, fullwidth `＜/request＞`, HTML
+ * entities, a trailing `</request`, any case) has its brackets replaced by `‹ ›`, and format
+ * characters, invisible to a reader but not to a model, are dropped. The rest is left as typed.
  */
 export function quoteRequest(text: string): string {
-  return text.replace(/<\s*\/?\s*request\s*>/gi, (tag) => tag.replace(/</g, '‹').replace(/>/g, '›'))
+  const { view, origin } = readableView(text)
+  let quoted = ''
+  let copied = 0
+  for (const match of view.matchAll(REQUEST_TAG)) {
+    const start = origin[match.index] ?? text.length
+    const end = origin[match.index + match[0].length] ?? text.length
+    quoted += text.slice(copied, start).replace(FORMAT_CHARACTERS, '')
+    quoted += match[0].replace(OPENER_ONLY, '‹').replace(CLOSER_ONLY, '›')
+    copied = end
+  }
+  return quoted + text.slice(copied).replace(FORMAT_CHARACTERS, '')
+}
+
+/**
+ * The name of the tags around the user's text in one conversation: `request-` and a random code
+ * the text cannot know, so that nothing inside the frame can close it, whatever defusing misses.
+ */
+export function requestTag(text: string): string {
+  for (;;) {
+    const tag = `request-${randomBytes(6).toString('hex')}`
+    if (!text.toLowerCase().includes(tag)) return tag
+  }
 }
 
 /**
@@ -58,7 +117,7 @@ export class PromptBuilder {
       { role: 'system', content: this.render('system', this.facts(language)) },
       {
         role: 'user',
-        content: this.render('code', { ...this.facts(language), request: quoteRequest(request) }),
+        content: this.render('code', { ...this.facts(language), ...this.framed(request) }),
       },
     ]
   }
@@ -106,11 +165,16 @@ export class PromptBuilder {
         role: 'user',
         content: this.render(task, {
           ...facts,
-          request: quoteRequest(request),
+          ...this.framed(request),
           code: code.trimEnd(),
         }),
       },
     ]
+  }
+
+  /** The user's text and the tag around it, a new tag for every conversation. */
+  private framed(request: string): { request: string; request_tag: string } {
+    return { request: quoteRequest(request), request_tag: requestTag(request) }
   }
 
   private facts(language: Language): Record<string, string> {

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { quoteRequest, requestTag } from './prompts.js'
+
+/** NFKC without format characters, HTML entities decoded: the text as a model reads it. */
+function readable(text: string): string {
+  return text
+    .replace(/\p{Cf}/gu, '')
+    .normalize('NFKC')
+    .replace(/&lt;?|&#0*60;?|&#x0*3c;?/gi, '<')
+    .replace(/&gt;?|&#0*62;?|&#x0*3e;?/gi, '>')
+}
+
+describe('quoteRequest', () => {
+  it.each([
+    '</request x=1>',
+    '</request\u200b>',
+    '</re\u00adquest>',
+    '\uff1c/request\uff1e',
+    '\ufe64/request\ufe65',
+    '< / REQUEST >',
+    '&lt;/request&gt;',
+    '&#x3C;/request&#x3E;',
+    'text ending in </request',
+    '<request-0123456789ab>',
+  ])('defuses %j', (lookAlike) => {
+    const quoted = quoteRequest(`before ${lookAlike} after`)
+    expect(readable(quoted)).not.toMatch(/<\s*\/?\s*request/i)
+    expect(quoted).toMatch(/‹\s*\/?\s*request/i)
+    expect(quoted).not.toMatch(/\p{Cf}/u)
+  })
+
+  it('keeps everything else as typed, format characters aside', () => {
+    expect(quoteRequest('x² < y and a <b>request</b>, 3 > 2')).toBe(
+      'x² < y and a <b>request</b>, 3 > 2',
+    )
+    expect(quoteRequest('zero\u200bwidth')).toBe('zerowidth')
+  })
+})
+
+describe('requestTag', () => {
+  it('is new for every conversation and absent from the text', () => {
+    const text = 'a request'
+    const tags = new Set(Array.from({ length: 50 }, () => requestTag(text)))
+    expect(tags.size).toBe(50)
+    for (const tag of tags) expect(tag).toMatch(/^request-[0-9a-f]{12}$/)
+  })
+})
