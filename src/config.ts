@@ -64,12 +64,17 @@ export interface Config {
   readonly cache: { readonly maxEntries: number; readonly ttlSeconds: number }
   readonly limits: { readonly maxPromptLength: number }
   readonly analysis: {
-    /** Worker threads for inputs above `inlineMaxBytes`. */
+    /** Worker processes that run every analysis. */
     readonly workers: number
+    /** Running time of one analysis. */
     readonly timeoutMs: number
-    /** Inputs up to this size are analysed on the request thread (a few milliseconds). */
-    readonly inlineMaxBytes: number
+    /** Time of one batch, waiting included. */
+    readonly batchTimeoutMs: number
+    /** Memory of one worker process, in bytes. */
+    readonly workerMemoryBytes: number
     readonly maxFileBytes: number
+    /** Largest body of `POST /analyze` and `POST /analyze/batch`, in bytes. */
+    readonly bodyLimit: number
   }
   /** Values that must never reach a log line, a stored row or a response: keys and passwords. */
   readonly secrets: readonly string[]
@@ -299,9 +304,11 @@ const environmentSchema = z.object({
   CACHE_TTL_SECONDS: integer(1).default(3600),
   ANALYSIS_WORKERS: integer(1, 64).default(Math.max(1, Math.min(8, availableParallelism() - 1))),
   ANALYSIS_TIMEOUT_MS: integer(100).default(10_000),
-  ANALYSIS_INLINE_MAX_BYTES: byteSize().default(16 * 1024),
+  ANALYSIS_BATCH_TIMEOUT_MS: integer(100).default(30_000),
+  ANALYSIS_WORKER_MEMORY: byteSize().default(512 * 1024 * 1024),
   INSTANCE_HEARTBEAT_MS: integer(50, 3_600_000).default(10_000),
   ANALYSIS_MAX_FILE_BYTES: byteSize().default(1024 * 1024),
+  ANALYSIS_BODY_LIMIT: byteSize().optional(),
 })
 
 type Environment = z.output<typeof environmentSchema>
@@ -458,8 +465,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     analysis: {
       workers: env.ANALYSIS_WORKERS,
       timeoutMs: env.ANALYSIS_TIMEOUT_MS,
-      inlineMaxBytes: env.ANALYSIS_INLINE_MAX_BYTES,
+      batchTimeoutMs: env.ANALYSIS_BATCH_TIMEOUT_MS,
+      workerMemoryBytes: env.ANALYSIS_WORKER_MEMORY,
       maxFileBytes: env.ANALYSIS_MAX_FILE_BYTES,
+      // JSON escaping can double a file's size. Parsing a body holds the event loop for about
+      // 15 ms per MiB, so a batch gets no more room than one file.
+      bodyLimit: env.ANALYSIS_BODY_LIMIT ?? 2 * env.ANALYSIS_MAX_FILE_BYTES + 64 * 1024,
     },
       instanceHeartbeatMs: env.INSTANCE_HEARTBEAT_MS,
     secrets,

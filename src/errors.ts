@@ -14,6 +14,7 @@ export const ERRORS = {
   APP_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   APP_ERR_HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
   APP_ERR_ANALYSIS_TIMEOUT: { status: 422, title: 'Analysis took too long' },
+  APP_ERR_ANALYSIS_MEMORY: { status: 422, title: 'Analysis needed too much memory' },
   APP_ERR_LANGUAGE_UNDETECTED: { status: 400, title: 'Programming language not detected' },
   APP_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   APP_ERR_INTERNAL: { status: 500, title: 'Internal server error' },

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { AppError } from '../errors.js'
 import type { ProfileOptions } from './profiles/profile.js'
 
+/** One analysis, as sent to a worker. */
 export interface AnalysisTask {
   id: number
   code: string
@@ -10,16 +11,56 @@ export interface AnalysisTask {
   options: ProfileOptions
 }
 
+/** A worker's answer to one task; `rss` is its resident memory after the task, in bytes. */
+export type WorkerReply =
+  | { id: number; json: string; syntaxValid: boolean; rss: number }
+  | { id: number; error: string; rss: number }
+  /** Sent after the worker loaded the task's grammar: the task's time starts again. */
+  | { id: number; started: true }
+
+/** A finished analysis: the report as JSON text, and whether the input parsed. */
+export interface AnalysisOutcome {
+  json: string
+  syntaxValid: boolean
+}
+
+/** Where a task waits, and what can call it off. */
+export interface RunContext {
+  /**
+   * Tasks with the same key wait in one line; the workers take the lines in turn, so a batch
+   * (one key for all its files) cannot keep everyone else waiting. Without a key the task has
+   * a line of its own.
+   */
+  queue?: object | undefined
+  /** Aborting drops the task if it waits, and stops its worker if it runs. */
+  signal?: AbortSignal | undefined
+}
+
+/** Settings of an {@link AnalysisPool}. */
+export interface AnalysisPoolOptions {
+  /** Worker processes at most; they start on first use. */
+  size: number
+  /** Running time allowed to one task; past it the worker is killed and replaced. */
+  timeoutMs: number
+  /**
+   * Memory of one worker, in bytes: its V8 heap limit (past it the worker dies and the task
+   * fails), and the resident size past which a worker is replaced after its task (tree-sitter's
+   * own memory is outside V8's heap).
+   */
+  memoryBytes: number
+}
+
 interface Pending {
   task: AnalysisTask
-  /** Receives the report as JSON text. */
-  resolve: (json: string) => void
+  resolve: (outcome: AnalysisOutcome) => void
   reject: (error: Error) => void
+  signal: AbortSignal | undefined
+  onAbort: (() => void) | undefined
 }
 
 interface PoolWorker {
-  worker: ChildProcess
-  /** Set once the worker has loaded every grammar: start-up never counts against a task's time. */
+  process: ChildProcess
+  /** Set once the worker has started: start-up never counts against a task's time. */
   ready: boolean
   busy: Pending | null
   timer: NodeJS.Timeout | null
@@ -31,25 +72,51 @@ const workerPath = fileURLToPath(
   new URL(`./analysis-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url),
 )
 
+const MEBIBYTE = 1024 * 1024
+
 /**
- * Worker processes that analyse large inputs off the event loop. A task that runs past the time
- * limit loses its worker (killed and replaced), so hostile input cannot hang the service.
- * Processes rather than threads: a thread cannot be stopped safely in the middle of a native
- * parse (the addon aborts the whole process), a child process can.
+ * Worker processes that run every analysis off the event loop. A task that runs past the time
+ * limit or the memory limit loses its worker (killed and replaced), so hostile input cannot hang
+ * or swell the service. Processes rather than threads: a thread cannot be stopped safely in the
+ * middle of a native parse (the addon aborts the whole process), a child process can.
  */
 export class AnalysisPool {
   private readonly workers: PoolWorker[] = []
-  private readonly queue: Pending[] = []
+  /** Waiting tasks by line; a Map keeps insertion order, so it doubles as the turn order. */
+  private readonly lines = new Map<object, Pending[]>()
+  private queued = 0
   private nextId = 1
   private closed = false
 
-  constructor(private readonly options: { size: number; timeoutMs: number }) {}
+  constructor(private readonly options: AnalysisPoolOptions) {}
 
-  /** Analyses `code` in a worker and answers the report as JSON text. */
-  run(code: string, languageId: string, options: ProfileOptions = {}): Promise<string> {
+  /** Analyses `code` in a worker. */
+  run(
+    code: string,
+    languageId: string,
+    options: ProfileOptions = {},
+    context: RunContext = {},
+  ): Promise<AnalysisOutcome> {
     if (this.closed) return Promise.reject(new AppError('APP_ERR_SHUTTING_DOWN'))
+    const { signal } = context
+    if (signal?.aborted) return Promise.reject(abortReason(signal))
     return new Promise((resolve, reject) => {
-      this.queue.push({ task: { id: this.nextId++, code, languageId, options }, resolve, reject })
+      const pending: Pending = {
+        task: { id: this.nextId++, code, languageId, options },
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+      }
+      if (signal) {
+        pending.onAbort = () => this.cancel(pending)
+        signal.addEventListener('abort', pending.onAbort, { once: true })
+      }
+      const key = context.queue ?? pending
+      const line = this.lines.get(key)
+      if (line) line.push(pending)
+      else this.lines.set(key, [pending])
+      this.queued++
       this.dispatch()
     })
   }
@@ -59,51 +126,110 @@ export class AnalysisPool {
     return {
       workers: this.workers.length,
       busy: this.workers.filter((worker) => worker.busy).length,
-      queued: this.queue.length,
+      queued: this.queued,
       size: this.options.size,
     }
   }
 
   async close(): Promise<void> {
     this.closed = true
-    for (const pending of this.queue.splice(0))
-      pending.reject(new AppError('APP_ERR_SHUTTING_DOWN'))
-    for (const entry of this.workers.splice(0)) entry.worker.kill('SIGKILL')
+    for (const line of this.lines.values())
+      for (const pending of line) this.settle(pending, new AppError('APP_ERR_SHUTTING_DOWN'))
+    this.lines.clear()
+    this.queued = 0
+    for (const entry of this.workers.splice(0)) {
+      this.finish(entry)
+      entry.process.kill('SIGKILL')
+    }
   }
 
-  private spawn(): PoolWorker {
-    const worker = fork(workerPath, {
-      execArgv: fromSource ? ['--import', 'tsx'] : [],
+  private spawn(): void {
+    const heapMegabytes = Math.max(64, Math.floor(this.options.memoryBytes / MEBIBYTE))
+    const child = fork(workerPath, {
+      execArgv: [
+        ...(fromSource ? ['--import', 'tsx'] : []),
+        `--max-old-space-size=${heapMegabytes}`,
+      ],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
-    const entry: PoolWorker = { worker, ready: false, busy: null, timer: null }
-    worker.on(
-      'message',
-      (message: { ready?: true; id?: number; json?: string; error?: string }) => {
-        if (message.ready) {
-          entry.ready = true
-          this.dispatch()
-          return
-        }
-        const pending = entry.busy
-        if (!pending || pending.task.id !== message.id) return
-        this.finish(entry)
-        if (message.json !== undefined) pending.resolve(message.json)
-        else pending.reject(new Error(message.error ?? 'analysis failed'))
+    const entry: PoolWorker = { process: child, ready: false, busy: null, timer: null }
+    child.on('message', (message: { ready: true } | WorkerReply) => {
+      if ('ready' in message) {
+        entry.ready = true
         this.dispatch()
-      },
-    )
-    worker.on('error', (error) => this.replace(entry, error))
-    worker.on('exit', () => this.replace(entry, new Error('analysis worker exited')))
+        return
+      }
+      const pending = entry.busy
+      if (!pending || pending.task.id !== message.id) return
+      if ('started' in message) {
+        this.startTimer(entry)
+        return
+      }
+      this.finish(entry)
+      if ('json' in message)
+        this.settle(pending, undefined, { json: message.json, syntaxValid: message.syntaxValid })
+      else this.settle(pending, new Error(message.error))
+      // Native memory is not V8's to collect: a worker that grew past the limit starts afresh.
+      if (message.rss > this.options.memoryBytes) this.retire(entry)
+      this.dispatch()
+    })
+    child.on('error', (error) => this.replace(entry, error))
+    child.on('exit', (code, signal) => this.replace(entry, this.deathError(code, signal)))
     this.workers.push(entry)
-    return entry
+  }
+
+  /** Why a worker stopped in the middle of a task. */
+  private deathError(code: number | null, signal: NodeJS.Signals | null): Error {
+    // V8 aborts the process when its heap limit is reached.
+    if (signal === 'SIGABRT' || code === 134) {
+      return new AppError(
+        'APP_ERR_ANALYSIS_MEMORY',
+        `Analysis needed more than ${Math.floor(this.options.memoryBytes / MEBIBYTE)} MiB; split the input or raise ANALYSIS_WORKER_MEMORY`,
+      )
+    }
+    return new Error(`analysis worker exited (code ${code}, signal ${signal})`)
   }
 
   private finish(entry: PoolWorker): void {
     if (entry.timer) clearTimeout(entry.timer)
     entry.timer = null
     entry.busy = null
+  }
+
+  /** Resolves or rejects a task exactly once, and forgets its signal. */
+  private settle(pending: Pending, error?: Error, outcome?: AnalysisOutcome): void {
+    if (pending.signal && pending.onAbort)
+      pending.signal.removeEventListener('abort', pending.onAbort)
+    pending.onAbort = undefined
+    if (error) pending.reject(error)
+    else pending.resolve(outcome!)
+  }
+
+  /** An aborted task: dropped from its line if it waits, its worker stopped if it runs. */
+  private cancel(pending: Pending): void {
+    const reason = abortReason(pending.signal!)
+    const running = this.workers.find((entry) => entry.busy === pending)
+    if (running) {
+      this.replace(running, reason)
+      return
+    }
+    for (const [key, line] of this.lines) {
+      const index = line.indexOf(pending)
+      if (index === -1) continue
+      line.splice(index, 1)
+      if (line.length === 0) this.lines.delete(key)
+      this.queued--
+      this.settle(pending, reason)
+      return
+    }
+  }
+
+  /** Stops an idle worker; the next task that needs one starts a fresh process. */
+  private retire(entry: PoolWorker): void {
+    const index = this.workers.indexOf(entry)
+    if (index !== -1) this.workers.splice(index, 1)
+    entry.process.kill('SIGKILL')
   }
 
   /** Drops a worker that failed or ran out of time; its task fails, the others go on. */
@@ -113,13 +239,28 @@ export class AnalysisPool {
     this.workers.splice(index, 1)
     const pending = entry.busy
     this.finish(entry)
-    entry.worker.kill('SIGKILL')
-    pending?.reject(error)
+    entry.process.kill('SIGKILL')
+    if (pending) this.settle(pending, error)
     if (!this.closed) this.dispatch()
   }
 
+  /** The next waiting task, taking the lines in turn. */
+  private next(): Pending | undefined {
+    for (const [key, line] of this.lines) {
+      const pending = line.shift()
+      this.lines.delete(key)
+      // Back of the turn order: every other line goes first next time.
+      if (line.length > 0) this.lines.set(key, line)
+      if (pending) {
+        this.queued--
+        return pending
+      }
+    }
+    return undefined
+  }
+
   private dispatch(): void {
-    while (this.queue.length > 0) {
+    while (this.queued > 0) {
       if (
         this.workers.length < this.options.size &&
         this.workers.every((candidate) => candidate.busy || !candidate.ready)
@@ -128,19 +269,31 @@ export class AnalysisPool {
       }
       const entry = this.workers.find((candidate) => candidate.ready && !candidate.busy)
       if (!entry) return
-      const pending = this.queue.shift()!
+      const pending = this.next()
+      if (!pending) return
       entry.busy = pending
-      const current = entry
-      entry.timer = setTimeout(() => {
-        this.replace(
-          current,
-          new AppError(
-            'APP_ERR_ANALYSIS_TIMEOUT',
-            `Analysis did not finish within ${this.options.timeoutMs} ms; split the input or raise ANALYSIS_TIMEOUT_MS`,
-          ),
-        )
-      }, this.options.timeoutMs)
-      entry.worker.send(pending.task)
+      this.startTimer(entry)
+      entry.process.send(pending.task)
     }
   }
+
+  /** (Re)starts the time limit of the task `entry` runs. */
+  private startTimer(entry: PoolWorker): void {
+    if (entry.timer) clearTimeout(entry.timer)
+    entry.timer = setTimeout(() => {
+      this.replace(
+        entry,
+        new AppError(
+          'APP_ERR_ANALYSIS_TIMEOUT',
+          `Analysis did not finish within ${this.options.timeoutMs} ms; split the input or raise ANALYSIS_TIMEOUT_MS`,
+        ),
+      )
+    }, this.options.timeoutMs)
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error
+    ? signal.reason
+    : new AppError('APP_ERR_ANALYSIS_TIMEOUT', 'The analysis was called off')
 }

@@ -116,6 +116,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
     const pool = new AnalysisPool({
       size: config.analysis.workers,
       timeoutMs: config.analysis.timeoutMs,
+      memoryBytes: config.analysis.workerMemoryBytes,
     })
     const analysis = new AnalysisService(languages, pool, config.analysis)
     const metrics = dependencies.metrics ?? createMetrics()

@@ -12,6 +12,13 @@ import {
   type FieldProblem,
 } from '../errors.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The setting behind a route's own `bodyLimit`, named in its 413 detail. */
+    bodyLimitSetting?: string
+  }
+}
+
 interface ValidationIssue {
   keyword?: string
   instancePath?: string
@@ -87,9 +94,13 @@ export function toAppError(
   if (Array.isArray(fastifyError.validation)) return validationError(fastifyError as FastifyError)
   const code = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined
   if (code === 'APP_ERR_BODY_TOO_LARGE') {
+    // A route with its own limit names its setting in its config (the analysis routes).
+    const route = context.request.routeOptions
+    const limit = route?.bodyLimit ?? context.bodyLimit
+    const setting = route?.config?.bodyLimitSetting ?? 'BODY_LIMIT'
     return new AppError(
       code,
-      `Request body exceeds the limit of ${context.bodyLimit} bytes; send less or raise BODY_LIMIT`,
+      `Request body exceeds the limit of ${limit} bytes; send less or raise ${setting}`,
     )
   }
   if (code === 'APP_ERR_UNSUPPORTED_MEDIA_TYPE') {

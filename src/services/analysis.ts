@@ -1,9 +1,8 @@
 import type { AnalysisReport } from '../analysis/engine.js'
-import { analyzeSource } from '../analysis/engine.js'
 import type { Language, LanguageRegistry } from '../analysis/language-registry.js'
 import type { ProfileOptions } from '../analysis/profiles/profile.js'
-import type { AnalysisPool } from '../analysis/worker-pool.js'
-import { AppError } from '../errors.js'
+import type { AnalysisPool, RunContext } from '../analysis/worker-pool.js'
+import { AppError, ERRORS } from '../errors.js'
 
 export interface AnalysisRequest {
   code: string
@@ -14,10 +13,34 @@ export interface AnalysisRequest {
 
 export interface AnalysisLimits {
   maxFileBytes: number
-  inlineMaxBytes: number
+  /** Time of one batch, waiting included. */
+  batchTimeoutMs: number
 }
 
-/** The analysis use case: resolve the language, enforce the size limit, analyse on or off thread. */
+/** One file of a batch. */
+export interface BatchFile {
+  filename: string
+  code: string
+  programming_language?: string | undefined
+}
+
+/** What can call an analysis off: the client leaving, for one. */
+export interface AnalysisContext {
+  signal?: AbortSignal | undefined
+}
+
+/** A file of a batch that could not be analysed, and why. */
+interface FileFailure {
+  code: keyof typeof ERRORS
+  detail: string
+  status_code: number
+}
+
+/**
+ * The analysis use case: resolve the language, enforce the size limit, analyse in a worker
+ * process. Every analysis runs there, however small: a few kilobytes of nested brackets take
+ * seconds to analyse, and only a process can be stopped at ANALYSIS_TIMEOUT_MS.
+ */
 export class AnalysisService {
   constructor(
     private readonly languages: LanguageRegistry,
@@ -39,31 +62,87 @@ export class AnalysisService {
   }
 
   /**
-   * The report as JSON text. Large inputs are analysed and serialised in a worker, so that the
-   * request thread only forwards the text and is never held up by a big report.
+   * The report as JSON text, serialised in the worker, so that the request thread only forwards
+   * the text and is never held up by a big report.
    */
-  async analyzeToJson(request: AnalysisRequest): Promise<string> {
-    const { language, bytes, options } = this.prepare(request)
-    const json =
-      bytes <= this.limits.inlineMaxBytes
-        ? JSON.stringify(await analyzeSource(request.code, language, options))
-        : await this.pool.run(request.code, language.id, options)
-    return request.filename
-      ? `{"filename":${JSON.stringify(request.filename)},${json.slice(1)}`
-      : json
+  async analyzeToJson(request: AnalysisRequest, context: AnalysisContext = {}): Promise<string> {
+    const { json } = await this.run(request, { signal: context.signal })
+    return withFilename(request.filename, json)
   }
 
-  async analyze(request: AnalysisRequest): Promise<AnalysisReport & { filename?: string }> {
-    const { language, bytes, options } = this.prepare(request)
-    // Small inputs take a few milliseconds: cheaper here than a round trip to a worker.
-    const report =
-      bytes <= this.limits.inlineMaxBytes
-        ? await analyzeSource(request.code, language, options)
-        : (JSON.parse(await this.pool.run(request.code, language.id, options)) as AnalysisReport)
+  /** The report as an object (the generation pipeline's parse gate). */
+  async analyze(
+    request: AnalysisRequest,
+    context: AnalysisContext = {},
+  ): Promise<AnalysisReport & { filename?: string }> {
+    const { json } = await this.run(request, { signal: context.signal })
+    const report = JSON.parse(json) as AnalysisReport
     return request.filename ? { filename: request.filename, ...report } : report
   }
 
-  private prepare(request: AnalysisRequest) {
+  /**
+   * A batch answer as JSON text (the shape of `batchAnalyzeResponseSchema`). The files wait in
+   * one line of the pool, which serves it in turn with every other request, and the whole
+   * batch has `batchTimeoutMs`: a file not done by then answers APP_ERR_ANALYSIS_TIMEOUT, the
+   * files done keep their reports. One file failing never fails the others.
+   */
+  async analyzeBatchToJson(
+    files: readonly BatchFile[],
+    options: ProfileOptions,
+    context: AnalysisContext & { onUnexpected?: (error: unknown, filename: string) => void } = {},
+  ): Promise<string> {
+    const budget = this.limits.batchTimeoutMs
+    const expired = new AbortController()
+    const timer = setTimeout(
+      () =>
+        expired.abort(
+          new AppError(
+            'APP_ERR_ANALYSIS_TIMEOUT',
+            `The batch did not finish within ${budget} ms (ANALYSIS_BATCH_TIMEOUT_MS); this file was not analysed in time`,
+          ),
+        ),
+      budget,
+    )
+    const signal = context.signal
+      ? AbortSignal.any([context.signal, expired.signal])
+      : expired.signal
+    const queue = {}
+    try {
+      const results = await Promise.all(
+        files.map(async (file) => {
+          try {
+            return await this.run({ ...file, options }, { queue, signal })
+          } catch (error) {
+            if (!(error instanceof AppError)) context.onUnexpected?.(error, file.filename)
+            return failure(error)
+          }
+        }),
+      )
+      let analysed = 0
+      let syntaxInvalid = 0
+      const items = results.map((result, index) => {
+        const filename = files[index]!.filename
+        const head = `{"index":${index},"filename":${JSON.stringify(filename)}`
+        if ('json' in result) {
+          analysed++
+          if (!result.syntaxValid) syntaxInvalid++
+          return `${head},"status":"ok","result":${withFilename(filename, result.json)}}`
+        }
+        return `${head},"status":"error","error":${JSON.stringify(result)}}`
+      })
+      const summary = {
+        files: files.length,
+        analysed,
+        failed: files.length - analysed,
+        syntax_invalid: syntaxInvalid,
+      }
+      return `{"results":[${items.join(',')}],"summary":${JSON.stringify(summary)}}`
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private run(request: AnalysisRequest, context: RunContext) {
     const language = this.languageOf(request)
     const bytes = Buffer.byteLength(request.code, 'utf8')
     if (bytes > this.limits.maxFileBytes) {
@@ -72,6 +151,22 @@ export class AnalysisService {
         `The code is ${bytes} bytes; the limit is ${this.limits.maxFileBytes} bytes (ANALYSIS_MAX_FILE_BYTES)`,
       )
     }
-    return { language, bytes, options: request.options ?? {} }
+    return this.pool.run(request.code, language.id, request.options ?? {}, context)
+  }
+}
+
+function withFilename(filename: string | undefined, json: string): string {
+  return filename ? `{"filename":${JSON.stringify(filename)},${json.slice(1)}` : json
+}
+
+function failure(error: unknown): FileFailure {
+  const appError =
+    error instanceof AppError
+      ? error
+      : new AppError('APP_ERR_INTERNAL', 'The analysis of this file failed unexpectedly')
+  return {
+    code: appError.code,
+    detail: appError.message,
+    status_code: ERRORS[appError.code].status,
   }
 }

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
 
@@ -123,7 +124,7 @@ describe('POST /api/analyze', () => {
   })
 
   it('analyses large inputs in a worker, and keeps serving meanwhile', async () => {
-    const app = await createTestApp({ ANALYSIS_INLINE_MAX_BYTES: '1kb' })
+    const app = await createTestApp()
     const { url } = await listenTestApp(app)
     const code =
       'def f(x):\n    for i in range(x):\n        if i % 2 and i % 3:\n            x += i\n    return x\n\n'.repeat(
@@ -153,10 +154,7 @@ describe('POST /api/analyze', () => {
   }, 30_000)
 
   it('stops an analysis past ANALYSIS_TIMEOUT_MS with 422, and the next one still works', async () => {
-    const app = await createTestApp({
-      ANALYSIS_INLINE_MAX_BYTES: '1kb',
-      ANALYSIS_TIMEOUT_MS: '100',
-    })
+    const app = await createTestApp({ ANALYSIS_TIMEOUT_MS: '100' })
     const slow = 'x = [' + '[1, 2, 3], '.repeat(60_000) + ']\n'
     const response = await app.inject({
       method: 'POST',
@@ -171,6 +169,157 @@ describe('POST /api/analyze', () => {
       payload: { code: 'y = 1\n'.repeat(300), programming_language: 'python' },
     })
     expect(next.statusCode).toBe(200)
+    await app.close()
+  }, 30_000)
+})
+
+/** 16,000 bytes of nested braces: seconds of analysis in Kotlin, whatever the machine. */
+const NESTED_KOTLIN = '{'.repeat(8000) + '}'.repeat(8000)
+
+function post(url: string, path: string, body: unknown): Promise<Response> {
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+}
+
+/** Waits until the pool runs `busy` tasks, as `/api/health` reports it. */
+async function untilBusy(app: FastifyInstance, busy: number): Promise<void> {
+  for (;;) {
+    const health = await app.inject({ method: 'GET', url: '/api/health' })
+    if (health.json().services.analysis.busy >= busy) return
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+describe('bounded analyses', () => {
+  it('stops a small hostile input at ANALYSIS_TIMEOUT_MS with 422, serving other requests meanwhile', async () => {
+    const app = await createTestApp({ ANALYSIS_TIMEOUT_MS: '1000' })
+    const { url } = await listenTestApp(app)
+    const order: string[] = []
+    const analysis = post(url, '/api/analyze', {
+      code: NESTED_KOTLIN,
+      programming_language: 'kotlin',
+    }).then(async (response) => {
+      order.push('analysis')
+      return { status: response.status, body: await readJson(response) }
+    })
+    await untilBusy(app, 1)
+    const health = await fetch(`${url}/api/health`)
+    order.push('health')
+    expect(health.status).toBe(200)
+    const { status, body } = await analysis
+    expect(order).toEqual(['health', 'analysis'])
+    expect(status).toBe(422)
+    expect(body).toMatchObject({
+      code: 'APP_ERR_ANALYSIS_TIMEOUT',
+      status_code: 422,
+      detail: expect.stringContaining('ANALYSIS_TIMEOUT_MS'),
+    })
+    await app.close()
+  }, 30_000)
+
+  it('bounds the parse gate of a generation the same way (the service every caller shares)', async () => {
+    const app = await createTestApp({ ANALYSIS_TIMEOUT_MS: '500' })
+    await expect(
+      app.services.analysis.analyze({ code: NESTED_KOTLIN, programming_language: 'kotlin' }),
+    ).rejects.toMatchObject({ code: 'APP_ERR_ANALYSIS_TIMEOUT' })
+    await app.close()
+  }, 30_000)
+
+  it('stops a worker that needs more than ANALYSIS_WORKER_MEMORY with 422, and the next analysis works', async () => {
+    const app = await createTestApp({
+      ANALYSIS_WORKER_MEMORY: '96MiB',
+      ANALYSIS_TIMEOUT_MS: '60000',
+    })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/analyze',
+      payload: { code: NESTED_KOTLIN, programming_language: 'kotlin' },
+    })
+    expect(response.statusCode).toBe(422)
+    expect(response.json()).toMatchObject({
+      code: 'APP_ERR_ANALYSIS_MEMORY',
+      detail: expect.stringContaining('ANALYSIS_WORKER_MEMORY'),
+    })
+    const next = await app.inject({
+      method: 'POST',
+      url: '/api/analyze',
+      payload: { code: PYTHON, programming_language: 'python' },
+    })
+    expect(next.statusCode).toBe(200)
+    await app.close()
+  }, 60_000)
+
+  it("answers another request's analysis while a batch of slow files runs, and times out each slow file alone", async () => {
+    const app = await createTestApp({ ANALYSIS_WORKERS: '1', ANALYSIS_TIMEOUT_MS: '1000' })
+    const { url } = await listenTestApp(app)
+    const order: string[] = []
+    const files = [
+      ...[1, 2, 3].map((index) => ({ filename: `nested${index}.kt`, code: NESTED_KOTLIN })),
+      { filename: 'area.py', code: PYTHON },
+    ]
+    const batch = post(url, '/api/analyze/batch', { files }).then(async (response) => {
+      order.push('batch')
+      return { status: response.status, body: await readJson(response) }
+    })
+    await untilBusy(app, 1)
+    const single = await post(url, '/api/analyze', { code: PYTHON, programming_language: 'python' })
+    order.push('single')
+    expect(single.status).toBe(200)
+    const { status, body } = await batch
+    expect(order).toEqual(['single', 'batch'])
+    expect(status).toBe(200)
+    expect(body.results.map((result: { status: string }) => result.status)).toEqual([
+      'error',
+      'error',
+      'error',
+      'ok',
+    ])
+    for (const result of body.results.slice(0, 3)) {
+      expect(result.error).toMatchObject({ code: 'APP_ERR_ANALYSIS_TIMEOUT', status_code: 422 })
+    }
+    expect(body.results[3].result).toMatchObject({ filename: 'area.py', syntax_valid: true })
+    expect(body.summary).toEqual({ files: 4, analysed: 1, failed: 3, syntax_invalid: 0 })
+    await app.close()
+  }, 30_000)
+
+  it('gives a batch ANALYSIS_BATCH_TIMEOUT_MS: the files not done by then answer 422, the others keep their reports', async () => {
+    const app = await createTestApp({
+      ANALYSIS_WORKERS: '1',
+      ANALYSIS_TIMEOUT_MS: '60000',
+      ANALYSIS_BATCH_TIMEOUT_MS: '1000',
+    })
+    // A started worker: its start-up (a second from source) is not the batch's to pay here.
+    await app.services.analysis.analyze({ code: PYTHON, programming_language: 'python' })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/analyze/batch',
+      payload: {
+        files: [
+          { filename: 'area.py', code: PYTHON },
+          { filename: 'nested1.kt', code: NESTED_KOTLIN },
+          { filename: 'nested2.kt', code: NESTED_KOTLIN },
+        ],
+      },
+    })
+    expect(response.statusCode).toBe(200)
+    const body = response.json()
+    expect(body.results[0]).toMatchObject({ status: 'ok', result: { syntax_valid: true } })
+    for (const result of body.results.slice(1)) {
+      expect(result).toMatchObject({
+        status: 'error',
+        error: {
+          code: 'APP_ERR_ANALYSIS_TIMEOUT',
+          status_code: 422,
+          detail: expect.stringContaining('ANALYSIS_BATCH_TIMEOUT_MS'),
+        },
+      })
+    }
+    // The worker that ran the unfinished file was stopped: the pool is free at once.
+    const health = await app.inject({ method: 'GET', url: '/api/health' })
+    expect(health.json().services.analysis).toMatchObject({ busy: 0, queued: 0 })
     await app.close()
   }, 30_000)
 })

@@ -1,7 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import type { z } from 'zod'
-import type { AnalysisReport } from '../../analysis/engine.js'
-import { AppError, ERRORS } from '../../errors.js'
 import type { ProfileOptions } from '../../analysis/profiles/profile.js'
 import {
   analysisReportSchema,
@@ -10,6 +7,7 @@ import {
   batchAnalyzeResponseSchema,
 } from '../../schemas/analysis.js'
 import { errorResponses } from '../../schemas/error.js'
+import { abortOnDisconnect } from '../../streaming/connection.js'
 
 function profileOptions(options?: {
   cyclomatic_variant?: 'classic' | 'modified'
@@ -21,21 +19,18 @@ function profileOptions(options?: {
   }
 }
 
-/** The engine's typed report, as the loosely typed response schema sees it. */
-const asReport = (report: AnalysisReport) =>
-  report as unknown as z.output<typeof analysisReportSchema>
-
 export const analyzeRoutes: FastifyPluginAsyncZod = async (app) => {
   const { analysis, config } = app.services
-  const maxFileBytes = config.analysis.maxFileBytes
-  // JSON escaping can double a file's size; the file-size rule is checked on the code itself.
-  const singleBodyLimit = Math.max(config.server.bodyLimit, maxFileBytes * 2 + 64 * 1024)
-  const batchBodyLimit = Math.max(config.server.bodyLimit, 32 * 1024 * 1024)
+  // Both routes carry code, and JSON escaping can double it: ANALYSIS_BODY_LIMIT, not
+  // BODY_LIMIT, bounds them (its default leaves room for one file of ANALYSIS_MAX_FILE_BYTES).
+  const bodyLimit = config.analysis.bodyLimit
+  const routeConfig = { bodyLimitSetting: 'ANALYSIS_BODY_LIMIT' }
 
   app.post(
     '/analyze',
     {
-      bodyLimit: singleBodyLimit,
+      bodyLimit,
+      config: routeConfig,
       schema: {
         tags: ['analysis'],
         summary:
@@ -47,7 +42,10 @@ export const analyzeRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { options, ...rest } = request.body
       // Sent as text: the report was serialised where it was computed (see analyzeToJson).
-      const json = await analysis.analyzeToJson({ ...rest, options: profileOptions(options) })
+      const json = await analysis.analyzeToJson(
+        { ...rest, options: profileOptions(options) },
+        { signal: abortOnDisconnect(reply.raw) },
+      )
       return reply.type('application/json; charset=utf-8').send(json as never)
     },
   )
@@ -55,57 +53,27 @@ export const analyzeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/analyze/batch',
     {
-      bodyLimit: batchBodyLimit,
+      bodyLimit,
+      config: routeConfig,
       schema: {
         tags: ['analysis'],
-        summary: 'Analyse up to 100 files; one file failing never fails the others',
+        summary:
+          'Analyse up to 100 files within ANALYSIS_BATCH_TIMEOUT_MS; one file failing never fails the others',
         body: batchAnalyzeRequestSchema,
         response: { 200: batchAnalyzeResponseSchema, ...errorResponses(400, 413) },
       },
     },
-    async (request) => {
-      const options = profileOptions(request.body.options)
-      const results = await Promise.all(
-        request.body.files.map(async (file, index) => {
-          try {
-            const result = await analysis.analyze({ ...file, options })
-            return {
-              index,
-              filename: file.filename,
-              status: 'ok' as const,
-              result: asReport(result),
-            }
-          } catch (error) {
-            const appError =
-              error instanceof AppError
-                ? error
-                : new AppError('APP_ERR_INTERNAL', 'The analysis of this file failed unexpectedly')
-            if (!(error instanceof AppError))
-              request.log.error({ err: error, filename: file.filename }, 'analysis failed')
-            return {
-              index,
-              filename: file.filename,
-              status: 'error' as const,
-              error: {
-                code: appError.code,
-                detail: appError.message,
-                status_code: ERRORS[appError.code].status,
-              },
-            }
-          }
-        }),
-      )
-      const analysed = results.filter((result) => result.status === 'ok')
-      return {
-        results,
-        summary: {
-          files: results.length,
-          analysed: analysed.length,
-          failed: results.length - analysed.length,
-          syntax_invalid: analysed.filter((result) => result.result && !result.result.syntax_valid)
-            .length,
+    async (request, reply) => {
+      const json = await analysis.analyzeBatchToJson(
+        request.body.files,
+        profileOptions(request.body.options),
+        {
+          signal: abortOnDisconnect(reply.raw),
+          onUnexpected: (error, filename) =>
+            request.log.error({ err: error, filename }, 'analysis failed'),
         },
-      }
+      )
+      return reply.type('application/json; charset=utf-8').send(json as never)
     },
   )
 }
