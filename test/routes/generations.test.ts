@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
 import {
   asksForJavaScript,
+  waitFor,
   BROKEN_CODE,
   DOCS,
   GOOD_CODE,
@@ -24,7 +25,7 @@ import {
   sleep,
   type ReceivedRequest,
 } from '../helpers/scripted-llm.js'
-import { POSTGRES_URL, serviceAvailable } from '../helpers/services.js'
+import { POSTGRES_URL, REDIS_URL, serviceAvailable } from '../helpers/services.js'
 
 /** The model's answer: JavaScript or Python by the system prompt; `[broken]` never parses. */
 function scriptedModel(request: ReceivedRequest): string {
@@ -372,6 +373,40 @@ function historySuite(backend: Backend) {
       expect(await readJson(await generate(request))).toMatchObject({ id: fresh.id, cached: true })
     })
 
+    it('lets no identical request join, or the cache keep, a generation deleted while it runs', async () => {
+      const request = {
+        prompt: 'a running generation that is deleted',
+        programming_language: 'python',
+        include_tests: false,
+        include_docs: false,
+      }
+      let release: () => void = () => {}
+      const released = new Promise<void>((resolve) => (release = resolve))
+      upstream.once(CHAT, async (received, response) => {
+        await released
+        await chatReply(scriptedModel(received))(received, response)
+      })
+      const first = generate(request)
+      await waitFor(async () => (await list('?status=running')).items.length > 0, 5000)
+      const [running] = (await list('?status=running')).items
+      expect(running?.prompt).toBe(request.prompt)
+      const deleted = await fetch(`${url}/api/generations/${running?.id}`, { method: 'DELETE' })
+      expect(deleted.status).toBe(204)
+
+      // Identical, and cacheable: it would have joined the deleted run.
+      const second = await generate(request)
+      expect(second.status).toBe(200)
+      const secondBody = await readJson(second)
+      expect(secondBody.id).not.toBe(running?.id)
+      release()
+      expect((await readJson(await first)).id).toBe(running?.id)
+      // The deleted run finished after the second: the cache still answers with the second.
+      expect(await readJson(await generate(request))).toMatchObject({
+        id: secondBody.id,
+        cached: true,
+      })
+    })
+
     it('answers 404 for an id with a NUL byte and 400 for a query parameter with one', async () => {
       for (const id of ['%00', `${randomUUID()}%00`, 'abc%00def', '%01x']) {
         for (const [method, path] of [
@@ -438,3 +473,54 @@ function historySuite(backend: Backend) {
 
 historySuite(sqlite)
 historySuite(postgresBackend)
+
+const redisAvailable = await serviceAvailable('Redis', '127.0.0.1', 6379)
+
+describe.skipIf(!redisAvailable)('deleting with the Redis cache', () => {
+  let upstream: ScriptedLlmServer
+  let app: FastifyInstance
+  let url: string
+
+  beforeAll(async () => {
+    upstream = await new ScriptedLlmServer().start()
+    upstream.on(CHAT, (request, response) => chatReply(scriptedModel(request))(request, response))
+    app = await createTestApp(
+      llmEnv(upstream, {
+        REDIS_URL,
+        REDIS_KEY_PREFIX: `verigen-test:${randomUUID()}:`,
+        RATE_LIMIT_REQUESTS: '0',
+      }),
+    )
+    url = (await listenTestApp(app)).url
+  })
+  afterAll(async () => {
+    await app?.close()
+    await upstream?.close()
+  })
+
+  it('removes the generation from the shared cache', async () => {
+    const generate = async () =>
+      readJson(
+        await fetch(`${url}/api/generate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            prompt: 'a generation cached in Redis, then deleted',
+            programming_language: 'python',
+            include_tests: false,
+            include_docs: false,
+          }),
+        }),
+      )
+    const first = await generate()
+    expect(await generate()).toMatchObject({ id: first.id, cached: true })
+    expect(app.services.cache.backend).toBe('redis')
+    expect((await fetch(`${url}/api/generations/${first.id}`, { method: 'DELETE' })).status).toBe(
+      204,
+    )
+    const fresh = await generate()
+    expect(fresh).toMatchObject({ cached: false, status: 'completed' })
+    expect(fresh.id).not.toBe(first.id)
+    expect((await fetch(`${url}/api/generations/${fresh.id}`)).status).toBe(200)
+  })
+})
