@@ -5,7 +5,8 @@ import { version } from './paths.js'
 const USAGE = `Usage: verigen <command> [options]
 
 Commands:
-  analyze PATH...    Analyse files or directories (see verigen analyze --help)
+  analyze PATH...    Analyse files or directories (options and exit codes:
+                     verigen analyze --help)
   serve              Start the HTTP server (same as npm start)
     --port <n>       Port to listen on (overrides PORT)
     --host <addr>    Address to listen on (overrides HOST)

@@ -1,8 +1,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
-import { analyzeSource, type AnalysisReport } from '../analysis/engine.js'
+import type { AnalysisReport } from '../analysis/engine.js'
 import { loadLanguageRegistry, type Language } from '../analysis/language-registry.js'
+import { AnalysisPool } from '../analysis/worker-pool.js'
+import { loadConfig, type Config } from '../config.js'
 import type { AppError } from '../errors.js'
 
 export const ANALYZE_USAGE = `Usage: verigen analyze [options] PATH...
@@ -16,7 +18,18 @@ Options:
   --fail-on-syntax-error   Exit 1 when a file does not parse
   --radon-compat 6.0|5.1   Python match semantics (default 6.0)
   --cyclomatic-variant classic|modified
-                           ESLint complexity variant for JS/TS (default classic)`
+                           ESLint complexity variant for JS/TS (default classic)
+
+Each file is analysed in a worker process within ANALYSIS_TIMEOUT_MS and
+ANALYSIS_WORKER_MEMORY, at most ANALYSIS_MAX_FILE_BYTES (see README.md).
+
+Exit codes:
+  0  every file was analysed (and, with --fail-on-syntax-error, parses)
+  1  --fail-on-syntax-error, and a file does not parse
+  2  usage error (option, format, language, configuration); nothing analysed
+  3  a PATH does not exist (named on stderr), or a file could not be analysed
+     (unreadable, too large, unknown type, past the time or memory limit; in
+     the report); the other files are analysed and reported`
 
 const SKIPPED_DIRECTORIES = new Set([
   'node_modules',
@@ -29,8 +42,6 @@ const SKIPPED_DIRECTORIES = new Set([
   'dist',
   'target',
 ])
-const MAX_FILE_BYTES = 1024 * 1024
-
 interface FileResult {
   path: string
   report?: AnalysisReport
@@ -100,6 +111,53 @@ function summarise(results: FileResult[]) {
   }
 }
 
+interface FileTask {
+  path: string
+  shown: string
+  language: Language
+}
+
+/** Analyses the files in the worker pool, as many at once as it has workers; results in order. */
+async function analyseAll(
+  tasks: FileTask[],
+  analysis: Config['analysis'],
+  options: { radonCompat?: '5.1'; cyclomaticVariant?: 'modified' },
+): Promise<FileResult[]> {
+  const pool = new AnalysisPool({
+    size: analysis.workers,
+    timeoutMs: analysis.timeoutMs,
+    memoryBytes: analysis.workerMemoryBytes,
+  })
+  const results: FileResult[] = new Array(tasks.length)
+  let next = 0
+  const runner = async () => {
+    while (next < tasks.length) {
+      const index = next++
+      const task = tasks[index]!
+      try {
+        const buffer = await readFile(task.path)
+        if (buffer.length > analysis.maxFileBytes) {
+          results[index] = {
+            path: task.shown,
+            error: `larger than ${analysis.maxFileBytes} bytes (ANALYSIS_MAX_FILE_BYTES); skipped`,
+          }
+          continue
+        }
+        const { json } = await pool.run(buffer.toString('utf8'), task.language.id, options)
+        results[index] = { path: task.shown, report: JSON.parse(json) as AnalysisReport }
+      } catch (error) {
+        results[index] = { path: task.shown, error: (error as Error).message }
+      }
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: analysis.workers }, runner))
+  } finally {
+    await pool.close()
+  }
+  return results
+}
+
 /** `verigen analyze`: the same analysis as `POST /api/analyze`, over files and directories. */
 export async function analyzeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -125,6 +183,13 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     )
     return 2
   }
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    console.error(`verigen analyze: ${(error as Error).message}`)
+    return 2
+  }
   const registry = loadLanguageRegistry()
   let forced: Language | undefined
   try {
@@ -140,37 +205,34 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       : {}),
   }
 
-  const results: FileResult[] = []
+  // A missing path is reported and skipped: the other paths are still analysed.
+  let missing = 0
+  const unknown: FileResult[] = []
+  const tasks: FileTask[] = []
   for (const root of positionals) {
     try {
       await stat(root)
     } catch {
       console.error(`verigen analyze: no such file or directory '${root}'`)
-      return 2
+      missing++
+      continue
     }
     for await (const file of filesUnder(root, true)) {
       const language = forced ?? registry.detect(file.path)
       if (!language) {
         if (file.explicit)
-          results.push({ path: file.path, error: `unknown file type; pass --language` })
+          unknown.push({ path: file.path, error: `unknown file type; pass --language` })
         continue
       }
-      const shown = relative(process.cwd(), file.path) || file.path
-      const buffer = await readFile(file.path)
-      if (buffer.length > MAX_FILE_BYTES) {
-        results.push({ path: shown, error: `larger than ${MAX_FILE_BYTES} bytes; skipped` })
-        continue
-      }
-      try {
-        results.push({
-          path: shown,
-          report: await analyzeSource(buffer.toString('utf8'), language, options),
-        })
-      } catch (error) {
-        results.push({ path: shown, error: (error as Error).message })
-      }
+      tasks.push({
+        path: file.path,
+        shown: relative(process.cwd(), file.path) || file.path,
+        language,
+      })
     }
   }
+  const results = [...unknown, ...(await analyseAll(tasks, config.analysis, options))]
+  const failed = results.filter((result) => result.error).length
 
   const summary = summarise(results)
   if (values.format === 'json') {
@@ -195,5 +257,6 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
         `${summary.syntax_invalid} file(s) with syntax errors`,
     )
   }
+  if (missing > 0 || failed > 0) return 3
   return values['fail-on-syntax-error'] && summary.syntax_invalid > 0 ? 1 : 0
 }

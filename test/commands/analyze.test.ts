@@ -8,9 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url))
 
 function verigen(...args: string[]) {
+  return verigenWith({}, ...args)
+}
+
+function verigenWith(environment: Record<string, string>, ...args: string[]) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: projectRoot,
     encoding: 'utf8',
+    env: { ...process.env, ENV_FILE: '/dev/null', ...environment },
   })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
@@ -88,10 +93,54 @@ describe('verigen analyze', () => {
     expect(JSON.parse(result.stdout).files[0].functions[0].name).toBe('main')
   })
 
-  it('refuses an unknown language and a missing path with exit 2', () => {
-    expect(verigen('analyze', '--language', 'cobol', directory).status).toBe(2)
-    const missing = verigen('analyze', join(directory, 'nope'))
-    expect(missing.status).toBe(2)
-    expect(missing.stderr).toContain('no such file or directory')
+  it('refuses an unknown language with exit 2', () => {
+    const result = verigen('analyze', '--language', 'cobol', directory)
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain("'cobol'")
+  })
+
+  it('names a missing path on stderr, analyses the other paths, prints their report and exits 3', () => {
+    const missing = join(directory, 'nope.py')
+    const result = verigen(
+      'analyze',
+      '--format',
+      'json',
+      join(directory, 'src', 'area.py'),
+      missing,
+      join(directory, 'src', 'pkg'),
+    )
+    expect(result.status).toBe(3)
+    expect(result.stderr).toBe(`verigen analyze: no such file or directory '${missing}'\n`)
+    const document = JSON.parse(result.stdout)
+    expect(document.files.map((file: { path: string }) => file.path.split('/').pop())).toEqual([
+      'area.py',
+      'broken.js',
+    ])
+    expect(document.summary).toMatchObject({ files: 2, analysed: 2 })
+  }, 60_000)
+
+  it('bounds each file by ANALYSIS_TIMEOUT_MS: a hostile file is reported, the others analysed, exit 3', () => {
+    const nested = join(directory, 'nested.kt')
+    writeFileSync(nested, '{'.repeat(8000) + '}'.repeat(8000))
+    const result = verigenWith(
+      { ANALYSIS_TIMEOUT_MS: '500' },
+      'analyze',
+      '--format',
+      'json',
+      nested,
+      join(directory, 'src', 'area.py'),
+    )
+    expect(result.status).toBe(3)
+    const document = JSON.parse(result.stdout)
+    expect(document.files[0]).toMatchObject({
+      error: expect.stringContaining('ANALYSIS_TIMEOUT_MS'),
+    })
+    expect(document.files[1]).toMatchObject({ programming_language: 'python' })
+  }, 60_000)
+
+  it('documents its exit codes in --help', () => {
+    const result = verigen('analyze', '--help')
+    expect(result.status).toBe(0)
+    expect(result.stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 /)
   })
 })
