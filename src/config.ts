@@ -300,13 +300,13 @@ const environmentSchema = z.object({
   GENERATION_CONCURRENCY: integer(1, 10_000).default(64),
   BATCH_CONCURRENCY: integer(1, 20).default(3),
   STREAM_HEARTBEAT_MS: integer(100, 600_000).default(15_000),
+  INSTANCE_HEARTBEAT_MS: integer(50, 3_600_000).default(10_000),
   CACHE_MAX_ENTRIES: integer(0).default(1000),
   CACHE_TTL_SECONDS: integer(1).default(3600),
   ANALYSIS_WORKERS: integer(1, 64).default(Math.max(1, Math.min(8, availableParallelism() - 1))),
   ANALYSIS_TIMEOUT_MS: integer(100).default(10_000),
   ANALYSIS_BATCH_TIMEOUT_MS: integer(100).default(30_000),
   ANALYSIS_WORKER_MEMORY: byteSize().default(512 * 1024 * 1024),
-  INSTANCE_HEARTBEAT_MS: integer(50, 3_600_000).default(10_000),
   ANALYSIS_MAX_FILE_BYTES: byteSize().default(1024 * 1024),
   ANALYSIS_BODY_LIMIT: byteSize().optional(),
 })
@@ -461,6 +461,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       concurrency: env.GENERATION_CONCURRENCY,
       batchConcurrency: env.BATCH_CONCURRENCY,
       heartbeatMs: env.STREAM_HEARTBEAT_MS,
+      instanceHeartbeatMs: env.INSTANCE_HEARTBEAT_MS,
     },
     analysis: {
       workers: env.ANALYSIS_WORKERS,
@@ -472,7 +473,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       // 15 ms per MiB, so a batch gets no more room than one file.
       bodyLimit: env.ANALYSIS_BODY_LIMIT ?? 2 * env.ANALYSIS_MAX_FILE_BYTES + 64 * 1024,
     },
-      instanceHeartbeatMs: env.INSTANCE_HEARTBEAT_MS,
     secrets,
   })
 }

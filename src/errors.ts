@@ -26,11 +26,11 @@ export const ERRORS = {
   APP_ERR_OVERLOADED: { status: 503, title: 'Too many generations waiting' },
   APP_ERR_GENERATION_CANCELLED: { status: 409, title: 'Generation cancelled' },
   APP_ERR_GENERATION_FINISHED: { status: 409, title: 'Generation already finished' },
+  APP_ERR_GENERATION_INTERRUPTED: { status: 503, title: 'Generation interrupted' },
   APP_ERR_DEPENDENCY_DOWN: { status: 503, title: 'A backing service is unavailable' },
   APP_ERR_SHUTTING_DOWN: { status: 503, title: 'Server is shutting down' },
 } as const satisfies Record<string, { status: number; title: string }>
 
-  APP_ERR_GENERATION_INTERRUPTED: { status: 503, title: 'Generation interrupted' },
 export type ErrorCode = keyof typeof ERRORS
 
 /** Per-field detail of a validation failure. */
