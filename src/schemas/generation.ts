@@ -167,14 +167,21 @@ export const batchGenerateResponseSchema = z
 
 const historySummaryShape = {
   id: z.string(),
-  status: z.enum(GENERATION_STATUSES),
+  status: z
+    .enum(GENERATION_STATUSES)
+    .describe(
+      'running, then completed, partial, failed, cancelled, or interrupted (the API process running it stopped before it finished)',
+    ),
   programming_language: z.string(),
   prompt: z.string(),
   provider: z.string().nullable(),
   model: z.string().nullable(),
   usage: usageSchema,
   duration_ms: z.number().nullable(),
-  error: z.string().nullable().describe('Why it failed, was cancelled, or is partial'),
+  error: z
+    .string()
+    .nullable()
+    .describe('Why it failed, was cancelled or interrupted, or is partial'),
   created_at: z.string(),
   updated_at: z.string(),
 }

@@ -44,11 +44,14 @@ export class InstanceHeartbeat {
     private readonly intervalMs: number,
   ) {}
 
-  /** The first beat and sweep, before the process takes requests; then one every interval. */
+  /**
+   * The first beat and sweep, before the process takes requests; then one every interval. A
+   * database that is down does not stop the start (health reports it): the next beat recovers.
+   */
   async start(): Promise<void> {
     startedHere.add(this.id)
-    await this.beat()
-    await this.sweep()
+    this.tick()
+    await this.beating
     this.timer = setInterval(() => this.tick(), this.intervalMs)
     this.timer.unref()
   }
