@@ -102,7 +102,7 @@ export function llmCheck(
       provider: null,
       model: null,
       detail:
-        'No model provider configured; set OPENAI_API_KEY, ANTHROPIC_API_KEY, or LLM_PROVIDER with LLM_BASE_URL and LLM_MODEL',
+        'No model provider is configured; set OPENAI_API_KEY, ANTHROPIC_API_KEY, or LLM_BASE_URL with LLM_MODEL (see the README, Configuration)',
     }
     return { name: 'llm', critical: false, check: async () => status }
   }

@@ -22,9 +22,14 @@ describe('API documentation', () => {
         '/api/languages',
         '/api/languages/{id}',
         '/api/openapi.json',
+        '/api/ws',
         '/metrics',
       ].sort(),
     )
+    // The WebSocket is a documented GET with the upgrade.
+    const ws = document.paths['/api/ws'].get
+    expect(ws.description).toContain('Upgrade: websocket')
+    expect(Object.keys(ws.responses)).toEqual(expect.arrayContaining(['101', '400', '429']))
     const languagesGet = document.paths['/api/languages/{id}'].get
     expect(languagesGet.parameters).toEqual([
       expect.objectContaining({ name: 'id', in: 'path', required: true }),

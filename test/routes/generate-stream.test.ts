@@ -197,10 +197,15 @@ describe('POST /api/generate/stream', () => {
     const deltas = events.filter((event) => event.event === 'code.delta').length
     expect(deltas).toBeGreaterThan(0)
     // The tokens that arrived before the cancel are counted: the reply was cut short, not free.
-    expect(await readJson(answer)).toMatchObject({
+    const cancelled = await readJson(answer)
+    expect(cancelled).toMatchObject({
       status: 'cancelled',
       usage: { prompt_tokens: 0, completion_tokens: deltas, total_tokens: deltas, llm_calls: 1 },
     })
+    // The answer is the history entry, as GET /api/generations/{id} gives it.
+    const id = events[0]!.data.id as string
+    expect(cancelled).toEqual(await readJson(await fetch(`${url}/api/generations/${id}`)))
+    expect(cancelled).toMatchObject({ request: { prompt: expect.any(String) }, result: null })
     expect(events.at(-1)).toMatchObject({
       event: 'error',
       data: { code: 'APP_ERR_GENERATION_CANCELLED', status_code: 409 },

@@ -447,6 +447,16 @@ describe('GET /api/ws', () => {
     expect(upstream.requests(CHAT)).toHaveLength(1)
   })
 
+  it('answers a plain GET without the upgrade in the error shape', async () => {
+    const response = await fetch(`${url}/api/ws`)
+    expect(response.status).toBe(400)
+    expect(await readJson(response)).toMatchObject({
+      code: 'APP_ERR_VALIDATION',
+      detail: expect.stringContaining('Upgrade: websocket'),
+      status_code: 400,
+    })
+  })
+
   it('refuses to cancel an unknown or a finished generation', async () => {
     const client = await connect()
     client.send({ type: 'cancel', ref: 'stop', id: 'no-such-generation' })

@@ -32,11 +32,13 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['generation'],
         summary: 'Generate code that parses, with tests, documentation and metrics',
+        description:
+          'Answers when the generation is over. One cancelled while the client waits (POST /api/generations/{id}/cancel, from any client) answers 409 APP_ERR_GENERATION_CANCELLED; its history entry says cancelled.',
         headers: headersSchema,
         body: generateRequestSchema(maxPromptLength),
         response: {
           200: generationResultSchema,
-          ...errorResponses(400, 422, 502, 503, 504),
+          ...errorResponses(400, 409, 422, 502, 503, 504),
         },
       },
     },

@@ -1,7 +1,8 @@
 import websocket from '@fastify/websocket'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { AppError } from '../../errors.js'
+import { AppError, ValidationError } from '../../errors.js'
+import { errorResponses } from '../../schemas/error.js'
 import { generateRequestSchema } from '../../schemas/generation.js'
 import type { PublishedEvent } from '../../services/generation/event-hub.js'
 import { errorEvent, isFinal, messageValidationError } from '../../streaming/events.js'
@@ -47,18 +48,22 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
     z.object({ type: z.literal('subscribe'), ref: refSchema.optional(), id: idSchema }),
   ])
 
-  app.get(
-    '/ws',
-    {
-      websocket: true,
-      schema: {
-        tags: ['generation'],
-        summary: 'Generation events over a WebSocket; several generations per socket',
-        description:
-          'Send {"type":"generate", "ref"?, …request}, {"type":"cancel", "ref"?, "id"} or {"type":"subscribe", "ref"?, "id"}. Receive {type, id, ref?, data} with the event types of POST /generate/stream; an error caused by a message carries its ref. Every message counts against the rate limit like an HTTP request (a refused one gets an error with code APP_ERR_RATE_LIMITED and retry_after_s), and one socket may have 32 generations, subscriptions and messages in flight. Closing the socket cancels the generations it started.',
+  app.route({
+    method: 'GET',
+    url: '/ws',
+    // A documented GET (`websocket: true` would hide it from the OpenAPI document): the upgrade
+    // goes to wsHandler, a plain GET to the handler below.
+    schema: {
+      tags: ['generation'],
+      summary: 'Generation events over a WebSocket; several generations per socket',
+      response: {
+        101: z.null().describe('Switching Protocols: the connection is a WebSocket from here on'),
+        ...errorResponses(400),
       },
+      description:
+        'A WebSocket endpoint: connect with Upgrade: websocket (a plain GET answers 400). Send {"type":"generate", "ref"?, …request}, {"type":"cancel", "ref"?, "id"} or {"type":"subscribe", "ref"?, "id"}. Receive {type, id, ref?, data} with the event types of POST /generate/stream; an error caused by a message carries its ref. Every message counts against the rate limit like an HTTP request (a refused one gets an error with code APP_ERR_RATE_LIMITED and retry_after_s), and one socket may have 32 generations, subscriptions and messages in flight. Closing the socket cancels the generations it started.',
     },
-    (socket, request) => {
+    wsHandler: (socket, request) => {
       const started = new Map<string, AbortController>()
       const pending = new Set<AbortController>()
       const unsubscribes = new Set<() => void>()
@@ -136,7 +141,23 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
           })
       }
 
-      const handle = async (raw: Buffer) => {
+      /** Handles a message the rate limiter let through. */
+      const dispatch = (parsed: unknown, ref: string | undefined) => {
+        const result = clientMessage.safeParse(parsed)
+        if (!result.success) return sendError(messageValidationError(result.error), null, ref)
+        const message = result.data
+        if (message.type === 'generate') return startGeneration(message)
+        if (message.type === 'subscribe') return subscribe(message.id, message.ref)
+        // Any generation: of this socket, another one, or (with Redis) another API process.
+        generation
+          .cancel(message.id)
+          .catch((error: unknown) => sendError(error, message.id, message.ref))
+      }
+
+      // Messages meet the rate limiter one at a time and in order: the in-process store answers
+      // with its live counter, so concurrent checks would all read the count of the last one.
+      let queue = Promise.resolve()
+      socket.on('message', (raw: Buffer) => {
         let parsed: unknown
         try {
           parsed = JSON.parse(raw.toString('utf8'))
@@ -160,25 +181,18 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
         }
         // Every message counts against the client's rate limit, like an HTTP request.
         waiting++
-        const refused = await app.countRequest(request).finally(() => waiting--)
-        if (refused) return sendError(refused, null, ref)
-        if (closed) return
-        const result = clientMessage.safeParse(parsed)
-        if (!result.success) return sendError(messageValidationError(result.error), null, ref)
-        const message = result.data
-        if (message.type === 'generate') return startGeneration(message)
-        if (message.type === 'subscribe') return subscribe(message.id, message.ref)
-        // Any generation: of this socket, another one, or (with Redis) another API process.
-        generation
-          .cancel(message.id)
-          .catch((error: unknown) => sendError(error, message.id, message.ref))
-      }
-
-      socket.on('message', (raw: Buffer) => {
-        handle(raw).catch((error: unknown) => {
-          request.log.error({ err: error }, 'websocket message failed')
-          sendError(error, null)
-        })
+        queue = queue
+          .then(() => app.countRequest(request))
+          .finally(() => waiting--)
+          .then((refused) => {
+            if (refused) return sendError(refused, null, ref)
+            if (!closed) dispatch(parsed, ref)
+          })
+          // The queue must survive a failure, or the socket's later messages would wait for ever.
+          .catch((error: unknown) => {
+            request.log.error({ err: error }, 'websocket message failed')
+            sendError(error, null, ref)
+          })
       })
 
       const heartbeat = setInterval(() => socket.ping(), config.generation.heartbeatMs)
@@ -193,5 +207,10 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
         for (const unsubscribe of unsubscribes) unsubscribe()
       })
     },
-  )
+    handler: async () => {
+      throw new ValidationError(
+        'GET /api/ws is a WebSocket endpoint; connect with the headers Upgrade: websocket and Connection: Upgrade',
+      )
+    },
+  })
 }
