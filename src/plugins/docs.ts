@@ -3,6 +3,26 @@ import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import { version } from '../paths.js'
+import { errorResponseSchema } from '../schemas/error.js'
+
+type TransformArguments = Parameters<typeof jsonSchemaTransform>[0]
+
+/**
+ * Statuses any route may answer before its handler runs, added to what the route declares:
+ * 400 (a malformed URL or parameter), 431 (headers too large) and, where a body may come,
+ * 413 (too large) and 415 (not JSON). Schema fuzzing checks every answer against this list.
+ */
+function withTransportErrors(document: TransformArguments): TransformArguments {
+  const { schema, route } = document
+  if (!schema?.response || !route) return document
+  const methods = [route.method].flat()
+  const carriesBody = methods.some((method) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method))
+  const response = { ...(schema.response as Record<number, unknown>) }
+  for (const status of [400, 431, ...(carriesBody ? [413, 415] : [])]) {
+    response[status] ??= errorResponseSchema
+  }
+  return { ...document, schema: { ...schema, response } }
+}
 
 /**
  * Self-hosted instances are often reached over plain HTTP on a LAN address, where this directive
@@ -39,7 +59,7 @@ export const docsPlugin = fp<{ apiPrefix: string }>(
           { name: 'history', description: 'Past generations' },
         ],
       },
-      transform: jsonSchemaTransform,
+      transform: (document) => jsonSchemaTransform(withTransportErrors(document)),
       transformObject: jsonSchemaTransformObject,
     })
     await app.register(swaggerUi, {

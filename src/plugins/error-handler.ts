@@ -226,9 +226,11 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
         : 'Malformed HTTP request'
   const appError = new AppError(code, detail)
   const body = JSON.stringify(toErrorBody(appError, randomUUID()))
+  // The answer to HEAD has no body (RFC 9110, section 9.3.2); a client would read it as garbage.
+  const head = (error as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1')
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head === 'HEAD ' ? '' : body}`,
     )
   }
   socket.destroy(error)
