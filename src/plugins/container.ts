@@ -141,14 +141,14 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         concurrency: config.generation.concurrency,
         batchConcurrency: config.generation.batchConcurrency,
         cacheTtlSeconds: config.cache.ttlSeconds,
+        instanceHeartbeatMs: config.generation.instanceHeartbeatMs,
       },
       bus,
-        instanceHeartbeatMs: config.generation.instanceHeartbeatMs,
     })
-    await bus?.serve(generation.owner)
-    const healthTimeoutMs = 3000
     // Before the first request: what a crashed predecessor left running becomes interrupted.
     await generation.start()
+    await bus?.serve(generation.owner)
+    const healthTimeoutMs = 3000
     const health = new HealthService(
       [
         llmCheck(llm, {
@@ -184,9 +184,9 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
     } satisfies Services)
 
     app.addHook('onClose', async () => {
+      await generation.stop()
       await Promise.allSettled([store.close(), cache.close(), pool.close(), bus?.close()])
       await redis?.quit().catch(() => redis.disconnect())
-      await generation.stop()
     })
   },
   { name: 'container' },
