@@ -234,24 +234,36 @@ describe.skipIf(!postgresAvailable)('two processes sharing PostgreSQL', () => {
       start(database, settings),
     ])
     const calls = upstream.requests(CHAT).length
+    const keyed = { key: `peer-${randomUUID()}`, body: request('held in the first process, keyed') }
     void post(first.url, '/api/generate', request('held in the first process')).catch(() => {})
+    void post(first.url, '/api/generate', keyed.body, keyed.key).catch(() => {})
     void post(second.url, '/api/generate', request('held in the second process')).catch(() => {})
-    await waitFor(() => upstream.requests(CHAT).length >= calls + 2, 10_000)
+    await waitFor(() => upstream.requests(CHAT).length >= calls + 3, 10_000)
     const running = await list(second.url, 'status=running')
-    expect(running).toHaveLength(2)
-    const ofFirst = running.find((item) => item.prompt === 'held in the first process').id
-    const ofSecond = running.find((item) => item.prompt === 'held in the second process').id
+    expect(running).toHaveLength(3)
+    const idOf = (prompt: string) => running.find((item) => item.prompt === prompt).id as string
+    const ofFirst = [idOf('held in the first process'), idOf('held in the first process, keyed')]
+    const ofSecond = idOf('held in the second process')
 
     // A third process starting now must not take the live processes' generations.
     const third = await start(database, settings)
-    expect(await list(third.url, 'status=running')).toHaveLength(2)
+    expect(await list(third.url, 'status=running')).toHaveLength(3)
 
-    // Frozen, the first process stops beating (its pid still exists): after three missed
-    // beats a peer marks its generation interrupted.
+    // A retry reaching the second process waits for the first one's generation...
+    holding = false
+    const retry = post(second.url, '/api/generate', keyed.body, keyed.key)
+    // ...which, frozen, stops beating (its pid still exists): after three missed beats a peer
+    // marks its generations interrupted, and the retry runs the generation again.
     await kill(first, 'SIGSTOP')
-    await waitFor(async () => (await list(second.url, 'status=interrupted')).length > 0, 10_000)
-    expect(await list(second.url, 'status=interrupted')).toMatchObject([{ id: ofFirst }])
-    expect((await list(second.url, 'status=running')).map((item) => item.id)).toEqual([ofSecond])
+    await waitFor(async () => (await list(second.url, 'status=interrupted')).length >= 2, 10_000)
+    const interrupted = await list(second.url, 'status=interrupted')
+    expect(interrupted.map((item) => item.id).sort()).toEqual([...ofFirst].sort())
+    const answer = await retry
+    expect(answer.status).toBe(200)
+    const result = await readJson(answer)
+    expect(result).toMatchObject({ status: 'completed', cached: false })
+    expect(ofFirst).not.toContain(result.id)
+
     await sleep(600)
     // The live process's generation is still its own.
     expect((await list(third.url, 'status=running')).map((item) => item.id)).toEqual([ofSecond])
