@@ -211,12 +211,16 @@ export class GenerationService {
       }
     }
     const controller = new AbortController()
-    const shared: SharedRun = { run: Promise.resolve(null as never), controller, waiters: 0 }
-    shared.run = this.execute(input, languageId, model, key, null, {
-      ...options,
-      signal: controller.signal,
-      onRecord: (id) => (shared.id = id),
-    })
+    const shared: SharedRun = {
+      run: this.execute(input, languageId, model, key, null, {
+        ...options,
+        signal: controller.signal,
+        // Known once the record exists: a delete of that id stops identical requests joining.
+        onRecord: (id) => (shared.id = id),
+      }),
+      controller,
+      waiters: 0,
+    }
     this.inflight.set(key, shared)
     shared.run.then(
       () => this.inflight.delete(key),
