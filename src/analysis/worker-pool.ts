@@ -58,6 +58,13 @@ interface Pending {
   onAbort: (() => void) | undefined
 }
 
+/** The tasks of one request, waiting. */
+interface Line {
+  pending: Pending[]
+  /** When the line last had a task started (a dispatch count); 0 for a line not served yet. */
+  lastTurn: number
+}
+
 interface PoolWorker {
   process: ChildProcess
   /** Set once the worker has started: start-up never counts against a task's time. */
@@ -82,9 +89,10 @@ const MEBIBYTE = 1024 * 1024
  */
 export class AnalysisPool {
   private readonly workers: PoolWorker[] = []
-  /** Waiting tasks by line; a Map keeps insertion order, so it doubles as the turn order. */
-  private readonly lines = new Map<object, Pending[]>()
+  /** Waiting tasks by line (one line per request, or per batch). */
+  private readonly lines = new Map<object, Line>()
   private queued = 0
+  private turn = 0
   private nextId = 1
   private closed = false
 
@@ -114,8 +122,8 @@ export class AnalysisPool {
       }
       const key = context.queue ?? pending
       const line = this.lines.get(key)
-      if (line) line.push(pending)
-      else this.lines.set(key, [pending])
+      if (line) line.pending.push(pending)
+      else this.lines.set(key, { pending: [pending], lastTurn: 0 })
       this.queued++
       this.dispatch()
     })
@@ -134,7 +142,8 @@ export class AnalysisPool {
   async close(): Promise<void> {
     this.closed = true
     for (const line of this.lines.values())
-      for (const pending of line) this.settle(pending, new AppError('APP_ERR_SHUTTING_DOWN'))
+      for (const pending of line.pending)
+        this.settle(pending, new AppError('APP_ERR_SHUTTING_DOWN'))
     this.lines.clear()
     this.queued = 0
     for (const entry of this.workers.splice(0)) {
@@ -215,10 +224,10 @@ export class AnalysisPool {
       return
     }
     for (const [key, line] of this.lines) {
-      const index = line.indexOf(pending)
+      const index = line.pending.indexOf(pending)
       if (index === -1) continue
-      line.splice(index, 1)
-      if (line.length === 0) this.lines.delete(key)
+      line.pending.splice(index, 1)
+      if (line.pending.length === 0) this.lines.delete(key)
       this.queued--
       this.settle(pending, reason)
       return
@@ -244,19 +253,22 @@ export class AnalysisPool {
     if (!this.closed) this.dispatch()
   }
 
-  /** The next waiting task, taking the lines in turn. */
+  /**
+   * The next waiting task, from the line served longest ago: a request that arrives while a
+   * batch runs goes before the batch's next file, and two batches alternate.
+   */
   private next(): Pending | undefined {
-    for (const [key, line] of this.lines) {
-      const pending = line.shift()
-      this.lines.delete(key)
-      // Back of the turn order: every other line goes first next time.
-      if (line.length > 0) this.lines.set(key, line)
-      if (pending) {
-        this.queued--
-        return pending
-      }
+    let chosen: [object, Line] | undefined
+    for (const entry of this.lines) {
+      if (!chosen || entry[1].lastTurn < chosen[1].lastTurn) chosen = entry
     }
-    return undefined
+    if (!chosen) return undefined
+    const [key, line] = chosen
+    const pending = line.pending.shift()!
+    line.lastTurn = ++this.turn
+    if (line.pending.length === 0) this.lines.delete(key)
+    this.queued--
+    return pending
   }
 
   private dispatch(): void {
