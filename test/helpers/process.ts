@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { recordArtifact, recordSecretsOf } from './secrets.js'
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -18,6 +19,7 @@ export function spawnServer(environment: Record<string, string>): {
   stderr: () => string
   exit: Promise<number | null>
 } {
+  recordSecretsOf(environment)
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', ENV_FILE: '/dev/null', PORT: '0', ...environment },
@@ -28,6 +30,11 @@ export function spawnServer(environment: Record<string, string>): {
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')))
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')))
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  // What the server printed goes to the secret scan with the rest of the run's logs.
+  child.on('close', () => {
+    recordArtifact('process', out)
+    recordArtifact('process', err)
+  })
   return { child, stdout: () => out, stderr: () => err, exit }
 }
 

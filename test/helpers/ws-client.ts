@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { recordArtifact } from './secrets.js'
 
 /** The part of the `ws` client these tests use (the project has no `@types/ws`). */
 interface ClientSocket {
@@ -36,6 +37,7 @@ export class Client {
 
   private constructor(readonly socket: ClientSocket) {
     socket.on('message', (data) => {
+      recordArtifact('response', data)
       this.messages.push(JSON.parse(data.toString('utf8')) as Message)
       this.notify()
     })
