@@ -1,11 +1,19 @@
 import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { hostname } from 'node:os'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sampleRecord } from '../../../test/contracts/generation-store.contract.js'
 import { SqliteGenerationStore } from '../../adapters/store/sqlite.js'
 import { systemClock } from '../../ports/clock.js'
 import { INTERRUPTED_ERROR, InstanceHeartbeat } from './instance-heartbeat.js'
+
+/** What this process writes as its `host`: where its process ids are meaningful. */
+async function processSpace(store: SqliteGenerationStore): Promise<string> {
+  const probe = new InstanceHeartbeat(store, systemClock, silent, 60_000)
+  await probe.start()
+  const [self] = (await store.listInstances()).filter((instance) => instance.id === probe.id)
+  await probe.stop()
+  return self!.host
+}
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 const now = () => new Date(systemClock.now()).toISOString()
@@ -35,7 +43,7 @@ describe('InstanceHeartbeat', () => {
   }
 
   it('at start-up, interrupts at once what a dead process of this host left running', async () => {
-    const dead = { id: randomUUID(), host: hostname(), pid: deadPid() }
+    const dead = { id: randomUUID(), host: await processSpace(store), pid: deadPid() }
     await store.heartbeat(dead, now())
     const orphan = sampleRecord({ instanceId: dead.id })
     await store.insert(orphan)
@@ -49,7 +57,7 @@ describe('InstanceHeartbeat', () => {
   })
 
   it('leaves alone the generations of live processes: another host, or one running here', async () => {
-    const elsewhere = { id: randomUUID(), host: `not-${hostname()}`, pid: deadPid() }
+    const elsewhere = { id: randomUUID(), host: 'another host or container', pid: deadPid() }
     await store.heartbeat(elsewhere, now())
     const first = heartbeat()
     await first.start()
@@ -66,8 +74,8 @@ describe('InstanceHeartbeat', () => {
     for (const record of records) expect((await store.get(record.id))?.status).toBe('running')
   })
 
-  it('treats an earlier instance with this very pid as gone (a restarted container)', async () => {
-    const earlier = { id: randomUUID(), host: hostname(), pid: process.pid }
+  it('treats an earlier instance with this very pid as gone', async () => {
+    const earlier = { id: randomUUID(), host: await processSpace(store), pid: process.pid }
     await store.heartbeat(earlier, now())
     const orphan = sampleRecord({ instanceId: earlier.id })
     await store.insert(orphan)

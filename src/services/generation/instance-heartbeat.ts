@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { readlinkSync } from 'node:fs'
 import { hostname } from 'node:os'
 import type { Clock } from '../../ports/clock.js'
 import type { GenerationStore } from '../../ports/generation-store.js'
@@ -11,7 +12,20 @@ export const MISSED_BEATS = 3
 export const INTERRUPTED_ERROR =
   'APP_ERR_GENERATION_INTERRUPTED: The API process running this generation stopped before it finished; send the request again (with the same Idempotency-Key, it runs again)'
 
-/** Whether a process of this host is still there (signal 0 only asks). */
+/**
+ * Where process ids mean the same thing: the host name, plus the PID namespace on Linux. Two
+ * containers may share a host name (host networking) while each has its own pid 1; a restarted
+ * container has a new namespace, so its earlier life is judged by missed beats alone.
+ */
+function processSpace(): string {
+  try {
+    return `${hostname()} ${readlinkSync('/proc/self/ns/pid')}`
+  } catch {
+    return hostname()
+  }
+}
+
+/** Whether a process of this process space is still there (signal 0 only asks). */
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -29,11 +43,12 @@ const startedHere = new Set<string>()
  * This API process's identity in the shared history, and the recovery of what dead processes
  * left `running`. The process beats every `intervalMs`; at start-up and at every beat it marks
  * `interrupted` the running generations of processes that have missed `MISSED_BEATS` beats, or
- * that ran on this host and whose process id is gone (a restart after a crash needs no wait).
+ * that ran on this host (in this PID namespace) and whose process id is gone, so that a restart
+ * after a crash needs no wait.
  */
 export class InstanceHeartbeat {
   readonly id = randomUUID()
-  private readonly host = hostname()
+  private readonly host = processSpace()
   private timer: NodeJS.Timeout | undefined
   private beating: Promise<void> | null = null
 
@@ -76,8 +91,8 @@ export class InstanceHeartbeat {
     const now = this.clock.now()
     for (const instance of await this.store.listInstances()) {
       if (instance.id === this.id || instance.host !== this.host) continue
-      // Our own process id under another instance id: an earlier life of this process slot
-      // (a restarted container's pid 1), unless this Node process runs that instance too.
+      // Our own process id under another instance id: a process that had this id before us,
+      // unless this Node process runs that instance too.
       const gone =
         instance.pid === process.pid ? !startedHere.has(instance.id) : !processAlive(instance.pid)
       if (gone) {
