@@ -206,7 +206,8 @@ function recoverySuite(name: string, available: boolean, databaseUrl: () => Prom
         const started = performance.now()
         const retry = await post(second.url, '/api/generate', body, key)
         expect(retry.status).toBe(200)
-        expect(performance.now() - started).toBeLessThan(10_000)
+        // Not the 300 s the replay used to poll for a record no process would finish.
+        expect(performance.now() - started).toBeLessThan(20_000)
         expect(retry.headers.get('idempotent-replayed')).toBeNull()
         const result = await readJson(retry)
         expect(result).toMatchObject({ status: 'completed', cached: false })
