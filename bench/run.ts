@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAnalysis } from './analysis.bench.js'
 import { benchGeneration } from './generation.bench.js'
+import { benchHostileAnalysis } from './hostile-analysis.bench.js'
 import { benchStartup } from './startup.bench.js'
 import { benchStreaming } from './streaming.bench.js'
 
@@ -17,6 +18,7 @@ const results = {
   machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
   startup: await benchStartup(),
   analysis: await benchAnalysis(),
+  hostile_analysis: await benchHostileAnalysis(),
   generation: await benchGeneration(),
   streaming: await benchStreaming(),
 }
