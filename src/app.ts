@@ -18,6 +18,7 @@ import { lifecyclePlugin } from './plugins/lifecycle.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestLogPlugin } from './plugins/request-log.js'
 import { securityPlugin } from './plugins/security.js'
+import { redact, REDACTED, registerSecrets } from './redact.js'
 import { analyzeRoutes } from './routes/analyze/index.js'
 import { generateRoutes } from './routes/generate/index.js'
 import { generationRoutes } from './routes/generations/index.js'
@@ -50,7 +51,10 @@ const REDACTED_PATHS = [
 function loggerOptions(config: Config, destination?: NodeJS.WritableStream) {
   return {
     level: config.log.level,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACTED_PATHS, censor: REDACTED },
+    // The paths above blank known fields; this catches a secret anywhere else in a line (an
+    // error message quoting an upstream, a stack, a URL) before the line is written.
+    hooks: { streamWrite: (line: string) => redact(line) },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     ...(destination ? { stream: destination } : {}),
     ...(config.log.pretty && !destination
@@ -69,6 +73,7 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const { logDestination, ...dependencies } = options
   const { server } = config
+  registerSecrets(config.secrets)
   const app = Fastify({
     logger: loggerOptions(config, logDestination),
     // request-log writes the one line per request; Fastify's own pair of lines is turned off.

@@ -1,3 +1,5 @@
+import { redact } from './redact.js'
+
 /**
  * The error catalogue: every error the API can answer with, its HTTP status and its title.
  * Codes are part of the public contract (clients switch on them); docs/errors.md lists them.
@@ -22,6 +24,7 @@ export const ERRORS = {
   APP_ERR_PROVIDER_UNAVAILABLE: { status: 503, title: 'AI service unavailable' },
   APP_ERR_PROVIDER_TIMEOUT: { status: 504, title: 'LLM provider timed out' },
   APP_ERR_PROVIDER_REJECTED: { status: 502, title: 'AI service rejected the request' },
+  APP_ERR_PROVIDER_REPLY_TOO_BIG: { status: 502, title: 'AI service reply too large' },
   APP_ERR_IDEMPOTENCY_MISMATCH: { status: 422, title: 'Idempotency key reused' },
   APP_ERR_OVERLOADED: { status: 503, title: 'Too many generations waiting' },
   APP_ERR_GENERATION_CANCELLED: { status: 409, title: 'Generation cancelled' },
@@ -139,10 +142,14 @@ export interface ErrorBody {
   [extra: string]: unknown
 }
 
+/**
+ * The body of `error`. Its detail passes through {@link redact} once more: details quote what
+ * an upstream said, and whatever slipped through where that text entered must not leave here.
+ */
 export function toErrorBody(error: AppError, requestId: string, now = new Date()): ErrorBody {
   return {
     error: error.title,
-    detail: error.message,
+    detail: redact(error.message),
     status_code: error.status,
     timestamp: now.toISOString(),
     request_id: requestId,

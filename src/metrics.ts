@@ -72,7 +72,7 @@ export function createMetrics(): Metrics {
     }),
     llmCalls: new Counter({
       name: 'verigen_llm_calls_total',
-      help: 'Model calls by provider, stage (code, tests, docs) and outcome (ok, error).',
+      help: 'Model calls by provider, stage (code, tests, docs) and outcome (ok, error, cancelled).',
       labelNames: ['provider', 'stage', 'outcome'],
       registers: [registry],
     }),

@@ -33,7 +33,7 @@ const CREDENTIAL_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
   // `api_key=…`, `"x-api-key": "…"`, `password: …`, `token=…`.
   [
-    /\b((?:x-)?api[-_]?key|access[-_]?token|token|secret|password)(["']?\s*[:=]\s*["']?)[^\s"'&,;}]{6,}/gi,
+    /\b((?:x-)?api[-_]?key|access[-_]?token|token|secret|password)(["']?\s*[:=]\s*["']?)[^\s"'&,;}\\]{6,}/gi,
     `$1$2${REDACTED}`,
   ],
   // OpenAI, Anthropic and look-alike keys: `sk-…`, `sk-proj-…`, `sk-ant-api03-…`, `key_…`.

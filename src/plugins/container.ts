@@ -61,6 +61,7 @@ function createLlmProvider(config: Config['llm'], logger: Logger): LlmProvider |
     model,
     baseUrl,
     apiKey,
+    maxReplyBytes: config.maxReplyBytes,
     logger,
     retry: {
       maxRetries: config.maxRetries,

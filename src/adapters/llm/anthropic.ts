@@ -10,11 +10,11 @@ const ANTHROPIC_VERSION = '2023-06-01'
 
 /** Anthropic's Messages API. */
 export function createAnthropicProvider(settings: ProviderSettings): LlmProvider {
-  const { model, baseUrl, apiKey, retry, logger } = settings
+  const { model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
   const anthropic = createAnthropic({
     baseURL: baseUrl,
     apiKey: apiKey ?? '',
-    fetch: createNodeFetch(),
+    fetch: createNodeFetch(maxReplyBytes),
   })
   const headers = {
     accept: 'application/json',
@@ -25,6 +25,7 @@ export function createAnthropicProvider(settings: ProviderSettings): LlmProvider
     id: 'anthropic',
     model,
     baseUrl,
+    apiKey,
     createModel: (modelId) => sdkTextModel(anthropic.messages(modelId)),
     ping: (signal) => probeModelList(`${baseUrl}/models`, headers, signal, 'anthropic'),
     retry,

@@ -56,6 +56,7 @@ describe('ChatCompletionsModel against a scripted upstream', () => {
       modelId: 'scripted-model',
       baseUrl: `${upstream.url}/v1/`,
       apiKey,
+      maxReplyBytes: 64 * 1024,
       transport: new HttpTransport(),
     })
 
@@ -114,7 +115,117 @@ describe('ChatCompletionsModel against a scripted upstream', () => {
     upstream.on(CHAT, (_request, response) =>
       json(response, 200, { error: { message: 'model not loaded' } }),
     )
-    await expect(model().reply(call())).rejects.toThrow(/model not loaded/)
+    await expect(model().reply(call())).rejects.toMatchObject({
+      name: 'ReplyErrorObjectError',
+      providerMessage: 'model not loaded',
+    })
+  })
+
+  it('summarises a body that is not JSON instead of quoting it', async () => {
+    upstream.on(CHAT, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      response.end('Invalid key sk-quoted-key-123456 <html>')
+    })
+    const error = (await model()
+      .reply(call())
+      .catch((caught: unknown) => caught)) as Error
+    expect(error.message).toBe('the reply is not JSON (text/html, 39 bytes)')
+    upstream.on(CHAT, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end()
+    })
+    await expect(model().reply(call())).rejects.toThrow(
+      'the reply is empty (application/json, 0 bytes)',
+    )
+  })
+
+  describe('reply limits', () => {
+    const limited = (maxReplyBytes: number) =>
+      new ChatCompletionsModel({
+        modelId: 'scripted-model',
+        baseUrl: `${upstream.url}/v1`,
+        apiKey: null,
+        maxReplyBytes,
+        transport: new HttpTransport(),
+      })
+
+    /** Writes `total` bytes of `piece` (as a body or event stream), stopping when the client leaves. */
+    function flood(contentType: string, head: string, piece: string, total: number) {
+      return async (_request: unknown, response: ServerResponse) => {
+        let closed = false
+        response.once('close', () => (closed = true))
+        response.writeHead(200, { 'content-type': contentType })
+        response.write(head)
+        for (let sent = 0; sent < total && !closed; sent += piece.length) {
+          if (!response.write(piece))
+            await new Promise((resolve) => response.once('drain', resolve))
+        }
+        if (!closed) response.end()
+      }
+    }
+
+    it('stops reading a whole body past the limit and closes the connection', async () => {
+      upstream.on(CHAT, flood('application/json', '{"x":"', 'a'.repeat(4096), 1024 * 1024))
+      await expect(limited(16 * 1024).reply(call())).rejects.toMatchObject({
+        name: 'ReplyTooLargeError',
+        what: 'reply',
+        limitBytes: 16 * 1024,
+      })
+    })
+
+    it('refuses a body whose declared length is over the limit before reading it', async () => {
+      upstream.on(CHAT, (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': '99999' })
+        response.write('{')
+      })
+      await expect(limited(16 * 1024).reply(call())).rejects.toMatchObject({ what: 'reply' })
+    })
+
+    it('stops an event stream past the limit, after passing on what arrived', async () => {
+      const event = `${delta('x')}\n\n`
+      upstream.on(CHAT, flood('text/event-stream', '', event, 1024 * 1024))
+      const pieces: string[] = []
+      await expect(limited(16 * 1024).reply(call(pieces))).rejects.toMatchObject({
+        what: 'reply',
+      })
+      expect(pieces.length).toBeGreaterThan(0)
+      expect(pieces.length * event.length).toBeLessThanOrEqual(16 * 1024)
+    })
+
+    it('stops an event line that never ends', async () => {
+      upstream.on(CHAT, flood('text/event-stream', 'data: "', 'b'.repeat(4096), 3 * 1024 * 1024))
+      await expect(limited(4 * 1024 * 1024).reply(call([]))).rejects.toMatchObject({
+        name: 'ReplyTooLargeError',
+        what: 'event',
+      })
+    })
+
+    it('looks at each byte of a long line once, whatever the number of pieces', async () => {
+      // 2,000 pieces of one line: rescanning the line at each piece would read 2,000 × 1 MB.
+      const line =
+        'data: ' + JSON.stringify({ choices: [{ delta: { content: 'y'.repeat(500_000) } }] })
+      const bytes = Buffer.from(`${line}\n\ndata: [DONE]\n\n`)
+      upstream.on(CHAT, async (_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' })
+        for (let at = 0; at < bytes.length; at += 256) response.write(bytes.subarray(at, at + 256))
+        response.end()
+      })
+      const reads: number[] = []
+      const indexOf = String.prototype.indexOf
+      String.prototype.indexOf = function (this: string, ...args: Parameters<string['indexOf']>) {
+        // Only the long strings a line is built of; other callers are not the subject.
+        if (this.length > 1000) reads.push(this.length - (args[1] ?? 0))
+        return indexOf.apply(this, args)
+      }
+      try {
+        const reply = await limited(4 * 1024 * 1024).reply(call([]))
+        expect(reply.text).toHaveLength(500_000)
+      } finally {
+        String.prototype.indexOf = indexOf
+      }
+      const scanned = reads.reduce((sum, length) => sum + Math.max(0, length), 0)
+      expect(scanned).toBeLessThan(4 * bytes.length)
+    })
   })
 
   it('streams each piece to onText and asks for usage in the stream', async () => {
@@ -179,9 +290,11 @@ describe('ChatCompletionsModel against a scripted upstream', () => {
       CHAT,
       rawStream([`${delta('a')}\n\n`, 'data: {"error": {"message": "model crashed"}}\n\n']),
     )
-    await expect(model().reply(call([]))).rejects.toThrow(/model crashed/)
+    await expect(model().reply(call([]))).rejects.toMatchObject({
+      providerMessage: 'model crashed',
+    })
     upstream.on(CHAT, rawStream([`${delta('a')}\n\n`, 'data: {not json\n\n']))
-    await expect(model().reply(call([]))).rejects.toThrow(SyntaxError)
+    await expect(model().reply(call([]))).rejects.toThrow(/^the reply is not JSON/)
   })
 
   it('accepts a whole JSON reply from a server that ignores stream: true', async () => {

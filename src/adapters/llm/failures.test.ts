@@ -1,7 +1,14 @@
 import { APICallError } from '@ai-sdk/provider'
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../errors.js'
-import { classifyFailure, retryAfterMs, type CallTarget } from './failures.js'
+import {
+  classifyFailure,
+  ReplyErrorObjectError,
+  ReplyTooLargeError,
+  retryAfterMs,
+  UnreadableReplyError,
+  type CallTarget,
+} from './failures.js'
 
 const TARGET: CallTarget = {
   provider: 'openai',
@@ -272,10 +279,22 @@ describe('classifyFailure', () => {
     expect(failure.error.message).toContain('(ECONNREFUSED)')
   })
 
-  it('reads a dropped socket from its message', () => {
-    const failure = classifyFailure(new Error('socket hang up'), TARGET, false)
+  it('reads a dropped socket from its code', () => {
+    const hangUp = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+    const failure = classifyFailure(hangUp, TARGET, false)
     expect(failure.retryable).toBe(true)
-    expect(failure.error.message).toContain('(socket hang up)')
+    expect(failure.error.message).toContain('(ECONNRESET)')
+  })
+
+  it.each([
+    new SyntaxError('Unterminated string in JSON at position 24'),
+    new Error('terminated'),
+    new Error('socket hang up'),
+  ])('never takes the words of a message without a code for a network failure: %s', (error) => {
+    const failure = classifyFailure(error, TARGET, false)
+    expect(failure).toMatchObject({ retryable: false })
+    expect(failure.error.code).toBe('APP_ERR_PROVIDER_REJECTED')
+    expect(failure.error.message).not.toMatch(/Cannot reach/)
   })
 
   it('retries a retryable SDK error without a status, quoting its message', () => {
@@ -313,11 +332,13 @@ describe('classifyFailure', () => {
     )
   })
 
-  it('does not retry anything else', () => {
-    const failure = classifyFailure(new SyntaxError('Unexpected token < in JSON'), TARGET, false)
+  it('does not retry anything else, nor quote what a parse error quotes of the reply', () => {
+    const parseError = new SyntaxError(`Unexpected token 'I', "Invalid ke"... is not valid JSON`)
+    const failure = classifyFailure(parseError, TARGET, false)
     expect(failure).toMatchObject({ retryable: false, credentials: false })
     expect(failure.error.code).toBe('APP_ERR_PROVIDER_REJECTED')
-    expect(failure.error.message).toContain('could not be read (Unexpected token < in JSON)')
+    expect(failure.error.message).toContain('could not be read (the reply is not JSON)')
+    expect(failure.error.message).not.toContain('Invalid ke')
     expect(classifyFailure('a string', TARGET, false).error.code).toBe('APP_ERR_PROVIDER_REJECTED')
   })
 
@@ -334,5 +355,48 @@ describe('classifyFailure', () => {
     expect(failure.error.message).not.toContain('sk-abc123def456ghi')
     expect(failure.error.cause).toBeUndefined()
     expect(JSON.stringify(failure.error)).not.toContain('secret prompt')
+  })
+
+  describe('replies with a successful status', () => {
+    it('fails a reply over LLM_MAX_REPLY_BYTES with its own code, not retried', () => {
+      const failure = classifyFailure(new ReplyTooLargeError('reply', 4096), TARGET, false)
+      expect(failure).toMatchObject({ retryable: false, credentials: false })
+      expect(failure.error.code).toBe('APP_ERR_PROVIDER_REPLY_TOO_BIG')
+      expect(failure.error.status).toBe(502)
+      expect(failure.error.message).toBe(
+        'The openai provider at https://api.example.com sent a reply larger than LLM_MAX_REPLY_BYTES (4096 bytes); the reply was not read further',
+      )
+    })
+
+    it('finds a reply too large inside the AI SDK wrapper, and names an endless line', () => {
+      const wrapped = new TypeError('stream failed', { cause: new ReplyTooLargeError('event', 99) })
+      const failure = classifyFailure(wrapped, TARGET, false)
+      expect(failure.error.code).toBe('APP_ERR_PROVIDER_REPLY_TOO_BIG')
+      expect(failure.error.message).toContain('an event line longer than 99 bytes')
+    })
+
+    it('quotes an error object sent with 200 without the key it quotes, whatever its shape', () => {
+      const key = 'plain-configured-secret'
+      const target = { ...TARGET, apiKey: key }
+      for (const error of [
+        new ReplyErrorObjectError(`Incorrect API key provided: ${key}`),
+        { type: 'error', error: { type: 'authentication_error', message: `bad key ${key}` } },
+      ]) {
+        const failure = classifyFailure(error, target, false)
+        expect(failure).toMatchObject({ retryable: false })
+        expect(failure.error.code).toBe('APP_ERR_PROVIDER_REJECTED')
+        expect(failure.error.message).toMatch(
+          /reported an error in a successful reply: .*\[redacted\]/,
+        )
+        expect(failure.error.message).not.toContain(key)
+      }
+    })
+
+    it('says what an unreadable body is, in its own words', () => {
+      const error = new UnreadableReplyError('the reply is not JSON (text/html, 1234 bytes)')
+      expect(classifyFailure(error, TARGET, false).error.message).toBe(
+        'The openai provider at https://api.example.com sent a reply that could not be read (the reply is not JSON (text/html, 1234 bytes))',
+      )
+    })
   })
 })

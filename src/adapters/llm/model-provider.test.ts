@@ -14,6 +14,11 @@ import {
   suiteUpstream,
   type ScriptedHandler,
 } from '../../../test/helpers/scripted-llm.js'
+import {
+  HOSTILE_KEY,
+  hostileReply,
+  type HostileMode,
+} from '../../../test/helpers/hostile-upstream.js'
 import { AppError } from '../../errors.js'
 import type { Completion, CompletionRequest, LlmProvider } from '../../ports/llm-provider.js'
 import type { Logger } from '../../ports/logger.js'
@@ -100,6 +105,7 @@ describe('ModelProvider against a scripted upstream', () => {
       model: MODEL,
       baseUrl: `${upstream.url}/v1`,
       apiKey: null,
+      maxReplyBytes: 64 * 1024,
       logger,
       retry: {
         maxRetries: 2,
@@ -561,5 +567,98 @@ describe('ModelProvider against a scripted upstream', () => {
       expect(logger.text).not.toContain('sk-ant-secret-789')
       expect(upstream.requests(MESSAGES)).toHaveLength(1)
     })
+  })
+
+  describe('a hostile upstream, through each client', () => {
+    // The lean chat-completions client, and the AI SDK's client over our fetch (OpenAI's).
+    const clients = {
+      'chat-completions': () =>
+        createOpenAiCompatibleProvider(settings({}, { apiKey: HOSTILE_KEY })),
+      'AI SDK': () => createOpenAiProvider(settings({}, { apiKey: HOSTILE_KEY })),
+    }
+    const cases = Object.entries(clients).flatMap(([client, create]) =>
+      [false, true].map((streaming) => ({ client, create, streaming })),
+    )
+    const request = (streaming: boolean): CompletionRequest =>
+      streaming ? { ...REQUEST, onText: () => {} } : REQUEST
+
+    it.each(cases)(
+      '$client (streaming: $streaming) fails a huge reply with 502 at the limit, not retried',
+      async ({ create, streaming }) => {
+        upstream.on(CHAT, hostileReply(streaming ? 'huge-sse' : 'huge-json'))
+        const error = await failure(create().complete(request(streaming), signal()))
+        expect(error.code).toBe('APP_ERR_PROVIDER_REPLY_TOO_BIG')
+        expect(error.status).toBe(502)
+        expect(error.message).toContain('LLM_MAX_REPLY_BYTES (65536 bytes)')
+        expect(upstream.requests(CHAT)).toHaveLength(1)
+      },
+    )
+
+    it.each(cases.filter((item) => item.streaming))(
+      '$client fails an event line that never ends',
+      async ({ create }) => {
+        upstream.on(CHAT, hostileReply('endless-line'))
+        const error = await failure(create().complete(request(true), signal()))
+        expect(error.code).toBe('APP_ERR_PROVIDER_REPLY_TOO_BIG')
+      },
+    )
+
+    it.each(
+      cases.flatMap((item) =>
+        (['error-200-json', 'error-200-sse', 'key-in-text-200', 'key-in-html-200'] as const).map(
+          (mode) => ({ ...item, mode }),
+        ),
+      ),
+    )(
+      '$client (streaming: $streaming) answers $mode with 502, never quoting the key',
+      async ({ client, create, streaming, mode }) => {
+        upstream.on(CHAT, hostileReply(mode))
+        const error = await failure(create().complete(request(streaming), signal()))
+        // The AI SDK reads an error event before any output as the HTTP status it implies
+        // (500 when it names none), and retries it as such.
+        const sdkStreamError = client === 'AI SDK' && streaming && mode === 'error-200-sse'
+        expect(error.status).toBe(sdkStreamError ? 503 : 502)
+        expect(error.message).not.toContain(HOSTILE_KEY)
+        expect(error.message).not.toContain('sk-test-hostile')
+        expect(logger.text).not.toContain(HOSTILE_KEY)
+        expect(upstream.requests(CHAT)).toHaveLength(sdkStreamError ? 3 : 1)
+      },
+    )
+
+    it.each(cases)(
+      '$client (streaming: $streaming) answers truncated JSON with 502, not as a network failure',
+      async ({ create, streaming }) => {
+        upstream.on(CHAT, hostileReply('truncated-json'))
+        const error = await failure(create().complete(request(streaming), signal()))
+        expect(error.code).toBe('APP_ERR_PROVIDER_REJECTED')
+        expect(error.message).toMatch(/could not be read/)
+        expect(error.message).not.toMatch(/Cannot reach/)
+        expect(upstream.requests(CHAT)).toHaveLength(1)
+      },
+    )
+
+    it.each(
+      cases.flatMap((item) =>
+        (['usage-negative', 'usage-fractional', 'usage-huge', 'model-long'] as HostileMode[]).map(
+          (mode) => ({ ...item, mode }),
+        ),
+      ),
+    )(
+      '$client (streaming: $streaming) turns $mode into 0 tokens or the asked model',
+      async ({ create, streaming, mode }) => {
+        upstream.on(CHAT, hostileReply(mode, { text: 'x = 1\n' }))
+        const completion = await create().complete(request(streaming), signal())
+        expect(completion.text).toBe('x = 1\n')
+        if (mode === 'model-long') {
+          expect(completion.model).toBe(MODEL)
+        } else {
+          expect(completion.usage).toEqual({ promptTokens: 0, completionTokens: 0, totalTokens: 0 })
+        }
+        const warnings = logger.lines.filter((line) => line.level === 'warn')
+        expect(warnings.map((line) => line.message)).toContain(
+          'the model provider sent malformed fields; they were replaced',
+        )
+      },
+    )
   })
 })

@@ -7,6 +7,7 @@ import type {
 } from '../../ports/llm-provider.js'
 import type { Logger } from '../../ports/logger.js'
 import { classifyFailure, type CallTarget, type Failure } from './failures.js'
+import { checkReply } from './reply-check.js'
 
 /** How long and how often one completion may be tried. */
 export interface RetryPolicy {
@@ -41,6 +42,8 @@ export interface ModelProviderOptions {
   id: LlmProviderId
   model: string
   baseUrl: string
+  /** The key the calls carry, so that no error message repeats it. */
+  apiKey?: string | null
   /** Builds the vendor's client for a model id. */
   createModel: (modelId: string) => TextModel
   /** The free reachability probe used by health checks. */
@@ -100,6 +103,7 @@ export class ModelProvider implements LlmProvider {
       baseUrl: this.options.baseUrl,
       model: modelId,
       timeoutMs: retry.timeoutMs,
+      apiKey: this.options.apiKey ?? null,
     }
     const deadline = Date.now() + retry.deadlineMs
     let previous: Failure | undefined
@@ -172,7 +176,7 @@ export class ModelProvider implements LlmProvider {
     let delivered = false
     const onText = request.onText
     try {
-      return await this.modelFor(modelId).reply({
+      const reply = await this.modelFor(modelId).reply({
         messages: request.messages,
         temperature: request.temperature,
         maxOutputTokens: request.maxOutputTokens,
@@ -184,6 +188,7 @@ export class ModelProvider implements LlmProvider {
             }
           : undefined,
       })
+      return checkReply(reply, { model: modelId, provider: this.id, logger: this.options.logger })
     } catch (error) {
       if (!delivered) throw error
       // The receiver already has part of this reply: trying again would show it twice.

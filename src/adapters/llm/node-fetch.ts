@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { Readable } from 'node:stream'
+import { boundedEventStream, readWhole } from './bounded-read.js'
 
 function headerRecord(headers: RequestInit['headers']): Record<string, string> {
   if (!headers) return {}
@@ -27,9 +28,14 @@ function responseHeaders(message: IncomingMessage): Headers {
 
 /**
  * Event streams are handed over as a web stream, piece by piece; other bodies are read whole
- * first, since a small JSON reply costs far less as one buffer than through a web stream.
+ * first, since a small JSON reply costs far less as one buffer than through a web stream. Both
+ * are counted as they arrive and cut off past `maxReplyBytes`.
  */
-function toResponse(message: IncomingMessage, method: string): Promise<Response> {
+async function toResponse(
+  message: IncomingMessage,
+  method: string,
+  maxReplyBytes: number,
+): Promise<Response> {
   const init = {
     status: message.statusCode ?? 502,
     statusText: message.statusMessage ?? '',
@@ -37,19 +43,13 @@ function toResponse(message: IncomingMessage, method: string): Promise<Response>
   }
   if (method === 'HEAD' || init.status === 204 || init.status === 304) {
     message.resume()
-    return Promise.resolve(new Response(null, init))
+    return new Response(null, init)
   }
   if (/^text\/event-stream/i.test(message.headers['content-type'] ?? '')) {
-    return Promise.resolve(
-      new Response(Readable.toWeb(message) as ReadableStream<Uint8Array>, init),
-    )
+    const events = boundedEventStream(message, maxReplyBytes)
+    return new Response(Readable.toWeb(events) as ReadableStream<Uint8Array>, init)
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    message.on('data', (chunk: Buffer) => chunks.push(chunk))
-    message.once('end', () => resolve(new Response(Buffer.concat(chunks), init)))
-    message.once('error', reject)
-  })
+  return new Response(await readWhole(message, maxReplyBytes), init)
 }
 
 export interface HttpRequestInit {
@@ -95,9 +95,13 @@ export class HttpTransport {
 /**
  * A `fetch` for the AI SDK's clients on top of {@link HttpTransport}. Node 20's global fetch
  * spends about 2 ms of CPU per call on this class of machine, `node:http` about 0.4 ms; at
- * hundreds of model calls per second that difference is most of a core.
+ * hundreds of model calls per second that difference is most of a core. Replies larger than
+ * `maxReplyBytes` (`LLM_MAX_REPLY_BYTES`) fail with a `ReplyTooLargeError`.
  */
-export function createNodeFetch(transport = new HttpTransport()): typeof fetch {
+export function createNodeFetch(
+  maxReplyBytes: number,
+  transport = new HttpTransport(),
+): typeof fetch {
   return async (input, init = {}) => {
     const url = new URL(input instanceof Request ? input.url : String(input))
     const method = (init.method ?? 'GET').toUpperCase()
@@ -107,6 +111,6 @@ export function createNodeFetch(transport = new HttpTransport()): typeof fetch {
       body: bodyBytes(init.body),
       signal: init.signal ?? undefined,
     })
-    return toResponse(message, method)
+    return toResponse(message, method, maxReplyBytes)
   }
 }

@@ -15,13 +15,18 @@ function bearer(apiKey: string | null): Record<string, string> {
 
 /** OpenAI's own API, through its chat-completions endpoint. */
 export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
-  const { model, baseUrl, apiKey, retry, logger } = settings
+  const { model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
   // `.chat()`: the SDK's default model speaks the Responses API, which OpenAI-like servers lack.
-  const openai = createOpenAI({ baseURL: baseUrl, apiKey: apiKey ?? '', fetch: createNodeFetch() })
+  const openai = createOpenAI({
+    baseURL: baseUrl,
+    apiKey: apiKey ?? '',
+    fetch: createNodeFetch(maxReplyBytes),
+  })
   return new ModelProvider({
     id: 'openai',
     model,
     baseUrl,
+    apiKey,
     createModel: (modelId) => sdkTextModel(openai.chat(modelId)),
     ping: (signal) => probeModelList(`${baseUrl}/models`, bearer(apiKey), signal, 'openai'),
     retry,
@@ -36,13 +41,15 @@ export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
  * they get the lean client of `chat-completions.ts`.
  */
 export function createOpenAiCompatibleProvider(settings: ProviderSettings): LlmProvider {
-  const { model, baseUrl, apiKey, retry, logger } = settings
+  const { model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
   const transport = new HttpTransport()
   return new ModelProvider({
     id: 'openai-compatible',
     model,
     baseUrl,
-    createModel: (modelId) => new ChatCompletionsModel({ modelId, baseUrl, apiKey, transport }),
+    apiKey,
+    createModel: (modelId) =>
+      new ChatCompletionsModel({ modelId, baseUrl, apiKey, maxReplyBytes, transport }),
     ping: (signal) =>
       probeModelList(`${baseUrl}/models`, bearer(apiKey), signal, 'openai-compatible'),
     retry,

@@ -5,6 +5,7 @@ import type {
   LanguageModelV3Usage,
 } from '@ai-sdk/provider'
 import type { ChatMessage, FinishReason, TokenUsage } from '../../ports/llm-provider.js'
+import { UnreadableReplyError } from './failures.js'
 import type { TextCall, TextModel, TextReply } from './model-provider.js'
 
 const FINISH_REASONS = new Set<FinishReason>(['stop', 'length', 'content-filter'])
@@ -64,10 +65,17 @@ async function stream(
     model: model.modelId,
   }
   const reader = stream.getReader()
+  // Every event of a real stream names its response; a body that is no event stream (an error
+  // page, a JSON error object) parses into none, and would otherwise pass as an empty reply.
+  let answered = false
   try {
     for (;;) {
       const { done, value: part } = await reader.read()
-      if (done) return reply
+      if (done) {
+        if (!answered) throw new UnreadableReplyError('the reply carried no events')
+        return reply
+      }
+      if (part.type === 'response-metadata' || part.type === 'text-delta') answered = true
       if (part.type === 'text-delta' && part.delta) {
         reply.text += part.delta
         onText(part.delta)

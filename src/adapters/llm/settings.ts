@@ -6,6 +6,8 @@ export interface ProviderSettings {
   model: string
   baseUrl: string
   apiKey: string | null
+  /** Largest reply read per call, in bytes (`LLM_MAX_REPLY_BYTES`). */
+  maxReplyBytes: number
   retry: RetryPolicy
   logger: Logger
 }

@@ -570,7 +570,12 @@ export class GenerationService {
           onCall: (stage, call, durationMs) => {
             metrics.llmDuration.observe({ provider, stage }, durationMs / 1000)
             if ('error' in call) {
-              if (!signal.aborted) metrics.llmCalls.inc({ provider, stage, outcome: 'error' })
+              // Every call counts once, as the duration histogram does: a cancelled one too.
+              metrics.llmCalls.inc({
+                provider,
+                stage,
+                outcome: signal.aborted ? 'cancelled' : 'error',
+              })
               if (call.streamedTokens > 0) {
                 // Cut short after part of the reply: those tokens were produced, and paid for.
                 usage.completionTokens += call.streamedTokens

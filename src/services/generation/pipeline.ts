@@ -314,7 +314,11 @@ export class GenerationPipeline {
       source_line: lines[endLine - 1] ?? '',
     })
     if (code.trim() === '') return { report: null, errors: [atEnd('the reply contained no code')] }
-    const report = await this.analysis.analyze({ code, programming_language: language.id })
+    const report = await this.analysis
+      .analyze({ code, programming_language: language.id })
+      .catch((error: unknown) => {
+        throw tooLargeToCheck(error)
+      })
     const errors = [...report.syntax_errors]
     // A cut-off file can parse by luck (a closed statement); it is still not the whole file.
     if (truncated) errors.push(atEnd("the reply was cut off by the model's output limit"))
@@ -389,6 +393,18 @@ export class GenerationPipeline {
 function metricsOf(report: AnalysisReport): GenerationMetrics {
   const { metrics, functions, classes, performance, issues, readability, reference } = report
   return { metrics, functions, classes, performance, issues, readability, reference }
+}
+
+/**
+ * The analysis refuses code over `ANALYSIS_MAX_FILE_BYTES` as a request too large (413); here
+ * the code is the model's, so it is the upstream's fault: a 502 saying what happened.
+ */
+function tooLargeToCheck(error: unknown): unknown {
+  if (!(error instanceof AppError) || error.code !== 'APP_ERR_BODY_TOO_LARGE') return error
+  return new AppError(
+    'APP_ERR_PROVIDER_REPLY_TOO_BIG',
+    `The model's code is too large for the parse gate to check: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`,
+  )
 }
 
 function describe(error: unknown): string {
