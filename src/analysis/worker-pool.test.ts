@@ -39,6 +39,8 @@ describe('AnalysisPool', () => {
       'def f(x):\n    for i in range(x):\n        if i % 2:\n            x += i\n    return x\n\n'.repeat(
         2000,
       )
+    // A started worker: the batch's first file runs at once and its line is empty meanwhile.
+    await pool.run('w = 0\n', 'python')
     const finished: string[] = []
     const batch = {}
     const files = ['b1', 'b2', 'b3'].map((name) =>

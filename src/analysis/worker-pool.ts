@@ -91,6 +91,8 @@ export class AnalysisPool {
   private readonly workers: PoolWorker[] = []
   /** Waiting tasks by line (one line per request, or per batch). */
   private readonly lines = new Map<object, Line>()
+  /** Kept while a line is empty: a batch's next file must not look like a newcomer. */
+  private readonly lastTurns = new WeakMap<object, number>()
   private queued = 0
   private turn = 0
   private nextId = 1
@@ -123,7 +125,7 @@ export class AnalysisPool {
       const key = context.queue ?? pending
       const line = this.lines.get(key)
       if (line) line.pending.push(pending)
-      else this.lines.set(key, { pending: [pending], lastTurn: 0 })
+      else this.lines.set(key, { pending: [pending], lastTurn: this.lastTurns.get(key) ?? 0 })
       this.queued++
       this.dispatch()
     })
@@ -266,6 +268,7 @@ export class AnalysisPool {
     const [key, line] = chosen
     const pending = line.pending.shift()!
     line.lastTurn = ++this.turn
+    this.lastTurns.set(key, line.lastTurn)
     if (line.pending.length === 0) this.lines.delete(key)
     this.queued--
     return pending
