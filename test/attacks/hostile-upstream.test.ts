@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AppError, toErrorBody } from '../../src/errors.js'
 import { createTestApp, listenTestApp, LogCapture, readJson } from '../helpers/app.js'
 import { GOOD_CODE, llmEnv, promptOf, waitFor } from '../helpers/generation.js'
 import {
@@ -216,6 +217,20 @@ describe('a hostile upstream', () => {
       expect(text).not.toContain('sk-test-hostile')
     }
     expect(logs.lines.length).toBeGreaterThan(0)
+  })
+
+  it('removes the key from a log line and an error body that quote it, whoever wrote them', async () => {
+    const before = logs.raw.length
+    app.log.error(
+      { err: new Error(`the upstream said ${HOSTILE_KEY}`), header: `Bearer ${HOSTILE_KEY}` },
+      `a line about ${HOSTILE_KEY}`,
+    )
+    const written = logs.raw.slice(before)
+    expect(written).toContain('[redacted]')
+    expect(written).not.toContain(HOSTILE_KEY)
+    expect(JSON.parse(written)).toMatchObject({ msg: 'a line about [redacted]' })
+    const body = toErrorBody(new AppError('APP_ERR_INTERNAL', `quoting ${HOSTILE_KEY}`), 'id')
+    expect(body.detail).toBe('quoting [redacted]')
   })
 
   it('leaves no unhandled rejection and no open socket behind', async () => {
