@@ -67,7 +67,8 @@ function errorText(error: unknown): string {
 
 /** What a body that cannot be used looks like, for a message that never quotes it. */
 function summary(what: string, message: IncomingMessage, bytes: number): string {
-  const type = message.headers['content-type']?.split(';')[0]?.trim() || 'no content type'
+  const type =
+    message.headers['content-type']?.split(';')[0]?.trim().slice(0, 80) || 'no content type'
   return `${what} (${type}, ${bytes} bytes)`
 }
 
@@ -219,7 +220,7 @@ function readEvents(
     const dispatch = (payload: string) => {
       if (payload === '[DONE]') return finish()
       const chunk = parseReply(payload, message, bytes)
-      if (chunk.model !== undefined) reply.model = chunk.model
+      if (chunk.model) reply.model = chunk.model
       if (chunk.usage) reply.usage = usageOf(chunk.usage)
       const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined
       if (choice?.finish_reason) reply.finishReason = finishReason(choice.finish_reason)

@@ -398,5 +398,12 @@ describe('classifyFailure', () => {
         'The openai provider at https://api.example.com sent a reply that could not be read (the reply is not JSON (text/html, 1234 bytes))',
       )
     })
+
+    it('removes a key from the content type an unreadable body names', () => {
+      const error = new UnreadableReplyError('the reply is not JSON (sk-typed-key-123456, 9 bytes)')
+      expect(classifyFailure(error, TARGET, false).error.message).toContain(
+        '(the reply is not JSON ([redacted], 9 bytes))',
+      )
+    })
   })
 })

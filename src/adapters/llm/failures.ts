@@ -135,7 +135,8 @@ function networkReason(error: unknown): string | null {
  */
 function unreadable(error: unknown, target: CallTarget): string {
   for (const cause of causes(error)) {
-    if (cause instanceof UnreadableReplyError) return cause.message
+    // Ours, but it names the content type the upstream chose.
+    if (cause instanceof UnreadableReplyError) return quotable(cause.message, target)
     if (JSONParseError.isInstance(cause) || cause instanceof SyntaxError) {
       return 'the reply is not JSON'
     }
