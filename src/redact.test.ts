@@ -15,8 +15,8 @@ describe('redact', () => {
   })
 
   it('ignores blank and very short secrets, which would match ordinary words', () => {
-    registerSecrets(['', null, undefined, 'abc'])
-    expect(redact('abc def')).toBe('abc def')
+    registerSecrets(['', null, undefined, 'abc', 'ollama'])
+    expect(redact('abc def at http://ollama:11434/v1')).toBe('abc def at http://ollama:11434/v1')
   })
 
   it.each([

@@ -21,8 +21,11 @@
 /** What replaces a secret. */
 export const REDACTED = '[redacted]'
 
-/** Shorter values are too likely to be ordinary words to be searched for in every text. */
-const MIN_SECRET_LENGTH = 6
+/**
+ * Shorter values are too likely to be ordinary words to be searched for in every text: local
+ * servers are often given a placeholder key such as `ollama`, which also names their host.
+ */
+const MIN_SECRET_LENGTH = 8
 
 /**
  * Credential shapes, each with what it becomes. A UUID (the ids in our logs) or a hex digest has

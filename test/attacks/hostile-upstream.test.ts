@@ -203,7 +203,7 @@ describe('a hostile upstream', () => {
     expect(list.status).toBe(200)
     const history = await readJson(list)
     texts.push(JSON.stringify(history))
-    const items = (history.items ?? history.generations ?? history) as Array<{ id: string }>
+    const items = history.items as Array<{ id: string }>
     expect(items.length).toBeGreaterThan(0)
     for (const item of items) {
       const one = await fetch(`${url}/api/generations/${item.id}`)
