@@ -1,0 +1,344 @@
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { errorResponseSchema } from '../src/schemas/error.js'
+import { createTestApp, listenTestApp } from './helpers/app.js'
+import { CODE_REPLY, DOCS, llmEnv, repliesByStage, TESTS_REPLY } from './helpers/generation.js'
+import { CHAT, ScriptedLlmServer } from './helpers/scripted-llm.js'
+
+/**
+ * The README's examples, run as written: every curl command is sent to a running app and must
+ * answer the status and the shape the README shows after it, and every `npx verigen` line runs
+ * against the CLI with the exit code its comment gives. Nothing is copied from the README here:
+ * the examples are read from its fenced blocks, so that the README cannot drift from the service.
+ */
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url))
+const README = readFileSync(join(projectRoot, 'README.md'), 'utf8')
+const DOCUMENTED_BASE = 'http://127.0.0.1:8000'
+
+/** One fenced block of the README, with the heading it sits under. */
+interface Block {
+  section: string
+  language: string
+  text: string
+}
+
+function fencedBlocks(markdown: string): Block[] {
+  const blocks: Block[] = []
+  let section = ''
+  let open: { fence: string; language: string; lines: string[] } | null = null
+  for (const line of markdown.split('\n')) {
+    if (open) {
+      if (line === open.fence) {
+        blocks.push({ section, language: open.language, text: open.lines.join('\n') })
+        open = null
+      } else open.lines.push(line)
+      continue
+    }
+    const fence = /^(`{3,})(\S*)\s*$/.exec(line)
+    if (fence) open = { fence: fence[1]!, language: fence[2]!, lines: [] }
+    else if (/^#{2,4} /.test(line)) section = line.replace(/^#+\s*/, '').replaceAll('`', '')
+  }
+  return blocks
+}
+
+/** A shell command line split into words the way sh would, and its trailing comment. */
+function shellWords(command: string): { words: string[]; comment: string } {
+  const words: string[] = []
+  let word: string | null = null
+  for (let index = 0; index < command.length; index++) {
+    const character = command[index]!
+    if (/\s/.test(character)) {
+      if (word !== null) words.push(word)
+      word = null
+    } else if (character === '#' && word === null) {
+      return { words, comment: command.slice(index + 1).trim() }
+    } else if (character === "'") {
+      const end = command.indexOf("'", index + 1)
+      if (end === -1) throw new Error(`unterminated quote in: ${command}`)
+      word = (word ?? '') + command.slice(index + 1, end)
+      index = end
+    } else if (character === '"') {
+      let text = ''
+      for (index++; command[index] !== '"'; index++) {
+        if (index >= command.length) throw new Error(`unterminated quote in: ${command}`)
+        if (command[index] === '\\' && /["\\$`]/.test(command[index + 1] ?? '')) index++
+        text += command[index]
+      }
+      word = (word ?? '') + text
+    } else if (character === '\\') {
+      word = (word ?? '') + (command[++index] ?? '')
+    } else word = (word ?? '') + character
+  }
+  if (word !== null) words.push(word)
+  return { words, comment: '' }
+}
+
+/** The commands of a shell block, continuation lines joined. */
+function shellCommands(text: string): { words: string[]; comment: string }[] {
+  return text
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map(shellWords)
+}
+
+interface Curl {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body: string | undefined
+  comment: string
+}
+
+function curlOf({ words, comment }: { words: string[]; comment: string }): Curl | null {
+  if (words[0] !== 'curl') return null
+  const curl: Curl = { method: '', url: '', headers: {}, body: undefined, comment }
+  for (let index = 1; index < words.length; index++) {
+    const word = words[index]!
+    if (word === '-H') {
+      const [name = '', ...value] = words[++index]!.split(':')
+      curl.headers[name.trim()] = value.join(':').trim()
+    } else if (word === '-d') curl.body = words[++index]
+    else if (word === '-X') curl.method = words[++index]!
+    else if (word.startsWith('-')) continue
+    else curl.url = word
+  }
+  curl.method ||= curl.body === undefined ? 'GET' : 'POST'
+  return curl
+}
+
+/** One example: a curl command and the answer the README shows after it, if any. */
+interface Example {
+  section: string
+  curl: Curl
+  answer?: Block
+}
+
+function examplesOf(blocks: Block[]): { examples: Example[]; unpaired: Block[] } {
+  const examples: Example[] = []
+  const unpaired: Block[] = []
+  let latest: Example | undefined
+  for (const block of blocks) {
+    if (block.language === 'sh') {
+      const curls = shellCommands(block.text)
+        .map(curlOf)
+        .filter((curl): curl is Curl => curl !== null)
+      const added = curls.map((curl) => ({ section: block.section, curl }))
+      examples.push(...added)
+      if (added.length > 0) latest = added[0]
+    } else if (block.language === 'json' || block.language === '') {
+      // An answer belongs to the first command of the last command block of its section.
+      if (latest && latest.section === block.section && !latest.answer) latest.answer = block
+      else unpaired.push(block)
+    }
+  }
+  return { examples, unpaired }
+}
+
+/** A placeholder of the README: `"…"` as a value, or as a key standing for more fields. */
+const ELLIPSIS = '…'
+
+/** Decimals of a number as the README writes it: the service's value is compared at that precision. */
+function roundedLike(actual: number, example: number): number {
+  const decimals = (String(example).split('.')[1] ?? '').length
+  return Number(actual.toFixed(decimals))
+}
+
+/**
+ * Checks that `actual` has the shape of the README's `example`: every field shown exists with the
+ * same type (an object without a `"…"` key lists every field), a list's items are compared by
+ * position, and with `exact`, values are equal (numbers to the README's precision).
+ */
+function expectLike(actual: unknown, example: unknown, path: string, exact: boolean): void {
+  if (example === ELLIPSIS) return
+  if (example === null) {
+    if (exact) expect(actual, path).toBeNull()
+    return
+  }
+  if (Array.isArray(example)) {
+    expect(Array.isArray(actual), `${path} is a list`).toBe(true)
+    const items = actual as unknown[]
+    const open = example.at(-1) === ELLIPSIS
+    if (exact && !open) expect(items.length, `${path}.length`).toBe(example.length)
+    example.forEach((item, index) => {
+      if (index < items.length) expectLike(items[index], item, `${path}[${index}]`, exact)
+    })
+    return
+  }
+  if (typeof example === 'object') {
+    expect(typeof actual, path).toBe('object')
+    expect(actual, path).not.toBeNull()
+    const fields = actual as Record<string, unknown>
+    const shown = Object.keys(example).filter((key) => key !== ELLIPSIS)
+    for (const key of shown) {
+      expect(Object.keys(fields), `${path} has ${key}`).toContain(key)
+      expectLike(fields[key], (example as Record<string, unknown>)[key], `${path}.${key}`, exact)
+    }
+    if (!(ELLIPSIS in example)) expect(Object.keys(fields).sort(), path).toEqual(shown.sort())
+    return
+  }
+  expect(typeof actual, path).toBe(typeof example)
+  if (exact && typeof example === 'number') {
+    expect(roundedLike(actual as number, example), path).toBe(example)
+  } else if (exact) expect(actual, path).toBe(example)
+}
+
+/** The event names of a Server-Sent Events text. */
+const eventNames = (text: string) => [...text.matchAll(/^event: (\S+)$/gm)].map((match) => match[1])
+
+const blocks = fencedBlocks(README)
+const { examples, unpaired } = examplesOf(blocks)
+const cliLines = blocks
+  .filter((block) => block.language === 'sh')
+  .flatMap((block) => shellCommands(block.text))
+  .filter(({ words }) => words[0] === 'npx' && words[1] === 'verigen' && words[2] !== 'serve')
+
+describe('the README', () => {
+  it('has examples to run', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(10)
+    expect(examples.filter((example) => example.curl.body !== undefined).length).toBeGreaterThan(3)
+    expect(cliLines.length).toBeGreaterThanOrEqual(4)
+  })
+
+  describe('curl examples, against a running app', () => {
+    let upstream: ScriptedLlmServer
+    /** Without a model provider, as after the Quick start; generation routes get one. */
+    let bare: FastifyInstance
+    let generating: FastifyInstance
+    const urls = { bare: '', generating: '' }
+    /** The README's example ids, and the ids the service gave the same examples. */
+    const ids = new Map<string, string>()
+
+    beforeAll(async () => {
+      upstream = await new ScriptedLlmServer().start()
+      upstream.on(
+        CHAT,
+        repliesByStage(() => ({ code: CODE_REPLY, tests: TESTS_REPLY, docs: DOCS })),
+      )
+      bare = await createTestApp()
+      // No cache: the streamed example shows a generation's deltas, not a cache hit.
+      generating = await createTestApp(
+        llmEnv(upstream, { RATE_LIMIT_REQUESTS: '0', CACHE_MAX_ENTRIES: '0' }),
+      )
+      urls.bare = (await listenTestApp(bare)).url
+      urls.generating = (await listenTestApp(generating)).url
+    })
+    afterAll(async () => {
+      await bare.close()
+      await generating.close()
+      await upstream.close()
+    })
+
+    it('answer as documented, in the order the README gives them', async () => {
+      for (const { section, curl, answer } of examples) {
+        const what = `${section}: curl ${curl.method} ${curl.url}`
+        expect(curl.url.startsWith(DOCUMENTED_BASE), what).toBe(true)
+        let path = curl.url.slice(DOCUMENTED_BASE.length)
+        for (const [documented, actual] of ids) path = path.replaceAll(documented, actual)
+        const base = /^\/api\/generat/.test(path) ? urls.generating : urls.bare
+        const response = await fetch(`${base}${path}`, {
+          method: curl.method,
+          headers: curl.headers,
+          ...(curl.body === undefined ? {} : { body: curl.body }),
+        })
+        const text = await response.text()
+        const documentedStatus = /\b([1-5]\d\d)\b/.exec(curl.comment)?.[1]
+        const expected = Number(documentedStatus ?? (curl.method === 'DELETE' ? 204 : 200))
+        expect(response.status, `${what}: ${text.slice(0, 500)}`).toBe(expected)
+        if (!answer) continue
+        if (answer.language === '') {
+          // A stream: the events the README shows arrive, in that order among the others.
+          const actual = eventNames(text)
+          const shown = eventNames(answer.text)
+          expect(shown.length, what).toBeGreaterThan(0)
+          expect(
+            actual.filter((name) => shown.includes(name)),
+            what,
+          ).toEqual(expect.arrayContaining(shown))
+          expect(actual.at(-1), what).toBe(shown.at(-1))
+          continue
+        }
+        const example = JSON.parse(answer.text) as Record<string, unknown>
+        const body = JSON.parse(text) as Record<string, unknown>
+        // Analyses are deterministic: their figures must be the ones the README shows.
+        const exact = section.startsWith('POST /api/analyze')
+        expectLike(body, example, what, exact)
+        if (typeof example.id === 'string' && typeof body.id === 'string') {
+          ids.set(example.id, body.id)
+        }
+      }
+      expect(ids.size).toBeGreaterThan(0)
+    })
+
+    it('shows only error bodies that have the error shape where no command precedes them', () => {
+      for (const block of unpaired) {
+        if (block.language !== 'json') continue
+        const example = JSON.parse(block.text) as Record<string, unknown>
+        expect(errorResponseSchema.safeParse(example).success, block.section).toBe(true)
+      }
+    })
+  })
+
+  describe('command-line examples', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'verigen-readme-'))
+    const tsx = createRequire(import.meta.url).resolve('tsx')
+    const cli = join(projectRoot, 'src', 'cli.ts')
+    const GOOD = 'def area(w, h):\n    return w * h\n'
+    const BROKEN = 'def area(w, h):\n    return (w * h\n'
+    /** Options of `verigen analyze` that take a value. */
+    const VALUED = new Set(['--format', '--language'])
+
+    afterAll(() => rmSync(directory, { recursive: true, force: true }))
+
+    it.each(cliLines.map((line) => [line.words.join(' '), line] as const))(
+      '%s',
+      (_text, { words, comment }) => {
+        const workspace = mkdtempSync(join(directory, 'run-'))
+        // From source, the analysis workers load tsx from the working directory.
+        symlinkSync(join(projectRoot, 'node_modules'), join(workspace, 'node_modules'))
+        const redirect = words.indexOf('>')
+        const args = words.slice(2, redirect === -1 ? undefined : redirect)
+        const output =
+          redirect === -1
+            ? undefined
+            : join(workspace, words[redirect + 1]!.replace(/^\/tmp\//, ''))
+        // "exit 1 if a file does not parse": then the files given do not parse.
+        const exit = /exit (\d+)/.exec(comment)
+        const source = exit && /parse/.test(comment) ? BROKEN : GOOD
+        for (const [index, arg] of args.entries()) {
+          if (index === 0 || arg.startsWith('-') || VALUED.has(args[index - 1]!)) continue
+          const target = join(workspace, arg)
+          if (arg.endsWith('/')) {
+            mkdirSync(target, { recursive: true })
+            writeFileSync(join(target, 'area.py'), source)
+          } else {
+            mkdirSync(dirname(target), { recursive: true })
+            writeFileSync(target, source)
+          }
+        }
+        const result = spawnSync(process.execPath, ['--import', tsx, cli, ...args], {
+          cwd: workspace,
+          encoding: 'utf8',
+          env: { ...process.env, ENV_FILE: '/dev/null' },
+        })
+        expect(result.status, result.stderr).toBe(Number(exit?.[1] ?? 0))
+        if (output) {
+          writeFileSync(output, result.stdout)
+          // The comment shows the report's shape.
+          const shown = /^\{"(\w+)".*"(\w+)"/.exec(comment)
+          const report = JSON.parse(readFileSync(output, 'utf8')) as Record<string, unknown>
+          if (shown) expect(Object.keys(report)).toEqual(expect.arrayContaining(shown.slice(1)))
+        } else {
+          expect(result.stdout.length).toBeGreaterThan(0)
+        }
+      },
+    )
+  })
+})
