@@ -52,6 +52,25 @@ describe('AnalysisPool', () => {
     expect(finished).toEqual(['b1', 'single', 'b2', 'b3'])
   }, 60_000)
 
+  it('does not let a stream of requests starve a batch', async () => {
+    pool = new AnalysisPool({ size: 1, timeoutMs: 30_000, memoryBytes: MEMORY })
+    await pool.run('w = 0\n', 'python')
+    const code = 'def f(x):\n    return x + 1\n\n'.repeat(300)
+    const finished: string[] = []
+    const run = (name: string, queue?: object) =>
+      pool!.run(code, 'python', {}, { queue }).then(() => finished.push(name))
+    const batch = {}
+    const files = [run('b1', batch), run('b2', batch)]
+    while (pool.stats.busy === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+    // Three requests arrive while the batch's first file runs: each goes before its next file.
+    const early = [run('s1'), run('s2'), run('s3')]
+    while (!finished.includes('s2')) await new Promise((resolve) => setTimeout(resolve, 1))
+    // One more arrives after the batch has waited three turns: the batch goes first.
+    const late = run('s4')
+    await Promise.all([...files, ...early, late])
+    expect(finished).toEqual(['b1', 's1', 's2', 's3', 'b2', 's4'])
+  }, 60_000)
+
   it('drops a waiting task whose signal aborts, with the signal reason, and runs the others', async () => {
     pool = new AnalysisPool({ size: 1, timeoutMs: 30_000, memoryBytes: MEMORY })
     const controller = new AbortController()

@@ -61,7 +61,7 @@ interface Pending {
 /** The tasks of one request, waiting. */
 interface Line {
   pending: Pending[]
-  /** When the line last had a task started (a dispatch count); 0 for a line not served yet. */
+  /** When the line last had a task started (a dispatch count); see `run` for a new line. */
   lastTurn: number
 }
 
@@ -125,7 +125,13 @@ export class AnalysisPool {
       const key = context.queue ?? pending
       const line = this.lines.get(key)
       if (line) line.pending.push(pending)
-      else this.lines.set(key, { pending: [pending], lastTurn: this.lastTurns.get(key) ?? 0 })
+      // A new line goes before the line served last, behind those served earlier: a newcomer
+      // does not wait for a batch's next file, and a stream of newcomers cannot starve a batch.
+      else
+        this.lines.set(key, {
+          pending: [pending],
+          lastTurn: this.lastTurns.get(key) ?? this.turn - 0.5,
+        })
       this.queued++
       this.dispatch()
     })
