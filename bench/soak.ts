@@ -12,7 +12,7 @@ import { spawnBuiltServer, startUpstream, stop, waitHealthy } from './server.js'
  * upstream of the other benchmarks. Records resident memory every 10 s and latency and errors per
  * minute; reports memory growth after the warm-up minute (goal ≤ 1 MiB/min), the error rate
  * (goal < 0.1 %) and the drift of p99 from the first measured minute to the last (goal ≤ 20 %).
- * Writes bench/results/soak-<date>.json.
+ * Writes bench/results/soak-<date>.json. SOAK_UPSTREAM_DELAY_MS (default 20) is the upstream's delay.
  */
 const minutes = Number(process.env.SOAK_MINUTES ?? 10)
 const upstreamDelayMs = Number(process.env.SOAK_UPSTREAM_DELAY_MS ?? 20)
@@ -96,7 +96,10 @@ function generate(agent: Agent, index: number, streaming: boolean): Promise<bool
   })
 }
 
-execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' })
+// SOAK_BUILD=false soaks dist/ as it is (a checkout that does not compile right now, say).
+if (process.env.SOAK_BUILD !== 'false') {
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' })
+}
 const directory = mkdtempSync(join(tmpdir(), 'verigen-soak-'))
 const upstream = await startUpstream(UPSTREAM_PORT, upstreamDelayMs)
 const server = spawnBuiltServer(SERVER_PORT, join(directory, 'soak.db'), {

@@ -35,16 +35,16 @@ import {
 
 /**
  * Schema fuzzing through real HTTP (used by schema-fuzz-sqlite.test.ts and
- * schema-fuzz-postgres.test.ts, which run in parallel): every operation of the OpenAPI document the service serves
- * gets FUZZ_RUNS (default 1,000) requests derived from its schemas, valid and mutated, on SQLite
- * and on PostgreSQL. No answer may be a 5xx, every status must be one the operation declares, and
+ * schema-fuzz-postgres.test.ts, which run in parallel): every operation of the OpenAPI document
+ * the service serves gets FUZZ_RUNS (default 1,000) requests derived from its schemas, valid and
+ * mutated, on SQLite and on PostgreSQL. No answer may be a 5xx, every status must be one the operation declares, and
  * every body must match the schema declared for it. FUZZ_SEED replays a run (FUZZ_PATH a case).
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000)
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const PATH = process.env.FUZZ_PATH
 
-/** Routes outside the OpenAPI document, fuzzed by the edge properties below. */
+/** Routes the edge properties below fuzz (the WebSocket upgrade, the API explorer's files). */
 const EDGE_ROUTES = new Set([
   'GET /api/ws',
   'HEAD /api/ws',
