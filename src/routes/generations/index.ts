@@ -7,7 +7,6 @@ import {
   generationListQuerySchema,
   generationListSchema,
   generationRecordSchema,
-  generationSummarySchema,
 } from '../../schemas/generation.js'
 
 function summary(record: GenerationRecord) {
@@ -30,6 +29,11 @@ function summary(record: GenerationRecord) {
     created_at: record.createdAt,
     updated_at: record.updatedAt,
   }
+}
+
+/** One generation as the history holds it: the summary, the request and the result. */
+function entry(record: GenerationRecord) {
+  return { ...summary(record), request: record.request, result: record.result }
 }
 
 export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -71,8 +75,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const record = await generation.get(request.params.id)
-      const body = { ...summary(record), request: record.request, result: record.result }
+      const body = entry(await generation.get(request.params.id))
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(body) as never)
     },
   )
@@ -103,9 +106,12 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Answers with the history entry once it says cancelled, with the tokens used so far. A generation running in another API process is reached through Redis when REDIS_URL is set; without it, or when no process answers, 409 APP_ERR_GENERATION_FINISHED says so. A generation whose process stopped is interrupted, a finished state: 409 as well.',
         params: generationIdParamsSchema,
-        response: { 200: generationSummarySchema, ...errorResponses(404, 409) },
+        response: { 200: generationRecordSchema, ...errorResponses(404, 409) },
       },
     },
-    async (request) => summary(await generation.cancel(request.params.id)),
+    async (request, reply) => {
+      const body = entry(await generation.cancel(request.params.id))
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(body) as never)
+    },
   )
 }
