@@ -130,9 +130,10 @@ export function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
+  // Set here too: errors Fastify raises before routing skip the onSend hook that sets it.
   return reply
     .code(error.status)
-    .headers(error.headers)
+    .headers({ ...error.headers, 'x-request-id': request.id })
     .type('application/json; charset=utf-8')
     .send(toErrorBody(error, request.id))
 }
@@ -225,12 +226,13 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
         ? 'Request headers exceed the server limit'
         : 'Malformed HTTP request'
   const appError = new AppError(code, detail)
-  const body = JSON.stringify(toErrorBody(appError, randomUUID()))
+  const requestId = randomUUID()
+  const body = JSON.stringify(toErrorBody(appError, requestId))
   // The answer to HEAD has no body (RFC 9110, section 9.3.2); a client would read it as garbage.
   const head = (error as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1')
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head === 'HEAD ' ? '' : body}`,
+      `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${head === 'HEAD ' ? '' : body}`,
     )
   }
   socket.destroy(error)

@@ -33,9 +33,20 @@ describe('answers to requests Node cannot parse', () => {
     expect(head.split('\r\n\r\n')[1]).toBe('')
     const get = await exchange(port, `GET ${url} HTTP/1.1\r\nHost: localhost\r\n\r\n`)
     expect(get).toMatch(/^HTTP\/1\.1 431 /)
-    expect(JSON.parse(get.split('\r\n\r\n')[1] ?? '')).toMatchObject({
-      status_code: 431,
-      code: 'APP_ERR_HEADERS_TOO_LARGE',
-    })
+    const body = JSON.parse(get.split('\r\n\r\n')[1] ?? '') as { request_id: string }
+    expect(body).toMatchObject({ status_code: 431, code: 'APP_ERR_HEADERS_TOO_LARGE' })
+    expect(get).toContain(`\r\nX-Request-Id: ${body.request_id}\r\n`)
+  })
+
+  // Found by schema fuzzing: errors Fastify raises before routing (a malformed URL, a parameter
+  // over maxParamLength) went out without the X-Request-Id header the error schema promises.
+  it('echoes request_id in X-Request-Id for errors raised before routing', async () => {
+    const url = `http://127.0.0.1:${port}`
+    for (const path of ['/api/generations/%ED%A0%80', `/api/languages/${'x'.repeat(300)}`]) {
+      const response = await fetch(url + path)
+      const body = (await response.json()) as { request_id: string; status_code: number }
+      expect(body.status_code).toBe(400)
+      expect(response.headers.get('x-request-id')).toBe(body.request_id)
+    }
   })
 })

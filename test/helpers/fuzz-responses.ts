@@ -89,6 +89,9 @@ export class ResponseJudge {
     if (ERRORS[body.code]?.status !== response.status) {
       problems.push(`code ${body.code} belongs to status ${ERRORS[body.code]?.status}`)
     }
+    if (response.headers['x-request-id'] !== body.request_id) {
+      problems.push(`request_id ${body.request_id} is not the X-Request-Id header`)
+    }
     return problems
   }
 
