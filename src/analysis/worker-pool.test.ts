@@ -93,4 +93,23 @@ describe('AnalysisPool', () => {
       syntax_valid: false,
     })
   }, 30_000)
+
+  it('fails the waiting tasks when workers die while starting, instead of restarting them for ever', async () => {
+    const saved = process.env.NODE_OPTIONS
+    // Every worker forked now stops before it is ready.
+    process.env.NODE_OPTIONS = '--require /nonexistent/preload.cjs'
+    try {
+      pool = new AnalysisPool({ size: 1, timeoutMs: 30_000, memoryBytes: MEMORY })
+      await expect(pool.run('x = 1\n', 'python')).rejects.toMatchObject({
+        code: 'APP_ERR_INTERNAL',
+        message: expect.stringMatching(/stop while starting/),
+      })
+    } finally {
+      if (saved === undefined) delete process.env.NODE_OPTIONS
+      else process.env.NODE_OPTIONS = saved
+    }
+    // With a working environment the pool starts workers again.
+    const outcome = await pool.run('x = 1\n', 'python')
+    expect(outcome.syntaxValid).toBe(true)
+  }, 30_000)
 })

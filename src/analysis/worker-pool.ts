@@ -78,8 +78,14 @@ const fromSource = import.meta.url.endsWith('.ts')
 const workerPath = fileURLToPath(
   new URL(`./analysis-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url),
 )
+// Resolved from this file, not from the working directory: a bare `tsx` fails to load when the
+// process runs elsewhere (the CLI in another folder), and the pool would restart workers forever.
+const sourceLoader = fromSource ? ['--import', import.meta.resolve('tsx')] : []
 
 const MEBIBYTE = 1024 * 1024
+/** A worker not ready by then is killed, and counts as a failed start. */
+const WORKER_START_TIMEOUT_MS = 30_000
+const MAX_FAILED_STARTS = 3
 
 /**
  * Worker processes that run every analysis off the event loop. A task that runs past the time
@@ -97,6 +103,8 @@ export class AnalysisPool {
   private turn = 0
   private nextId = 1
   private closed = false
+  /** Workers in a row that died before they were ready. */
+  private failedStarts = 0
 
   constructor(private readonly options: AnalysisPoolOptions) {}
 
@@ -163,10 +171,7 @@ export class AnalysisPool {
   private spawn(): void {
     const heapMegabytes = Math.max(64, Math.floor(this.options.memoryBytes / MEBIBYTE))
     const child = fork(workerPath, {
-      execArgv: [
-        ...(fromSource ? ['--import', 'tsx'] : []),
-        `--max-old-space-size=${heapMegabytes}`,
-      ],
+      execArgv: [...sourceLoader, `--max-old-space-size=${heapMegabytes}`],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
@@ -191,9 +196,33 @@ export class AnalysisPool {
       if (message.rss > this.options.memoryBytes) this.retire(entry)
       this.dispatch()
     })
+    // A worker that cannot start (a broken install, a missing loader) would be replaced at once,
+    // for ever, while the requests wait: after a few failed starts in a row, they fail instead.
+    const startup = setTimeout(() => child.kill('SIGKILL'), WORKER_START_TIMEOUT_MS)
+    child.once('message', () => clearTimeout(startup))
     child.on('error', (error) => this.replace(entry, error))
-    child.on('exit', (code, signal) => this.replace(entry, this.deathError(code, signal)))
+    child.on('exit', (code, signal) => {
+      clearTimeout(startup)
+      if (!entry.ready) this.failedStart(code, signal)
+      else this.failedStarts = 0
+      this.replace(entry, this.deathError(code, signal))
+    })
     this.workers.push(entry)
+  }
+
+  /** Counts a worker that died before it was ready; past the limit, every waiting task fails. */
+  private failedStart(code: number | null, signal: NodeJS.Signals | null): void {
+    this.failedStarts++
+    if (this.failedStarts < MAX_FAILED_STARTS || this.closed) return
+    this.failedStarts = 0
+    const error = new AppError(
+      'APP_ERR_INTERNAL',
+      `The analysis workers stop while starting (code ${code}, signal ${signal}); see the server log`,
+    )
+    for (const line of this.lines.values())
+      for (const pending of line.pending) this.settle(pending, error)
+    this.lines.clear()
+    this.queued = 0
   }
 
   /** Why a worker stopped in the middle of a task. */
