@@ -320,3 +320,75 @@ describe('CORS', () => {
     await app.close()
   })
 })
+
+describe('requests that ask for a protocol upgrade', () => {
+  const upgradeHeaders =
+    'Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n'
+
+  /** Sends one request and says how the exchange ended: the server closed, or we gave up. */
+  function exchange(port: number, request: string) {
+    return new Promise<{ raw: string; closedByServer: boolean }>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port })
+      let raw = ''
+      socket.on('data', (chunk) => (raw += chunk.toString('utf8')))
+      socket.on('close', () => resolve({ raw, closedByServer: true }))
+      socket.on('error', reject)
+      socket.setTimeout(3000, () => {
+        socket.destroy()
+        resolve({ raw, closedByServer: false })
+      })
+      socket.on('connect', () => socket.write(request))
+    })
+  }
+
+  it('closes the socket after a plain answer to an upgrade request, so close() does not wait for it', async () => {
+    const app = await createTestApp({ SHUTDOWN_TIMEOUT_MS: '60000' })
+    const { port } = await listenTestApp(app)
+    for (const [method, path] of [
+      ['POST', '/api/ws'],
+      ['POST', '/api/analyze'],
+      ['GET', '/api/health'],
+    ] as const) {
+      const { raw, closedByServer } = await exchange(
+        port,
+        `${method} ${path} HTTP/1.1\r\n${upgradeHeaders}Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: 0\r\n\r\n`,
+      )
+      expect(closedByServer, `${method} ${path}`).toBe(true)
+      expect(raw.toLowerCase()).toContain('connection: close')
+    }
+    // Before, each of those sockets stayed open and close() waited for SHUTDOWN_TIMEOUT_MS.
+    const closing = app.close().then(() => 'closed')
+    const waited = new Promise((resolve) => setTimeout(() => resolve('still open'), 5000))
+    expect(await Promise.race([closing, waited])).toBe('closed')
+  })
+
+  it('refuses a malformed WebSocket handshake in the error shape', async () => {
+    const app = await createTestApp()
+    const { port } = await listenTestApp(app)
+    try {
+      for (const [headers, problem] of [
+        [`${upgradeHeaders}Sec-WebSocket-Key: short\r\n`, 'Sec-WebSocket-Key'],
+        [
+          'Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 7\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n',
+          'Sec-WebSocket-Version',
+        ],
+        [
+          `${upgradeHeaders}Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: a b\r\n`,
+          'Sec-WebSocket-Protocol',
+        ],
+      ] as const) {
+        const { raw, closedByServer } = await exchange(
+          port,
+          `GET /api/ws HTTP/1.1\r\n${headers}\r\n`,
+        )
+        expect(closedByServer).toBe(true)
+        const response = parseRawResponse(raw)
+        expect(response.status).toBe(400)
+        expectErrorShape(response.body, 400, 'APP_ERR_VALIDATION')
+        expect(response.body.detail).toContain(problem)
+      }
+    } finally {
+      await app.close()
+    }
+  })
+})

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import websocket from '@fastify/websocket'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -20,6 +21,28 @@ const MAX_MESSAGE_BYTES = 1024 * 1024
 export const MAX_IN_FLIGHT_PER_SOCKET = 32
 
 const refSchema = z.string().max(100)
+
+/** RFC 6455 §4.1: a nonce of 16 bytes in base64. */
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/
+/** A comma-separated list of HTTP tokens (RFC 9110 §5.6.2), as `Sec-WebSocket-Protocol` is. */
+const TOKEN_LIST = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:\s*,\s*[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*$/
+
+/**
+ * What is wrong with a WebSocket handshake, checked before the WebSocket library sees it: the
+ * library refuses a bad one with a bare text/html answer instead of the API's error shape.
+ */
+function handshakeProblem(headers: IncomingHttpHeaders): string | null {
+  if (headers.upgrade?.toLowerCase() !== 'websocket') return 'Upgrade must be websocket'
+  const key = headers['sec-websocket-key']
+  if (typeof key !== 'string' || !WEBSOCKET_KEY.test(key))
+    return 'Sec-WebSocket-Key must be 16 random bytes in base64'
+  const version = headers['sec-websocket-version']
+  if (version !== '13' && version !== '8') return 'Sec-WebSocket-Version must be 13'
+  const protocol = headers['sec-websocket-protocol']
+  if (protocol !== undefined && !TOKEN_LIST.test(protocol))
+    return 'Sec-WebSocket-Protocol must be a comma-separated list of tokens'
+  return null
+}
 
 /** The `ref` of a client message, when it has a usable one, whatever else is wrong with it. */
 function refOf(message: unknown): string | undefined {
@@ -62,6 +85,11 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       description:
         'A WebSocket endpoint: connect with Upgrade: websocket (a plain GET answers 400). Send {"type":"generate", "ref"?, …request}, {"type":"cancel", "ref"?, "id"} or {"type":"subscribe", "ref"?, "id"}. Receive {type, id, ref?, data} with the event types of POST /generate/stream; an error caused by a message carries its ref. Every message counts against the rate limit like an HTTP request (a refused one gets an error with code APP_ERR_RATE_LIMITED and retry_after_s), and one socket may have 32 generations, subscriptions and messages in flight. Closing the socket cancels the generations it started.',
+    },
+    onRequest: async (request) => {
+      if (!(request.raw as { upgrade?: boolean }).upgrade) return
+      const problem = handshakeProblem(request.headers)
+      if (problem) throw new ValidationError(`Invalid WebSocket handshake: ${problem}`)
     },
     wsHandler: (socket, request) => {
       const started = new Map<string, AbortController>()
