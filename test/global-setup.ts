@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
@@ -27,11 +27,14 @@ export function setup(): () => Promise<void> {
 
   return async function teardown() {
     const secrets = recordedSecrets(directory)
-    const hits = [
-      ...scanFiles(directory, secrets, sqliteFilesUnder(tmpdir(), startedAt)),
-      ...(await scanPostgres(secrets)),
-    ]
+    const sqliteFiles = sqliteFilesUnder(tmpdir(), startedAt)
+    const hits = [...scanFiles(directory, secrets, sqliteFiles), ...(await scanPostgres(secrets))]
     if (hits.length === 0) {
+      // One line, so that a CI log shows the scan ran and what it covered.
+      const artifacts = readdirSync(directory).filter((name) => name !== 'secrets').length
+      console.log(
+        `\nSecret scan: ${secrets.length} secrets searched in ${artifacts} artifact files, ${sqliteFiles.length} SQLite files and the PostgreSQL tables; no hit\n`,
+      )
       rmSync(directory, { recursive: true, force: true })
       return
     }

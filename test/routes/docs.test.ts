@@ -30,6 +30,10 @@ describe('API documentation', () => {
     const ws = document.paths['/api/ws'].get
     expect(ws.description).toContain('Upgrade: websocket')
     expect(Object.keys(ws.responses)).toEqual(expect.arrayContaining(['101', '400', '429']))
+    // The stream is text/event-stream; an error before its first byte is JSON.
+    const stream = document.paths['/api/generate/stream'].post.responses
+    expect(Object.keys(stream['200'].content)).toEqual(['text/event-stream'])
+    expect(Object.keys(stream['400'].content)).toEqual(['application/json'])
     const languagesGet = document.paths['/api/languages/{id}'].get
     expect(languagesGet.parameters).toEqual([
       expect.objectContaining({ name: 'id', in: 'path', required: true }),

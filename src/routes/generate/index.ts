@@ -96,9 +96,12 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Events: started {id, model} · code.delta {text} · code.done {code, validation} · repair {stage, attempt, syntax_errors} · tests.delta · tests.done · docs.delta · docs.done · metrics · completed {the full result} · error {the error shape}. `completed` or `error` is always the last event; a comment line is sent every STREAM_HEARTBEAT_MS. Closing the connection cancels the generation.',
         body: generateRequestSchema(maxPromptLength),
-        produces: ['text/event-stream'],
         response: {
-          200: z.string().describe('text/event-stream'),
+          // Only the stream is text/event-stream: an error before its first byte is JSON.
+          200: {
+            description: 'The events, as Server-Sent Events',
+            content: { 'text/event-stream': { schema: z.string() } },
+          },
           ...errorResponses(400, 503),
         },
       },
