@@ -59,6 +59,11 @@ export interface Config {
      * peer sharing the database marks the process's unfinished generations `interrupted`.
      */
     readonly instanceHeartbeatMs: number
+    /**
+     * How long a retry with an `Idempotency-Key` waits for the first request's generation when
+     * another API process runs it; then it answers 409 `APP_ERR_IDEMPOTENCY_IN_PROGRESS`.
+     */
+    readonly idempotencyWaitMs: number
   }
   readonly rateLimit: { readonly max: number; readonly windowMs: number }
   readonly cache: { readonly maxEntries: number; readonly ttlSeconds: number }
@@ -301,6 +306,7 @@ const environmentSchema = z.object({
   BATCH_CONCURRENCY: integer(1, 20).default(3),
   STREAM_HEARTBEAT_MS: integer(100, 600_000).default(15_000),
   INSTANCE_HEARTBEAT_MS: integer(50, 3_600_000).default(10_000),
+  IDEMPOTENCY_WAIT_MS: integer(0, 3_600_000).default(300_000),
   CACHE_MAX_ENTRIES: integer(0).default(1000),
   CACHE_TTL_SECONDS: integer(1).default(3600),
   ANALYSIS_WORKERS: integer(1, 64).default(Math.max(1, Math.min(8, availableParallelism() - 1))),
@@ -462,6 +468,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       batchConcurrency: env.BATCH_CONCURRENCY,
       heartbeatMs: env.STREAM_HEARTBEAT_MS,
       instanceHeartbeatMs: env.INSTANCE_HEARTBEAT_MS,
+      idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
     },
     analysis: {
       workers: env.ANALYSIS_WORKERS,

@@ -143,6 +143,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         batchConcurrency: config.generation.batchConcurrency,
         cacheTtlSeconds: config.cache.ttlSeconds,
         instanceHeartbeatMs: config.generation.instanceHeartbeatMs,
+        idempotencyWaitMs: config.generation.idempotencyWaitMs,
       },
       bus,
     })

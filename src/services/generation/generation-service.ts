@@ -41,6 +41,8 @@ export interface GenerationSettings {
   cacheTtlSeconds: number
   /** Interval of this process's heart-beat in the history (`INSTANCE_HEARTBEAT_MS`). */
   instanceHeartbeatMs: number
+  /** How long a retry with an Idempotency-Key waits for a generation another process runs. */
+  idempotencyWaitMs: number
 }
 
 export interface GenerateOptions {
@@ -95,6 +97,9 @@ const CACHE_PREFIX = 'generation:'
 const ISSUED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** How many times an idempotent request may find its key on an interrupted record and run again. */
 const IDEMPOTENT_ROUNDS = 3
+/** How often a retry with an Idempotency-Key looks for the first request's outcome. */
+const REPLAY_POLL_MS = 500
+
 /** How long a cancel request waits for the generation to record that it stopped. */
 const CANCEL_PATIENCE_MS = 5000
 
@@ -452,7 +457,7 @@ export class GenerationService {
     for (let round = 1; ; round++) {
       const existing = await store.findByIdempotencyKey(idempotencyKey)
       if (existing) {
-        const replayed = await this.replayRecord(existing, key, idempotencyKey)
+        const replayed = await this.replayRecord(existing, key, idempotencyKey, options.signal)
         if (replayed) return replayed
         if (round >= IDEMPOTENT_ROUNDS) throw replayError(existing)
         // Whether this request or a concurrent retry released it, the key is free now.
@@ -481,14 +486,24 @@ export class GenerationService {
     record: GenerationRecord,
     key: string,
     idempotencyKey: string,
+    signal: AbortSignal | undefined,
   ): Promise<Generated | null> {
     if (record.requestHash !== key) throw mismatch(idempotencyKey)
     record = await this.orphanChecked(record)
-    // A generation still running in another (live) process: wait for its outcome. A process
-    // that dies meanwhile misses its beats, and a peer's sweep marks the record interrupted.
-    for (let waited = 0; record.status === 'running' && waited < 600; waited++) {
-      await new Promise((resolve) => setTimeout(resolve, 500))
+    // A generation still running in another (live) process: wait for its outcome, while the
+    // client waits. A process that dies meanwhile misses its beats, and a peer's sweep marks the
+    // record interrupted.
+    const deadline = Date.now() + this.deps.settings.idempotencyWaitMs
+    while (record.status === 'running' && Date.now() < deadline) {
+      await abortableDelay(REPLAY_POLL_MS, signal)
       record = (await this.deps.store.get(record.id)) ?? record
+    }
+    if (record.status === 'running') {
+      throw new AppError(
+        'APP_ERR_IDEMPOTENCY_IN_PROGRESS',
+        `The first request with Idempotency-Key '${idempotencyKey}' is still running (generation '${record.id}') after ${this.deps.settings.idempotencyWaitMs} ms (IDEMPOTENCY_WAIT_MS); retry later`,
+        { retryable: true, headers: { 'retry-after': '5' } },
+      )
     }
     if (record.status === 'interrupted') return null
     if (record.result) return { result: record.result as GenerationResult, replayed: true }
@@ -761,4 +776,20 @@ function printable(id: string): string {
     /\p{Cc}/gu,
     (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
   )
+}
+
+/** Waits `ms`, or less when `signal` aborts (the client went away): then it throws. */
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(cancellation(signal.reason))
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(cancellation(signal?.reason))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
 }
