@@ -11,7 +11,8 @@ import { spawnBuiltServer, startUpstream, stop, waitHealthy } from './server.js'
  * 10) at half its measured capacity, half of the requests streaming, against the scripted
  * upstream of the other benchmarks. Records resident memory every 10 s and latency and errors per
  * minute; reports memory growth after the warm-up minute (goal ≤ 1 MiB/min), the error rate
- * (goal < 0.1 %) and the drift of p99 from the first measured minute to the last (goal ≤ 20 %).
+ * (goal < 0.1 %) and the drift of p99 from the first third of the measured minutes to the last
+ * (medians; goal ≤ 20 %).
  * Writes bench/results/soak-<date>.json. SOAK_UPSTREAM_DELAY_MS (default 20) is the upstream's delay.
  */
 const minutes = Number(process.env.SOAK_MINUTES ?? 10)
@@ -187,8 +188,11 @@ try {
   const total = perMinute.reduce((sum, minute) => sum + minute.requests, 0)
   const failed = perMinute.reduce((sum, minute) => sum + minute.errors, 0)
   const measured = perMinute.slice(1).filter((minute) => minute.requests > 0)
-  const firstP99 = measured[0]?.p99_ms ?? 0
-  const lastP99 = measured.at(-1)?.p99_ms ?? 0
+  // One minute's p99 swings with whatever else the machine does: the drift compares the median
+  // p99 of the first third of the measured minutes with that of the last third.
+  const third = Math.max(1, Math.floor(measured.length / 3))
+  const firstP99 = median(measured.slice(0, third).map((minute) => minute.p99_ms))
+  const lastP99 = median(measured.slice(-third).map((minute) => minute.p99_ms))
   const drift = firstP99 > 0 ? round(((lastP99 - firstP99) / firstP99) * 100, 1) : 0
   const errorRate = total > 0 ? round((failed / total) * 100, 3) : 0
   const results = {
@@ -207,7 +211,8 @@ try {
     goals: {
       rss_growth_at_most_1_mib_per_min: growth <= 1,
       error_rate_below_0_1_percent: errorRate < 0.1,
-      p99_drift_at_most_20_percent: Math.abs(drift) <= 20,
+      // Latency that falls over time is not the drift the goal guards against.
+      p99_drift_at_most_20_percent: drift <= 20,
     },
     per_minute: perMinute,
     memory,
@@ -222,4 +227,11 @@ try {
 } finally {
   await Promise.all([stop(server), stop(upstream)])
   rmSync(directory, { recursive: true, force: true })
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  if (sorted.length === 0) return 0
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }

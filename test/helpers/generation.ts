@@ -88,6 +88,15 @@ export function stageOf(body: ChatRequestBody): Stage {
 /** The frame around the user's text: `<request-ID>` … `</request-ID>`, ID random per conversation. */
 export const REQUEST_FRAME = /<(request-[0-9a-f]{12})>\n([\s\S]*?)\n<\/\1>/
 
+/** The text as a model reads it: NFKC, no format characters, HTML entities decoded. */
+export function readableByModel(text: string): string {
+  return text
+    .replace(/\p{Cf}/gu, '')
+    .normalize('NFKC')
+    .replace(/&lt;?|&#0*60;?|&#x0*3c;?/gi, '<')
+    .replace(/&gt;?|&#0*62;?|&#x0*3e;?/gi, '>')
+}
+
 /** The user's prompt, as quoted between the request tags of a chat request. */
 export function promptOf(body: ChatRequestBody): string {
   const user = messageText(body.messages[1] ?? { role: 'user', content: '' })

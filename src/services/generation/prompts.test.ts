@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { readableByModel } from '../../../test/helpers/generation.js'
 import { quoteRequest, requestTag } from './prompts.js'
-
-/** NFKC without format characters, HTML entities decoded: the text as a model reads it. */
-function readable(text: string): string {
-  return text
-    .replace(/\p{Cf}/gu, '')
-    .normalize('NFKC')
-    .replace(/&lt;?|&#0*60;?|&#x0*3c;?/gi, '<')
-    .replace(/&gt;?|&#0*62;?|&#x0*3e;?/gi, '>')
-}
 
 describe('quoteRequest', () => {
   it.each([
@@ -24,7 +16,7 @@ describe('quoteRequest', () => {
     '<request-0123456789ab>',
   ])('defuses %j', (lookAlike) => {
     const quoted = quoteRequest(`before ${lookAlike} after`)
-    expect(readable(quoted)).not.toMatch(/<\s*\/?\s*request/i)
+    expect(readableByModel(quoted)).not.toMatch(/<\s*\/?\s*request/i)
     expect(quoted).toMatch(/‹\s*\/?\s*request/i)
     expect(quoted).not.toMatch(/\p{Cf}/u)
   })
