@@ -27,11 +27,18 @@ export const REDACTED = '[redacted]'
  */
 const MIN_SECRET_LENGTH = 8
 
+const hasDigit = (text: string) => /[0-9]/.test(text)
+const mixesCases = (text: string) => /[A-Z]/.test(text) && /[a-z]/.test(text) && hasDigit(text)
+
 /**
  * Credential shapes, each with what it becomes. A UUID (the ids in our logs) or a hex digest has
- * no capital letter, so neither matches the long-token rule.
+ * no capital letter, so neither matches the long-token rule. Every pattern takes a whole run of
+ * token characters at once and judges it in a function: a lookahead that scans ahead from every
+ * start would make a long run of `a-a-a-…` cost quadratic time, and log lines pass through here.
  */
-const CREDENTIAL_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
+const CREDENTIAL_PATTERNS: ReadonlyArray<
+  readonly [RegExp, string | ((match: string, ...groups: string[]) => string)]
+> = [
   // `Authorization: Bearer <token>` or `Basic <token>` quoted back.
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
   // `api_key=…`, `"x-api-key": "…"`, `password: …`, `token=…`.
@@ -39,13 +46,13 @@ const CREDENTIAL_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
     /\b((?:x-)?api[-_]?key|access[-_]?token|token|secret|password)(["']?\s*[:=]\s*["']?)[^\s"'&,;}\\]{6,}/gi,
     `$1$2${REDACTED}`,
   ],
-  // OpenAI, Anthropic and look-alike keys: `sk-…`, `sk-proj-…`, `sk-ant-api03-…`, `key_…`.
-  [/\b(?:sk|pk|rk|key|api)[-_](?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{6,}/gi, REDACTED],
-  // Long random tokens: at least 32 characters mixing capitals, small letters and digits.
+  // OpenAI, Anthropic and look-alike keys with a digit: `sk-…`, `sk-proj-…`, `sk-ant-api03-…`.
   [
-    /\b(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{32,}/g,
-    REDACTED,
+    /\b(?:sk|pk|rk|key|api)[-_][A-Za-z0-9_-]{6,}/gi,
+    (match) => (hasDigit(match) ? REDACTED : match),
   ],
+  // Long random tokens: at least 32 characters mixing capitals, small letters and digits.
+  [/[A-Za-z0-9_-]{32,}/g, (match) => (mixesCases(match) ? REDACTED : match)],
 ]
 
 const registered = new Set<string>()
@@ -87,7 +94,10 @@ export function redact(text: string, extra: Iterable<string | null | undefined> 
     }
   }
   for (const [pattern, replacement] of CREDENTIAL_PATTERNS) {
-    result = result.replace(pattern, replacement)
+    result =
+      typeof replacement === 'string'
+        ? result.replace(pattern, replacement)
+        : result.replace(pattern, replacement)
   }
   return result
 }
