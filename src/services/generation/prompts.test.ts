@@ -36,4 +36,12 @@ describe('requestTag', () => {
     expect(tags.size).toBe(50)
     for (const tag of tags) expect(tag).toMatch(/^request-[0-9a-f]{12}$/)
   })
+
+  // MAX_PROMPT_LENGTH may be raised to a million characters: with two `\s*` in a row the pattern
+  // split a run of spaces after a `<` every possible way (400,000 spaces: minutes, ended by the
+  // test's time limit); now each run is read once.
+  it('defuses a tag after a long run of spaces in one pass', () => {
+    const text = `<${' '.repeat(400_000)}</request>`
+    expect(readableByModel(quoteRequest(text))).not.toContain('</request>')
+  })
 })

@@ -31,7 +31,9 @@ const OPENER = String.raw`(?:[<‹〈⟨˂❬❮]|&lt;?|&#0*60;?|&#x0*3c;?)`
 const CLOSER = String.raw`(?:[>›〉⟩˃❭❯]|&gt;?|&#0*62;?|&#x0*3e;?)`
 /** `<request`, `</request`, `< / REQUEST x=1 >`: anything that reads as a request tag. */
 const REQUEST_TAG = new RegExp(
-  String.raw`${OPENER}\s*(?:/|&#0*47;|&#x0*2f;|&sol;)?\s*request(?:[^\n]{0,200}?${CLOSER})?`,
+  // One `\s*` on each side of the optional slash, never two in a row: two would split a run of
+  // spaces every possible way before failing (quadratic in a long prompt).
+  String.raw`${OPENER}\s*(?:(?:/|&#0*47;|&#x0*2f;|&sol;)\s*)?request(?:[^\n]{0,200}?${CLOSER})?`,
   'giu',
 )
 const OPENER_ONLY = new RegExp(OPENER, 'giu')
