@@ -166,4 +166,16 @@ describe('extractCode', () => {
       expect(extractCode('Here is the code:\r\nx = 1\r\ny = 2\r\n', PYTHON)).toBe('x = 1\ny = 2\n')
     })
   })
+
+  // A reply of megabytes is read on the event loop. These took minutes (ended by the test's time
+  // limit) with patterns that backtracked over a long line or over every run of blanks.
+  it('reads a long line that only looks like a fence in one pass', () => {
+    const line = `\`\`\`${'a'.repeat(400_000)}\``
+    expect(extractCode(`${line}\nx = 1\n`, ['python'])).toBe(`${line}\nx = 1\n`)
+  })
+
+  it('trims a reply of many blank-ended lines in one pass', () => {
+    const reply = `x = 1${' \n'.repeat(400_000)}y = 2`
+    expect(extractCode(reply, ['python'])).toBe(`x = 1${' \n'.repeat(400_000)}y = 2\n`)
+  })
 })

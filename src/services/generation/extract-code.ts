@@ -6,7 +6,12 @@ interface Fence {
   closed: boolean
 }
 
-const FENCE_OPEN = /^[ \t]*(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n`]*$/
+/**
+ * An opening fence and its tag. After the tag, the rest of the line must start with a blank: the
+ * tag and the rest never compete for the same characters, so a long line that fails to match
+ * fails in one pass (a model reply may be megabytes, and this runs on the event loop).
+ */
+const FENCE_OPEN = /^[ \t]*(`{3,}|~{3,})[ \t]*([^\s`]*)(?:[ \t][^\n`]*)?$/
 
 function fences(reply: string): Fence[] {
   const lines = reply.split('\n')
@@ -66,5 +71,7 @@ export function extractCode(reply: string, tags: readonly string[]): string {
 }
 
 function trimBlankLines(text: string): string {
-  return text.replace(/^(?:[ \t]*\n)+/, '').replace(/\s+$/, '') + '\n'
+  // trimEnd, not /\s+$/: the pattern tries every run of blanks in the text, quadratic in a reply
+  // of many blank-ended lines.
+  return text.replace(/^(?:[ \t]*\n)+/, '').trimEnd() + '\n'
 }
