@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { extractCode } from './extract-code.js'
+import { extractCode, unwrapMarkdown } from './extract-code.js'
 
 const PYTHON = ['python', 'py']
 
@@ -177,5 +177,24 @@ describe('extractCode', () => {
   it('trims a reply of many blank-ended lines in one pass', () => {
     const reply = `x = 1${' \n'.repeat(400_000)}y = 2`
     expect(extractCode(reply, ['python'])).toBe(`x = 1${' \n'.repeat(400_000)}y = 2\n`)
+  })
+})
+
+describe('unwrapMarkdown', () => {
+  it.each([
+    ['bare Markdown', '# Title\n\nText.\n', '# Title\n\nText.\n'],
+    ['a markdown fence', '```markdown\n# Title\n\nText.\n```\n', '# Title\n\nText.\n'],
+    ['an md fence with blanks around', '\n  ```md  \n\n# Title\n```  \n', '# Title\n'],
+    ['an untagged fence', '```\n# Title\n```', '# Title\n'],
+    ['a fence that does not close the text', '```\n# A\n```\nmore', '```\n# A\n```\nmore\n'],
+    ['a python fence', '```python\nx = 1\n```', '```python\nx = 1\n```\n'],
+  ])('%s', (_name, text, expected) => {
+    expect(unwrapMarkdown(text)).toBe(expected)
+  })
+
+  // The pattern it replaces took minutes here (ended by the test's time limit).
+  it('reads an unclosed fence over many blank lines in one pass', () => {
+    const text = `\`\`\`${'\n'.repeat(400_000)}x`
+    expect(unwrapMarkdown(text)).toBe(`${text}\n`)
   })
 })

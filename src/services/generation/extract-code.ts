@@ -75,3 +75,15 @@ function trimBlankLines(text: string): string {
   // of many blank-ended lines.
   return text.replace(/^(?:[ \t]*\n)+/, '').trimEnd() + '\n'
 }
+
+/**
+ * Documentation is asked for as bare Markdown; a model that fences it anyway is unwrapped. Done
+ * with string operations: a pattern with a lazy body between two blank runs backtracked
+ * quadratically over a reply of many blank lines.
+ */
+export function unwrapMarkdown(text: string): string {
+  const trimmed = text.trim()
+  const open = /^```(?:markdown|md)?[ \t]*\n/i.exec(trimmed)
+  if (!open || !trimmed.endsWith('\n```')) return trimmed + '\n'
+  return trimmed.slice(open[0].length, -4).trim() + '\n'
+}

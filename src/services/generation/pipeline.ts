@@ -4,7 +4,7 @@ import type { SyntaxErrorReport } from '../../analysis/metrics/syntax-errors.js'
 import { AppError } from '../../errors.js'
 import type { ChatMessage, Completion, LlmProvider, TokenUsage } from '../../ports/llm-provider.js'
 import type { AnalysisService } from '../analysis.js'
-import { extractCode } from './extract-code.js'
+import { extractCode, unwrapMarkdown } from './extract-code.js'
 import type { PromptBuilder } from './prompts.js'
 import type {
   AttemptReport,
@@ -411,10 +411,4 @@ function describe(error: unknown): string {
   return error instanceof AppError
     ? error.message
     : 'An internal error occurred (see the server log)'
-}
-
-/** Documentation is asked for as bare Markdown; a model that fences it anyway is unwrapped. */
-function unwrapMarkdown(text: string): string {
-  const fenced = /^\s*```(?:markdown|md)?\s*\n([\s\S]*?)\n```\s*$/i.exec(text)
-  return (fenced?.[1] ?? text).trim() + '\n'
 }
