@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { load, type LoadResult } from './load.js'
+import { generationBody, load, type LoadResult } from './load.js'
 import { spawnBuiltServer, startUpstream, stop, waitHealthy } from './server.js'
 
 export interface GenerationBenchResult {
@@ -26,16 +26,6 @@ const chatBody = JSON.stringify({
   ],
   max_tokens: 4096,
 })
-
-const generation = (extra: object) => (index: number) =>
-  JSON.stringify({
-    prompt: `add two integers and return the sum (${index})`,
-    programming_language: 'python',
-    include_tests: false,
-    include_docs: false,
-    options: { cache: false },
-    ...extra,
-  })
 
 const added = (through: LoadResult, direct: LoadResult) => ({
   p50: Math.round((through.latency_ms.p50 - direct.latency_ms.p50) * 100) / 100,
@@ -70,11 +60,11 @@ export async function benchGeneration(seconds = 5): Promise<GenerationBenchResul
 
     const direct1 = await load(upstreamUrl, () => chatBody, 1, seconds)
     const direct50 = await load(upstreamUrl, () => chatBody, 50, seconds)
-    const through1 = await load(generateUrl(18_611), generation({}), 1, seconds)
-    const through50 = await load(generateUrl(18_611), generation({}), 50, seconds)
+    const through1 = await load(generateUrl(18_611), generationBody(), 1, seconds)
+    const through50 = await load(generateUrl(18_611), generationBody(), 50, seconds)
     const full50 = await load(
       generateUrl(18_611),
-      generation({ include_tests: true, include_docs: true }),
+      generationBody({ include_tests: true, include_docs: true }),
       50,
       seconds,
     )
@@ -87,11 +77,11 @@ export async function benchGeneration(seconds = 5): Promise<GenerationBenchResul
       })
     const cache1 = await load(generateUrl(18_611), cached, 1, seconds)
     const cache50 = await load(generateUrl(18_611), cached, 50, seconds)
-    const slow100 = await load(generateUrl(18_612), generation({}), 100, seconds)
-    const slow200 = await load(generateUrl(18_612), generation({}), 200, seconds)
+    const slow100 = await load(generateUrl(18_612), generationBody(), 100, seconds)
+    const slow200 = await load(generateUrl(18_612), generationBody(), 200, seconds)
     const slowFull200 = await load(
       generateUrl(18_612),
-      generation({ include_tests: true, include_docs: true }),
+      generationBody({ include_tests: true, include_docs: true }),
       200,
       seconds,
     )

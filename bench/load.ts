@@ -9,6 +9,22 @@ export interface LoadResult {
   latency_ms: { p50: number; p90: number; p99: number; max: number }
 }
 
+/**
+ * The body of the benchmarks' generation request number `index`: one model call (no tests, no
+ * docs) unless `extra` asks for more, and no cache, so that every request reaches the upstream.
+ */
+export const generationBody =
+  (extra: object = {}) =>
+  (index: number): string =>
+    JSON.stringify({
+      prompt: `add two integers and return the sum (${index})`,
+      programming_language: 'python',
+      include_tests: false,
+      include_docs: false,
+      options: { cache: false },
+      ...extra,
+    })
+
 const round = (value: number) => Math.round(value * 100) / 100
 
 function percentile(sorted: number[], fraction: number): number {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { Agent, request } from 'node:http'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { load } from './load.js'
+import { generationBody, load } from './load.js'
 import { spawnBuiltServer, startUpstream, stop, waitHealthy } from './server.js'
 
 /**
@@ -54,14 +54,7 @@ function slope(points: Array<[number, number]>): number {
   return denominator === 0 ? 0 : numerator / denominator
 }
 
-const body = (index: number) =>
-  JSON.stringify({
-    prompt: `add two integers and return the sum (${index})`,
-    programming_language: 'python',
-    include_tests: false,
-    include_docs: false,
-    options: { cache: false },
-  })
+const body = generationBody()
 
 /** One generation, blocking or streamed; resolves true when it completed. */
 function generate(agent: Agent, index: number, streaming: boolean): Promise<boolean> {
