@@ -147,3 +147,25 @@ export async function waitFor(
   const deadline = performance.now() + timeoutMs
   while (!(await condition()) && performance.now() < deadline) await sleep(10)
 }
+
+/**
+ * POSTs one Python generation with `prompt`: code only (no tests, no docs), never from the cache.
+ * `path` picks the blocking route or the stream.
+ */
+export function postGeneration(
+  url: string,
+  prompt: string,
+  path: '/api/generate' | '/api/generate/stream' = '/api/generate',
+): Promise<Response> {
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      prompt,
+      programming_language: 'python',
+      include_tests: false,
+      include_docs: false,
+      options: { cache: false },
+    }),
+  })
+}

@@ -8,13 +8,14 @@ import {
   DOCS,
   GOOD_CODE,
   llmEnv,
+  postGeneration,
   repliesByStage,
   REQUEST_FRAME,
   stageOf,
   TESTS,
   TESTS_REPLY,
-  waitFor,
   type Stage,
+  waitFor,
 } from '../helpers/generation.js'
 import {
   CHAT,
@@ -441,18 +442,7 @@ describe('POST /api/generate', () => {
     try {
       const singleUrl = (await listenTestApp(single)).url
       upstream.once(CHAT, chatReply(fenced('python', GOOD_CODE), { delayMs: 300 }))
-      const request = (prompt: string) =>
-        fetch(`${singleUrl}/api/generate`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            prompt,
-            programming_language: 'python',
-            include_tests: false,
-            include_docs: false,
-            options: { cache: false },
-          }),
-        })
+      const request = (prompt: string) => postGeneration(singleUrl, prompt)
       const first = request('the first of two requests')
       while (upstream.requests(CHAT).length === 0) await sleep(5)
       const [one, two] = await Promise.all([

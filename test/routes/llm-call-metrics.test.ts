@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp } from '../helpers/app.js'
-import { GOOD_CODE, llmEnv } from '../helpers/generation.js'
+import { GOOD_CODE, llmEnv, postGeneration } from '../helpers/generation.js'
 import { CHAT, chatReply, fenced, ScriptedLlmServer, streamReply } from '../helpers/scripted-llm.js'
 import { readSse } from '../helpers/sse.js'
 
@@ -18,18 +18,7 @@ describe('verigen_llm_calls_total', () => {
     try {
       // One call that answers, then one cut short by a cancel request.
       upstream.once(CHAT, chatReply(fenced('python', GOOD_CODE)))
-      const request = (prompt: string) =>
-        fetch(`${url}/api/generate/stream`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            prompt,
-            programming_language: 'python',
-            include_tests: false,
-            include_docs: false,
-            options: { cache: false },
-          }),
-        })
+      const request = (prompt: string) => postGeneration(url, prompt, '/api/generate/stream')
       for await (const item of readSse(await request('parse a duration'))) void item
       upstream.once(CHAT, streamReply(['def ', 'slow', '(', ')', ':'], { delayMs: 200 }))
       let cancel: Promise<Response> | null = null

@@ -5,6 +5,7 @@ import {
   CODE_REPLY,
   DOCS,
   llmEnv,
+  postGeneration,
   readableByModel,
   repliesByStage,
   REQUEST_FRAME,
@@ -88,17 +89,7 @@ describe('the request frame of a prompt', () => {
   it('leaves the rest of the text as typed', async () => {
     upstream.received.length = 0
     const prompt = 'compute x² + ½ for the ＡＰＩ, return a <list> of request ids, 3 > 2'
-    const response = await fetch(`${url}/api/generate`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        prompt,
-        programming_language: 'python',
-        include_tests: false,
-        include_docs: false,
-        options: { cache: false },
-      }),
-    })
+    const response = await postGeneration(url, prompt)
     expect(response.status).toBe(200)
     const user = messageText(chatBody(upstream.requests(CHAT)[0]!).messages[1]!)
     expect(REQUEST_FRAME.exec(user)?.[2]).toBe(prompt)
