@@ -132,6 +132,24 @@ function formatWindow(windowMs: number): string {
   return `${windowMs} ms`
 }
 
+/** Whether `code` names an entry of the catalogue (for codes read back from storage). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code)
+}
+
+/**
+ * Any thrown value as an AppError: ours pass unchanged; anything else becomes a generic 500 whose
+ * own message is never sent (the caller logs it with the request id).
+ */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error
+  return new AppError(
+    'APP_ERR_INTERNAL',
+    'An unexpected error occurred; the request_id identifies it in the server log',
+    { cause: error },
+  )
+}
+
 /** The one error body of the API. */
 export interface ErrorBody {
   error: string
