@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './config.js'
+import { LLM_PROVIDERS, PROVIDER_NOT_CONFIGURED_DETAIL } from './llm-providers.js'
 
 const load = (environment: Record<string, string>) =>
   loadConfig({ ENV_FILE: '/dev/null', ...environment })
@@ -60,6 +61,27 @@ describe('loadConfig', () => {
     for (const line of problems) expect(line).not.toMatch(/\n/)
   })
 
+  it('reads database URL schemes in any case', () => {
+    expect(load({ DATABASE_URL: 'SQLite://x.db' }).database).toEqual({
+      kind: 'sqlite',
+      url: 'sqlite://x.db',
+    })
+    expect(load({ DATABASE_URL: 'SQLITE::memory:' }).database.kind).toBe('sqlite')
+    for (const url of [
+      'POSTGRES://user@127.0.0.1:5432/verigen',
+      'postgresql://user@127.0.0.1:5432/verigen',
+      'PostgreSQL://user@127.0.0.1:5432/verigen',
+    ]) {
+      expect(load({ DATABASE_URL: url }).database).toEqual({
+        kind: 'postgres',
+        url: url.replace(/^[a-z]+/i, (scheme) => scheme.toLowerCase()),
+      })
+    }
+    expect(problemsOf({ DATABASE_URL: 'SQLite://' })).toEqual([
+      'DATABASE_URL: must name a file, such as sqlite://./data/verigen.db',
+    ])
+  })
+
   it('selects OpenAI when only OPENAI_API_KEY is set, as the original design did', () => {
     const config = load({ OPENAI_API_KEY: 'sk-test', OPENAI_MODEL: 'gpt-4.1' })
     expect(config.llm).toMatchObject({
@@ -100,6 +122,25 @@ describe('loadConfig', () => {
       baseUrl: 'http://127.0.0.1:11434/v1',
       apiKey: null,
     })
+  })
+
+  it('builds every row of the provider table from its own variables', () => {
+    for (const row of LLM_PROVIDERS) {
+      const environment: Record<string, string> = { [row.selectedBy]: 'http://127.0.0.1:9/v1' }
+      if (row.keyVariable) environment[row.keyVariable] = 'key-of-the-row'
+      if (!row.defaultModel) environment.LLM_MODEL = 'model-of-the-row'
+      expect(load(environment).llm).toMatchObject({
+        provider: row.id,
+        model: row.defaultModel ?? 'model-of-the-row',
+        apiKey: row.keyVariable ? 'key-of-the-row' : null,
+      })
+    }
+  })
+
+  it('says what to set when no provider is configured, from the provider table', () => {
+    expect(PROVIDER_NOT_CONFIGURED_DETAIL).toBe(
+      'No model provider is configured; set OPENAI_API_KEY, ANTHROPIC_API_KEY, or LLM_BASE_URL with LLM_MODEL (see the README, Configuration)',
+    )
   })
 
   it('refuses a provider without its key', () => {

@@ -3,9 +3,14 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { z } from 'zod'
-
-export const LLM_PROVIDERS = ['openai', 'anthropic', 'openai-compatible'] as const
-export type LlmProviderId = (typeof LLM_PROVIDERS)[number]
+import {
+  LLM_PROVIDER_IDS,
+  LLM_PROVIDERS,
+  llmProviderSpec,
+  PROVIDER_VARIABLES,
+  type LlmProviderId,
+  type LlmProviderSpec,
+} from './llm-providers.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -91,16 +96,6 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`)
     this.name = 'ConfigError'
   }
-}
-
-const DEFAULT_MODELS: Partial<Record<LlmProviderId, string>> = {
-  openai: 'gpt-4o-mini',
-  anthropic: 'claude-sonnet-4-5',
-}
-
-const DEFAULT_BASE_URLS: Partial<Record<LlmProviderId, string>> = {
-  openai: 'https://api.openai.com/v1',
-  anthropic: 'https://api.anthropic.com/v1',
 }
 
 function invalid(ctx: z.RefinementCtx, message: string): typeof z.NEVER {
@@ -200,12 +195,16 @@ export function redactUrl(text: string): string {
   return text.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
 }
 
-/** `sqlite://<path>` (relative to the working directory, or `sqlite://:memory:`) or `postgres://…`. */
+/**
+ * `sqlite://<path>` (relative to the working directory, or `sqlite://:memory:`) or `postgres://…`
+ * (also `postgresql://`). Schemes are case-insensitive (RFC 3986, 3.1), so the scheme comes back
+ * in lower case: `SQLite://x.db` is `sqlite://x.db`, never a PostgreSQL URL.
+ */
 function databaseUrl() {
   const postgres = url(['postgres:', 'postgresql:'], 'postgres://user@127.0.0.1:5432/verigen')
   return z.string().transform((raw, ctx) => {
-    const text = raw.trim()
-    if (/^sqlite:/i.test(text)) {
+    const text = raw.trim().replace(/^[a-z][a-z0-9+.-]*:/i, (scheme) => scheme.toLowerCase())
+    if (text.startsWith('sqlite:')) {
       const path = text.replace(/^sqlite:(\/\/)?/i, '')
       if (path === '') return invalid(ctx, `must name a file, such as sqlite://./data/verigen.db`)
       return text
@@ -284,7 +283,7 @@ const environmentSchema = z.object({
   DATABASE_URL: databaseUrl().default('sqlite://./data/verigen.db'),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
   REDIS_KEY_PREFIX: z.string().trim().min(1).max(64).default('verigen:'),
-  LLM_PROVIDER: oneOf(LLM_PROVIDERS).optional(),
+  LLM_PROVIDER: oneOf(LLM_PROVIDER_IDS).optional(),
   LLM_MODEL: z.string().trim().min(1).optional(),
   LLM_BASE_URL: url(['http:', 'https:'], 'http://127.0.0.1:11434/v1').optional(),
   LLM_API_KEY: z.string().trim().min(1).optional(),
@@ -296,9 +295,6 @@ const environmentSchema = z.object({
   LLM_MAX_REPLY_BYTES: byteSize().optional(),
   LLM_ALLOWED_MODELS: list().default([]),
   LLM_HEALTH_INTERVAL_MS: integer(1000).default(60_000),
-  OPENAI_API_KEY: z.string().trim().min(1).optional(),
-  OPENAI_MODEL: z.string().trim().min(1).optional(),
-  ANTHROPIC_API_KEY: z.string().trim().min(1).optional(),
   RATE_LIMIT_REQUESTS: integer(0).default(100),
   RATE_LIMIT_WINDOW: duration().default(60_000),
   MAX_PROMPT_LENGTH: integer(10, 1_000_000).default(2000),
@@ -317,50 +313,51 @@ const environmentSchema = z.object({
   ANALYSIS_BODY_LIMIT: byteSize().optional(),
 })
 
+/** The providers' own variables (`OPENAI_API_KEY`, …), named by the table of `llm-providers.ts`. */
+const providerEnvironmentSchema = z.object(
+  Object.fromEntries(
+    PROVIDER_VARIABLES.map((name) => [name, z.string().trim().min(1).optional()] as const),
+  ),
+)
+
 type Environment = z.output<typeof environmentSchema>
+type ProviderEnvironment = Readonly<Record<string, string | undefined>>
 
-/** Chooses the model provider the way the original design did: an OpenAI key alone means OpenAI. */
-function resolveLlm(env: Environment, problems: string[]): Config['llm'] {
-  const provider: LlmProviderId | null =
-    env.LLM_PROVIDER ??
-    (env.OPENAI_API_KEY
-      ? 'openai'
-      : env.ANTHROPIC_API_KEY
-        ? 'anthropic'
-        : env.LLM_BASE_URL
-          ? 'openai-compatible'
-          : null)
-  const apiKey =
-    env.LLM_API_KEY ??
-    (provider === 'openai'
-      ? env.OPENAI_API_KEY
-      : provider === 'anthropic'
-        ? env.ANTHROPIC_API_KEY
-        : undefined) ??
-    null
-  const model =
-    env.LLM_MODEL ??
-    (provider === 'openai' ? env.OPENAI_MODEL : undefined) ??
-    (provider ? DEFAULT_MODELS[provider] : undefined) ??
-    null
-  const baseUrl = env.LLM_BASE_URL ?? (provider ? DEFAULT_BASE_URLS[provider] : undefined) ?? null
-
-  if (provider === 'openai' && !apiKey) {
-    problems.push(`LLM_API_KEY: required when LLM_PROVIDER is 'openai' (or set OPENAI_API_KEY)`)
+/**
+ * Chooses the model provider the way the original design did: `LLM_PROVIDER` when set, else the
+ * first row of the provider table whose selecting variable is set (an OpenAI key alone means
+ * OpenAI). The generic `LLM_*` variables win over a provider's own names.
+ */
+function resolveLlm(
+  env: Environment,
+  providerEnv: ProviderEnvironment,
+  problems: string[],
+): Config['llm'] {
+  const variables: Readonly<Record<string, unknown>> = { ...env, ...providerEnv }
+  const variable = (name: string | null): string | undefined => {
+    const value = name === null ? undefined : variables[name]
+    return typeof value === 'string' ? value : undefined
   }
-  if (provider === 'anthropic' && !apiKey) {
+  const spec: LlmProviderSpec | null = env.LLM_PROVIDER
+    ? llmProviderSpec(env.LLM_PROVIDER)
+    : (LLM_PROVIDERS.find((row: LlmProviderSpec) => variable(row.selectedBy)) ?? null)
+  const provider = (spec?.id ?? null) as LlmProviderId | null
+  const apiKey = env.LLM_API_KEY ?? variable(spec?.keyVariable ?? null) ?? null
+  const model = env.LLM_MODEL ?? variable(spec?.modelVariable ?? null) ?? spec?.defaultModel ?? null
+  const baseUrl = env.LLM_BASE_URL ?? spec?.defaultBaseUrl ?? null
+
+  if (spec?.requiresKey && !apiKey) {
+    const alternative = spec.keyVariable ? ` (or set ${spec.keyVariable})` : ''
+    problems.push(`LLM_API_KEY: required when LLM_PROVIDER is '${spec.id}'${alternative}`)
+  }
+  if (spec && !baseUrl) {
     problems.push(
-      `LLM_API_KEY: required when LLM_PROVIDER is 'anthropic' (or set ANTHROPIC_API_KEY)`,
+      `LLM_BASE_URL: required when LLM_PROVIDER is '${spec.id}', e.g. http://127.0.0.1:11434/v1`,
     )
   }
-  if (provider === 'openai-compatible' && !env.LLM_BASE_URL) {
+  if (spec && !model) {
     problems.push(
-      `LLM_BASE_URL: required when LLM_PROVIDER is 'openai-compatible', e.g. http://127.0.0.1:11434/v1`,
-    )
-  }
-  if (provider === 'openai-compatible' && !model) {
-    problems.push(
-      `LLM_MODEL: required when LLM_PROVIDER is 'openai-compatible' (the model name your server serves)`,
+      `LLM_MODEL: required when LLM_PROVIDER is '${spec.id}' (the model name your server serves)`,
     )
   }
   return {
@@ -425,19 +422,25 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     if (value !== undefined && value.trim() !== '') merged[name] = value
   }
   const parsed = environmentSchema.safeParse(merged)
-  if (!parsed.success) {
+  const parsedProviders = providerEnvironmentSchema.safeParse(merged)
+  if (!parsed.success || !parsedProviders.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+      [...(parsed.error?.issues ?? []), ...(parsedProviders.error?.issues ?? [])].map(
+        (issue) => `${issue.path.join('.')}: ${issue.message}`,
+      ),
     )
   }
   const env = parsed.data
+  const providerEnv: ProviderEnvironment = parsedProviders.data
   const problems: string[] = []
-  const llm = resolveLlm(env, problems)
+  const llm = resolveLlm(env, providerEnv, problems)
   if (problems.length > 0) throw new ConfigError(problems)
+  const providerKeys = LLM_PROVIDERS.map((row: LlmProviderSpec) => row.keyVariable)
+    .filter((name): name is string => name !== null)
+    .map((name) => providerEnv[name])
   const secrets = [
     env.LLM_API_KEY,
-    env.OPENAI_API_KEY,
-    env.ANTHROPIC_API_KEY,
+    ...providerKeys,
     urlPassword(env.DATABASE_URL),
     urlPassword(env.REDIS_URL),
   ].filter((secret): secret is string => Boolean(secret))
@@ -455,6 +458,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
     database: {
+      // The scheme is in lower case already (databaseUrl).
       kind: env.DATABASE_URL.startsWith('sqlite:') ? 'sqlite' : 'postgres',
       url: env.DATABASE_URL,
     },

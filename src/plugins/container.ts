@@ -3,25 +3,20 @@ import type { Redis } from 'ioredis'
 import { RedisGenerationBus } from '../adapters/bus/redis.js'
 import { MemoryCache } from '../adapters/cache/memory.js'
 import { RedisCache } from '../adapters/cache/redis.js'
-import { createAnthropicProvider } from '../adapters/llm/anthropic.js'
-import {
-  createOpenAiCompatibleProvider,
-  createOpenAiProvider,
-} from '../adapters/llm/openai-compatible.js'
+import { createLlmProvider } from '../adapters/llm/provider-factories.js'
 import { connectRedis, pingRedis } from '../adapters/redis/connection.js'
 import { PostgresGenerationStore } from '../adapters/store/postgres.js'
 import { SqliteGenerationStore } from '../adapters/store/sqlite.js'
 import { loadLanguageRegistry, type LanguageRegistry } from '../analysis/language-registry.js'
 import { AnalysisPool } from '../analysis/worker-pool.js'
 import type { Config } from '../config.js'
-import { createMetrics, type Metrics } from '../metrics.js'
+import { createMetrics, metricsRecorder, type Metrics } from '../metrics.js'
 import { version } from '../paths.js'
 import type { Cache } from '../ports/cache.js'
 import type { ComponentStatus } from '../ports/component-status.js'
 import { systemClock, type Clock } from '../ports/clock.js'
 import type { GenerationStore } from '../ports/generation-store.js'
 import type { LlmProvider } from '../ports/llm-provider.js'
-import type { Logger } from '../ports/logger.js'
 import { AnalysisService } from '../services/analysis.js'
 import type { PublishedEvent } from '../services/generation/event-hub.js'
 import { GenerationService } from '../services/generation/generation-service.js'
@@ -52,28 +47,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: Services
   }
-}
-
-function createLlmProvider(config: Config['llm'], logger: Logger): LlmProvider | null {
-  const { provider, model, baseUrl, apiKey } = config
-  if (!provider || !model || !baseUrl) return null
-  const settings = {
-    model,
-    baseUrl,
-    apiKey,
-    maxReplyBytes: config.maxReplyBytes,
-    logger,
-    retry: {
-      maxRetries: config.maxRetries,
-      timeoutMs: config.timeoutMs,
-      deadlineMs: config.deadlineMs,
-      baseDelayMs: config.retryBaseMs,
-      maxDelayMs: 8000,
-    },
-  }
-  if (provider === 'anthropic') return createAnthropicProvider(settings)
-  if (provider === 'openai') return createOpenAiProvider(settings)
-  return createOpenAiCompatibleProvider(settings)
 }
 
 function openStore(config: Config['database']): Promise<GenerationStore> {
@@ -133,7 +106,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       analysis,
       store,
       cache,
-      metrics,
+      metrics: metricsRecorder(metrics),
       logger: app.log,
       clock,
       settings: {

@@ -1,4 +1,4 @@
-import type { LlmProviderId } from '../config.js'
+import type { LlmProviderId } from '../llm-providers.js'
 
 /** One message of a conversation with the model. */
 export interface ChatMessage {
@@ -43,7 +43,7 @@ export interface Completion {
  * Adapters own the vendor's client, its retries and the translation of its errors.
  */
 export interface LlmProvider {
-  /** `openai`, `anthropic` or `openai-compatible`. */
+  /** The provider's row in `src/llm-providers.ts`: `openai`, `anthropic` or `openai-compatible`. */
   readonly id: LlmProviderId
   /** The model that generation uses by default. */
   readonly model: string

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js'
+import { PROVIDER_NOT_CONFIGURED_DETAIL } from '../llm-providers.js'
 import type { Clock } from '../ports/clock.js'
 import type { ComponentStatus } from '../ports/component-status.js'
 import type { GenerationStore } from '../ports/generation-store.js'
@@ -89,8 +90,9 @@ export function databaseCheck(store: GenerationStore): HealthCheck {
 }
 
 /**
- * The model provider's check. Probing may cost a request to a paid API, so the answer is kept
- * for `intervalMs` and concurrent health requests share one probe.
+ * The model provider's check. A probe is free of charge (`LlmProvider.ping` lists the models)
+ * but still a request that counts against the provider's rate limits, so the answer is kept for
+ * `intervalMs` and concurrent health requests share one probe.
  */
 export function llmCheck(
   provider: LlmProvider | null,
@@ -101,8 +103,7 @@ export function llmCheck(
       status: 'not_configured',
       provider: null,
       model: null,
-      detail:
-        'No model provider is configured; set OPENAI_API_KEY, ANTHROPIC_API_KEY, or LLM_BASE_URL with LLM_MODEL (see the README, Configuration)',
+      detail: PROVIDER_NOT_CONFIGURED_DETAIL,
     }
     return { name: 'llm', critical: false, check: async () => status }
   }

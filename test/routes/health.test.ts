@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { SqliteGenerationStore } from '../../src/adapters/store/sqlite.js'
 import { createTestApp } from '../helpers/app.js'
 import { json, ScriptedLlmServer, sleep } from '../helpers/scripted-llm.js'
@@ -58,6 +58,24 @@ describe('GET /api/health', () => {
     expect(probes[0]!.headers.authorization).toBe('Bearer sk-health-secret')
     expect(responses.map((response) => response.body).join('')).not.toContain('sk-health-secret')
     await app.close()
+  })
+
+  it("probes through the model calls' node:http transport, not the global fetch", async () => {
+    const app = await createTestApp({
+      LLM_PROVIDER: 'openai',
+      LLM_BASE_URL: `${upstream.url}/v1`,
+      LLM_API_KEY: 'sk-transport',
+    })
+    const globalFetch = vi.fn(() => Promise.reject(new Error('the global fetch was used')))
+    vi.stubGlobal('fetch', globalFetch)
+    try {
+      const response = await app.inject({ method: 'GET', url: '/api/health' })
+      expect(response.json().services.llm).toMatchObject({ status: 'ok', provider: 'openai' })
+      expect(globalFetch).not.toHaveBeenCalled()
+    } finally {
+      vi.unstubAllGlobals()
+      await app.close()
+    }
   })
 
   it('reports a provider that rejects the key as down, and the service as degraded', async () => {

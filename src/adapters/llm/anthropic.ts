@@ -2,7 +2,7 @@ import { createAnthropic } from '@ai-sdk/anthropic'
 import type { LlmProvider } from '../../ports/llm-provider.js'
 import { probeModelList } from './http-probe.js'
 import { ModelProvider } from './model-provider.js'
-import { createNodeFetch } from './node-fetch.js'
+import { createNodeFetch, HttpTransport } from './node-fetch.js'
 import { sdkTextModel } from './sdk-model.js'
 import type { ProviderSettings } from './settings.js'
 
@@ -11,10 +11,11 @@ const ANTHROPIC_VERSION = '2023-06-01'
 /** Anthropic's Messages API. */
 export function createAnthropicProvider(settings: ProviderSettings): LlmProvider {
   const { model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
+  const transport = new HttpTransport()
   const anthropic = createAnthropic({
     baseURL: baseUrl,
     apiKey: apiKey ?? '',
-    fetch: createNodeFetch(maxReplyBytes),
+    fetch: createNodeFetch(maxReplyBytes, transport),
   })
   const headers = {
     accept: 'application/json',
@@ -27,7 +28,7 @@ export function createAnthropicProvider(settings: ProviderSettings): LlmProvider
     baseUrl,
     apiKey,
     createModel: (modelId) => sdkTextModel(anthropic.messages(modelId)),
-    ping: (signal) => probeModelList(`${baseUrl}/models`, headers, signal, 'anthropic'),
+    ping: (signal) => probeModelList(transport, `${baseUrl}/models`, headers, signal, 'anthropic'),
     retry,
     logger,
   })

@@ -1,4 +1,4 @@
-import type { LlmProviderId } from '../../config.js'
+import type { LlmProviderId } from '../../llm-providers.js'
 import type {
   ChatMessage,
   Completion,

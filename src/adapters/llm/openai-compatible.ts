@@ -16,11 +16,12 @@ function bearer(apiKey: string | null): Record<string, string> {
 /** OpenAI's own API, through its chat-completions endpoint. */
 export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
   const { model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
+  const transport = new HttpTransport()
   // `.chat()`: the SDK's default model speaks the Responses API, which OpenAI-like servers lack.
   const openai = createOpenAI({
     baseURL: baseUrl,
     apiKey: apiKey ?? '',
-    fetch: createNodeFetch(maxReplyBytes),
+    fetch: createNodeFetch(maxReplyBytes, transport),
   })
   return new ModelProvider({
     id: 'openai',
@@ -28,7 +29,8 @@ export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
     baseUrl,
     apiKey,
     createModel: (modelId) => sdkTextModel(openai.chat(modelId)),
-    ping: (signal) => probeModelList(`${baseUrl}/models`, bearer(apiKey), signal, 'openai'),
+    ping: (signal) =>
+      probeModelList(transport, `${baseUrl}/models`, bearer(apiKey), signal, 'openai'),
     retry,
     logger,
   })
@@ -51,7 +53,7 @@ export function createOpenAiCompatibleProvider(settings: ProviderSettings): LlmP
     createModel: (modelId) =>
       new ChatCompletionsModel({ modelId, baseUrl, apiKey, maxReplyBytes, transport }),
     ping: (signal) =>
-      probeModelList(`${baseUrl}/models`, bearer(apiKey), signal, 'openai-compatible'),
+      probeModelList(transport, `${baseUrl}/models`, bearer(apiKey), signal, 'openai-compatible'),
     retry,
     logger,
   })
