@@ -10,12 +10,13 @@ import { docsPlugin } from './plugins/docs.js'
 import {
   clientErrorHandler,
   errorHandlerPlugin,
-  requestIdFor,
+  fromRequestError,
   sendError,
-  toAppError,
 } from './plugins/error-handler.js'
 import { lifecyclePlugin } from './plugins/lifecycle.js'
+import { methodNotAllowedPlugin } from './plugins/method-not-allowed.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
+import { requestIdFor, requestIdPlugin } from './plugins/request-id.js'
 import { requestLogPlugin } from './plugins/request-log.js'
 import { securityPlugin } from './plugins/security.js'
 import { redact, REDACTED, registerSecrets } from './redact.js'
@@ -98,14 +99,16 @@ export async function buildApp(
     clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors: (error, request, reply) =>
-      sendError(toAppError(error, { bodyLimit: server.bodyLimit, request }), request, reply),
+      sendError(fromRequestError(error, { bodyLimit: server.bodyLimit, request }), request, reply),
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
 
   await app.register(containerPlugin, { config, dependencies })
   await app.register(errorHandlerPlugin, { bodyLimit: server.bodyLimit })
+  await app.register(methodNotAllowedPlugin)
   await app.register(lifecyclePlugin)
+  await app.register(requestIdPlugin)
   await app.register(requestLogPlugin)
   await app.register(securityPlugin, { corsOrigins: server.corsOrigins })
   await app.register(docsPlugin, { apiPrefix: server.apiPrefix })

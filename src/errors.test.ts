@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import {
   AppError,
   ERRORS,
+  schemaValidationError,
+  toAppError,
   toErrorBody,
   UnsupportedLanguageError,
   ValidationError,
@@ -69,5 +72,45 @@ describe('toErrorBody', () => {
 
   it('uses the title when no detail is given', () => {
     expect(new AppError('APP_ERR_INTERNAL').message).toBe('Internal server error')
+  })
+})
+
+describe('toAppError', () => {
+  it('passes an AppError through and hides anything else behind a generic 500', () => {
+    const ours = new AppError('APP_ERR_NOT_FOUND', 'gone')
+    expect(toAppError(ours)).toBe(ours)
+    const theirs = new Error('connection string postgres://u:p@db/x')
+    const mapped = toAppError(theirs)
+    expect(mapped.code).toBe('APP_ERR_INTERNAL')
+    expect(mapped.message).not.toContain('postgres')
+    expect(mapped.cause).toBe(theirs)
+    expect(toAppError('a string').code).toBe('APP_ERR_INTERNAL')
+  })
+})
+
+describe('schemaValidationError', () => {
+  const schema = z.object({ id: z.string(), options: z.object({ n: z.number().max(5) }) })
+
+  it('names each field with its context and the rule it broke; a missing one is required', () => {
+    const result = schema.safeParse({ options: { n: 9 } })
+    if (result.success) throw new Error('expected a failure')
+    const error = schemaValidationError('message', result.error.issues)
+    expect(error.code).toBe('APP_ERR_VALIDATION')
+    expect(error.problems).toEqual([
+      { field: 'message.id', rule: 'required', message: 'is required' },
+      { field: 'message.options.n', rule: 'too_big', message: expect.stringMatching(/5/) },
+    ])
+    expect(error.message).toMatch(
+      /^message\.id: is required \(rule: required\); message\.options\.n: .* \(rule: too_big\)$/,
+    )
+  })
+
+  it('asks for the value itself when it is missing, and falls back without issues', () => {
+    const result = schema.safeParse(undefined)
+    if (result.success) throw new Error('expected a failure')
+    expect(schemaValidationError('body', result.error.issues).problems).toEqual([
+      { field: 'body', rule: 'required', message: 'a JSON body is required' },
+    ])
+    expect(schemaValidationError('query', [], 'bad query').message).toBe('bad query')
   })
 })

@@ -92,6 +92,40 @@ export class ValidationError extends AppError {
   }
 }
 
+/** One schema issue, as zod reports it (Fastify's validator passes zod's issues on too). */
+export interface SchemaIssue {
+  /** Keys from the validated value down to the failing one; empty for the value itself. */
+  path: readonly PropertyKey[]
+  /** The rule that failed: zod's issue code, such as `too_small` or `invalid_type`. */
+  code?: string | undefined
+  message?: string | undefined
+}
+
+/**
+ * The validation error for schema issues of `context` (`body`, `query`, `path`, `header` for
+ * HTTP requests, `message` for WebSocket messages): one field problem per issue, a missing value
+ * reported as the rule `required`, and a detail naming each field and the rule it broke.
+ */
+export function schemaValidationError(
+  context: string,
+  issues: readonly SchemaIssue[],
+  fallbackDetail: string = ERRORS.APP_ERR_VALIDATION.title,
+): ValidationError {
+  const problems = issues.map((issue): FieldProblem => {
+    const path = issue.path.map(String).join('.')
+    const field = path ? `${context}.${path}` : context
+    const message = issue.message ?? 'is invalid'
+    const missing = issue.code === 'invalid_type' && /received undefined/.test(message)
+    if (!missing) return { field, rule: issue.code ?? 'invalid', message }
+    const what = context === 'body' ? 'body' : 'value'
+    return { field, rule: 'required', message: path ? 'is required' : `a JSON ${what} is required` }
+  })
+  const detail = problems
+    .map((problem) => `${problem.field}: ${problem.message} (rule: ${problem.rule})`)
+    .join('; ')
+  return new ValidationError(detail || fallbackDetail, problems)
+}
+
 export class NotFoundError extends AppError {
   constructor(what: string, id: string) {
     super('APP_ERR_NOT_FOUND', `${what} '${id}' not found`)

@@ -1,16 +1,16 @@
-import { randomUUID } from 'node:crypto'
 import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import {
   AppError,
+  schemaValidationError,
+  toAppError,
   toErrorBody,
   ValidationError,
   type ErrorCode,
-  type FieldProblem,
 } from '../errors.js'
+import { newRequestId } from './request-id.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -23,7 +23,6 @@ interface ValidationIssue {
   keyword?: string
   instancePath?: string
   message?: string
-  params?: Record<string, unknown>
 }
 
 const VALIDATION_CONTEXT: Record<string, string> = {
@@ -33,33 +32,15 @@ const VALIDATION_CONTEXT: Record<string, string> = {
   headers: 'header',
 }
 
-/** `body.prompt: too short (rule: too_small)`: the field, then the rule it broke. */
-function toFieldProblems(context: string, issues: ValidationIssue[]): FieldProblem[] {
-  return issues.map((issue) => {
-    const path = (issue.instancePath ?? '').split('/').filter(Boolean).join('.')
-    const field = path ? `${context}.${path}` : context
-    const message = issue.message ?? 'is invalid'
-    const missing = issue.keyword === 'invalid_type' && /received undefined/.test(message)
-    if (missing) {
-      return {
-        field,
-        rule: 'required',
-        message: path
-          ? 'is required'
-          : `a JSON ${context === 'body' ? 'body' : 'value'} is required`,
-      }
-    }
-    return { field, rule: issue.keyword ?? 'invalid', message }
-  })
-}
-
+/** Fastify's schema failure: the zod issues it passed on, read back as the validator saw them. */
 function validationError(error: FastifyError): ValidationError {
   const context = VALIDATION_CONTEXT[error.validationContext ?? 'body'] ?? 'body'
-  const problems = toFieldProblems(context, (error.validation ?? []) as ValidationIssue[])
-  const detail = problems
-    .map((problem) => `${problem.field}: ${problem.message} (rule: ${problem.rule})`)
-    .join('; ')
-  return new ValidationError(detail || error.message, problems)
+  const issues = ((error.validation ?? []) as ValidationIssue[]).map((issue) => ({
+    path: (issue.instancePath ?? '').split('/').filter(Boolean),
+    code: issue.keyword,
+    message: issue.message,
+  }))
+  return schemaValidationError(context, issues, error.message)
 }
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -82,10 +63,9 @@ const STATUS_CODES_TO_ERRORS: Record<number, ErrorCode> = {
 
 /**
  * Maps anything thrown while serving a request to an {@link AppError}. Fastify's own client
- * errors keep their (safe) message; anything unknown becomes a generic 500 whose message is
- * logged, never sent.
+ * errors keep their (safe) message; anything else goes through {@link toAppError}.
  */
-export function toAppError(
+export function fromRequestError(
   error: unknown,
   context: { bodyLimit: number; request: FastifyRequest },
 ): AppError {
@@ -118,11 +98,7 @@ export function toAppError(
       fastifyError.message,
     )
   }
-  return new AppError(
-    'APP_ERR_INTERNAL',
-    'An unexpected error occurred; the request_id identifies it in the server log',
-    { cause: error },
-  )
+  return toAppError(error)
 }
 
 export function sendError(
@@ -143,51 +119,20 @@ function lacksHost(request: IncomingMessage): boolean {
   return request.httpVersion === '1.1' && request.headers.host === undefined
 }
 
-// OPTIONS is left out: CORS answers it on every path, so it says nothing about which paths exist.
-const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
-
 /**
- * One error shape for every failure: route errors, schema validation, Fastify's parser errors,
- * unknown routes (404) and known routes called with the wrong method (405, with `Allow`).
+ * One error shape for every failure: route errors, schema validation, Fastify's parser errors
+ * and requests without a Host. Unknown routes and wrong methods: see method-not-allowed.ts.
  */
 export const errorHandlerPlugin = fp<{ bodyLimit: number }>(
   async (app, { bodyLimit }) => {
-    // Fastify answers a wrong method with 404; a second router of paths only tells 405 apart.
-    const knownPaths = FindMyWay({ ignoreTrailingSlash: true })
-    app.addHook('onRoute', (route) => {
-      const methods = Array.isArray(route.method) ? route.method : [route.method]
-      for (const method of methods) {
-        if (!METHODS.includes(method as HTTPMethod)) continue
-        if (!knownPaths.hasRoute(method as HTTPMethod, route.url)) {
-          knownPaths.on(method as HTTPMethod, route.url, () => {})
-        }
-      }
-    })
-
     app.setErrorHandler((error, request, reply) => {
-      const appError = toAppError(error, { bodyLimit, request })
+      const appError = fromRequestError(error, { bodyLimit, request })
       if (appError.status >= 500)
         request.log.error({ err: error, code: appError.code }, 'request failed')
       return sendError(appError, request, reply)
     })
 
-    const notFound = (request: FastifyRequest, reply: FastifyReply) => {
-      const path = request.url.split('?')[0] ?? '/'
-      const allowed = METHODS.filter((method) => knownPaths.find(method, path) !== null)
-      const error =
-        allowed.length > 0
-          ? new AppError(
-              'APP_ERR_METHOD_NOT_ALLOWED',
-              `Method ${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`,
-              { headers: { allow: allowed.join(', ') } },
-            )
-          : new AppError(
-              'APP_ERR_ROUTE_NOT_FOUND',
-              `No route ${request.method} ${path}; see /api/docs for the API`,
-            )
-      return sendError(error, request, reply)
-    }
-    // Answered before the body is read: an unknown route is a 404 whatever the body holds.
+    // Answered before the body is read, whatever the body holds.
     app.addHook('onRequest', async (request, reply) => {
       if (lacksHost(request.raw)) {
         return sendError(
@@ -200,9 +145,7 @@ export const errorHandlerPlugin = fp<{ bodyLimit: number }>(
           reply,
         )
       }
-      if (request.is404) return notFound(request, reply)
     })
-    app.setNotFoundHandler(notFound)
   },
   { name: 'error-handler' },
 )
@@ -226,7 +169,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
         ? 'Request headers exceed the server limit'
         : 'Malformed HTTP request'
   const appError = new AppError(code, detail)
-  const requestId = randomUUID()
+  const requestId = newRequestId()
   const body = JSON.stringify(toErrorBody(appError, requestId))
   // The answer to HEAD has no body (RFC 9110, section 9.3.2); a client would read it as garbage.
   const head = (error as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1')
@@ -236,11 +179,4 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     )
   }
   socket.destroy(error)
-}
-
-/** Request id: the caller's `X-Request-Id` when it is a sane token, else a new UUID. */
-export function requestIdFor(request: IncomingMessage): string {
-  const incoming = request.headers['x-request-id']
-  if (typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming)) return incoming
-  return randomUUID()
 }

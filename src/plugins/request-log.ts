@@ -8,10 +8,6 @@ export const requestLogPlugin = fp(
   async (app) => {
     const { httpRequests, httpRequestDuration } = app.services.metrics
 
-    app.addHook('onSend', async (request, reply) => {
-      reply.header('x-request-id', request.id)
-    })
-
     app.addHook('onResponse', async (request, reply) => {
       // The route template (`/api/generations/:id`), not the URL, keeps label cardinality bounded.
       const route = request.routeOptions.url ?? '(unmatched)'

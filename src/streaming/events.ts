@@ -1,5 +1,4 @@
-import type { z } from 'zod'
-import { AppError, toErrorBody, ValidationError, type ErrorBody } from '../errors.js'
+import { toAppError, toErrorBody, type ErrorBody } from '../errors.js'
 import type { PublishedEvent } from '../services/generation/event-hub.js'
 
 /**
@@ -20,27 +19,5 @@ export function isFinal(event: PublishedEvent): boolean {
 
 /** The error body of anything a generation threw; unexpected errors say only that. */
 export function errorEvent(error: unknown, requestId: string): { type: 'error'; data: ErrorBody } {
-  const appError =
-    error instanceof AppError
-      ? error
-      : new AppError(
-          'APP_ERR_INTERNAL',
-          'An unexpected error occurred; the request_id identifies it in the server log',
-        )
-  return { type: 'error', data: toErrorBody(appError, requestId) }
-}
-
-/** A schema failure of a WebSocket message, in the API's validation error shape. */
-export function messageValidationError(error: z.ZodError, context = 'message'): ValidationError {
-  const problems = error.issues.map((issue) => {
-    const field = [context, ...issue.path.map(String)].join('.')
-    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message)
-    return missing
-      ? { field, rule: 'required', message: 'is required' }
-      : { field, rule: issue.code, message: issue.message }
-  })
-  const detail = problems
-    .map((problem) => `${problem.field}: ${problem.message} (rule: ${problem.rule})`)
-    .join('; ')
-  return new ValidationError(detail, problems)
+  return { type: 'error', data: toErrorBody(toAppError(error), requestId) }
 }

@@ -2,11 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http'
 import websocket from '@fastify/websocket'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { AppError, ValidationError } from '../../errors.js'
+import { AppError, schemaValidationError, ValidationError } from '../../errors.js'
 import { errorResponses } from '../../schemas/error.js'
 import { generateRequestSchema } from '../../schemas/generation.js'
 import type { PublishedEvent } from '../../services/generation/event-hub.js'
-import { errorEvent, isFinal, messageValidationError } from '../../streaming/events.js'
+import { errorEvent, isFinal } from '../../streaming/events.js'
 
 const idSchema = z.string().min(1).max(100)
 
@@ -172,7 +172,9 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
       /** Handles a message the rate limiter let through. */
       const dispatch = (parsed: unknown, ref: string | undefined) => {
         const result = clientMessage.safeParse(parsed)
-        if (!result.success) return sendError(messageValidationError(result.error), null, ref)
+        if (!result.success) {
+          return sendError(schemaValidationError('message', result.error.issues), null, ref)
+        }
         const message = result.data
         if (message.type === 'generate') return startGeneration(message)
         if (message.type === 'subscribe') return subscribe(message.id, message.ref)
