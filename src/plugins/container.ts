@@ -30,7 +30,7 @@ export interface Services {
   readonly store: GenerationStore
   readonly cache: Cache
   readonly llm: LlmProvider | null
-  /** The shared Redis connection when `REDIS_URL` is set (cache and rate limiter use it). */
+  /** The shared Redis connection when `REDIS_URL` is set (cache, rate limiter and event bus use it). */
   readonly redis: Redis | null
   readonly metrics: Metrics
   readonly health: HealthService

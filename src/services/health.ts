@@ -144,7 +144,7 @@ export function llmCheck(
   }
 }
 
-/** A non-critical component that reports its own status (cache, rate limiter). */
+/** A non-critical component that reports its own status (cache, rate limiter, analysis, generation). */
 export function componentCheck(
   name: string,
   component: { status(): Promise<ComponentStatus> },

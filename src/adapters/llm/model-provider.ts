@@ -19,6 +19,7 @@ export interface RetryPolicy {
   deadlineMs: number
   /** First backoff step; each retry doubles it, with jitter (`LLM_RETRY_BASE_MS`). */
   baseDelayMs: number
+  /** Longest backoff step, unless the upstream asks for more (`retry` of the provider's row). */
   maxDelayMs: number
 }
 
