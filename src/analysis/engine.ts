@@ -1,79 +1,23 @@
 import type { Language, LanguageRules } from './language-registry.js'
-import { halsteadReport, type HalsteadReport } from './metrics/halstead.js'
+import { halsteadReport } from './metrics/halstead.js'
 import { maintainabilityRank, visualStudioMaintainability } from './metrics/maintainability.js'
-import { estimatePerformance, type Hotspot, type PerformanceReport } from './metrics/performance.js'
-import { readability, type ReadabilityReport } from './metrics/readability.js'
-import { syntaxErrorReports, type SyntaxErrorReport } from './metrics/syntax-errors.js'
+import { estimatePerformance } from './metrics/performance.js'
+import { readability } from './metrics/readability.js'
+import { syntaxErrorReports } from './metrics/syntax-errors.js'
 import { parse, parserFor, type SyntaxNode } from './parser.js'
 import { profileFor } from './profiles/index.js'
-import type { ProfileOptions, RawCounts, UnitKind, UnitMetrics } from './profiles/profile.js'
+import type { ProfileOptions, UnitMetrics } from './profiles/profile.js'
 import { halsteadCounts, walkTree, type WalkedUnit } from './walk.js'
 
-export interface FunctionReport {
-  name: string
-  qualified_name: string
-  kind: UnitKind
-  start_line: number
-  end_line: number
-  cyclomatic_complexity: number
-  cognitive_complexity: number
-  parameters: number
-  max_nesting_depth: number
-  nloc: number
-  length: number
-  halstead: HalsteadReport
-  performance: PerformanceReport
-}
-
-export interface ClassReport {
-  name: string
-  qualified_name: string
-  start_line: number
-  end_line: number
-  cyclomatic_complexity: number
-  methods: number
-}
-
-export interface Issue {
-  rule: string
-  severity: 'error' | 'warning' | 'info'
-  message: string
-  line: number
-  column?: number
-  function?: string
-}
-
-export interface FileMetricsReport {
-  lines: { total: number; code: number; logical: number; comment: number; blank: number }
-  /** radon `raw`, for Python. */
-  raw?: RawCounts
-  cyclomatic_complexity: { total: number; average: number; max: number }
-  cognitive_complexity: { total: number; average: number; max: number }
-  halstead: HalsteadReport
-  maintainability_index: number
-  maintainability_rank: 'A' | 'B' | 'C'
-  functions: number
-  classes: number
-}
-
-export interface AnalysisReport {
-  programming_language: string
-  syntax_valid: boolean
-  syntax_errors: SyntaxErrorReport[]
-  metrics: FileMetricsReport
-  functions: FunctionReport[]
-  classes: ClassReport[]
-  performance: {
-    time_complexity: string
-    worst_function: string | null
-    hotspots: (Hotspot & { function: string })[]
-    estimated: true
-  }
-  issues: Issue[]
-  readability: ReadabilityReport
-  /** Which counting rules each figure follows. */
-  reference: { cyclomatic: string; cognitive: string; halstead: string; maintainability: string }
-}
+// The report's shape is the API's response schema (src/schemas/analysis.ts); the types follow from it.
+import type { AnalysisReport, ClassReport, FunctionReport, Issue } from '../schemas/analysis.js'
+export type {
+  AnalysisReport,
+  ClassReport,
+  FileMetricsReport,
+  FunctionReport,
+  Issue,
+} from '../schemas/analysis.js'
 
 const REFERENCES: Record<LanguageRules['profile'], AnalysisReport['reference']> = {
   radon: {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { errorResponseSchema } from './error.js'
 
 export const analysisOptionsSchema = z
   .strictObject({
@@ -45,13 +46,21 @@ export const batchAnalyzeRequestSchema = z
   })
   .meta({ id: 'BatchAnalyzeRequest' })
 
-const halsteadSchema = z.looseObject({
-  n1: z.number(),
-  n2: z.number(),
-  N1: z.number(),
-  N2: z.number(),
+/*
+ * The analysis report, as the engine builds it (src/analysis/engine.ts) and POST /api/analyze
+ * sends it. The engine's report types are inferred from these schemas, so a field the engine
+ * adds or drops without saying so here fails to compile or fails the response check the tests
+ * run on every answer (test/helpers/response-check.ts).
+ */
+
+export const halsteadSchema = z.object({
+  n1: z.number().describe('Distinct operators'),
+  n2: z.number().describe('Distinct operands'),
+  N1: z.number().describe('Operator occurrences'),
+  N2: z.number().describe('Operand occurrences'),
   vocabulary: z.number(),
   length: z.number(),
+  calculated_length: z.number(),
   volume: z.number(),
   difficulty: z.number(),
   effort: z.number(),
@@ -59,94 +68,182 @@ const halsteadSchema = z.looseObject({
   bugs: z.number(),
 })
 
-export const syntaxErrorSchema = z.object({
-  line: z.number().int(),
-  column: z.number().int(),
-  end_line: z.number().int(),
-  end_column: z.number().int(),
-  message: z.string(),
-  source_line: z.string(),
-})
+export const syntaxErrorSchema = z
+  .object({
+    line: z.number().int(),
+    column: z.number().int(),
+    end_line: z.number().int(),
+    end_column: z.number().int(),
+    message: z.string(),
+    source_line: z.string(),
+  })
+  .describe('A syntax error; positions are 1-based, columns in characters')
 
-const hotspotSchema = z.looseObject({
+/** Why a line is likely to cost more than it looks. */
+export const hotspotSchema = z.object({
   line: z.number().int(),
-  kind: z.string(),
+  kind: z.enum([
+    'nested-loops-same-collection',
+    'membership-test-in-loop',
+    'string-building-in-loop',
+    'sort-in-loop',
+    'regex-compile-in-loop',
+    'io-in-loop',
+    'branching-recursion',
+  ]),
   reason: z.string(),
 })
 
-const performanceSchema = z
-  .looseObject({
+export const functionPerformanceSchema = z
+  .object({
     time_complexity: z.string(),
     loop_depth: z.number().int(),
-    recursion: z.string(),
+    recursion: z.enum(['none', 'linear', 'branching', 'memoised']),
     hotspots: z.array(hotspotSchema),
     estimated: z.literal(true),
   })
   .describe('A static estimate from loop nesting and recursion, not a measurement')
 
+export const unitKindSchema = z.enum([
+  'function',
+  'method',
+  'closure',
+  'lambda',
+  'arrow',
+  'class',
+  'initializer',
+  'static_block',
+])
+
+export const functionReportSchema = z.object({
+  name: z.string(),
+  qualified_name: z.string().describe('As the reference tool prints it: Class.method, outer.inner'),
+  kind: unitKindSchema,
+  start_line: z.number().int(),
+  end_line: z.number().int(),
+  cyclomatic_complexity: z.number().int(),
+  cognitive_complexity: z.number().int(),
+  parameters: z.number().int(),
+  max_nesting_depth: z.number().int(),
+  nloc: z.number().int(),
+  length: z.number().int().describe('Lines from the first to the last, blank ones included'),
+  halstead: halsteadSchema,
+  performance: functionPerformanceSchema,
+})
+
+export const classReportSchema = z.object({
+  name: z.string(),
+  qualified_name: z.string(),
+  start_line: z.number().int(),
+  end_line: z.number().int(),
+  cyclomatic_complexity: z.number().int(),
+  methods: z.number().int(),
+})
+
+export const issueSchema = z.object({
+  rule: z.string(),
+  severity: z.enum(['error', 'warning', 'info']),
+  message: z.string(),
+  line: z.number().int(),
+  column: z.number().int().optional(),
+  function: z.string().optional().describe('qualified_name of the function it concerns'),
+})
+
+/** Raw line counts, radon `raw` style (Python). */
+export const rawCountsSchema = z.object({
+  loc: z.number().int(),
+  lloc: z.number().int(),
+  sloc: z.number().int(),
+  comments: z.number().int(),
+  multi: z.number().int(),
+  blank: z.number().int(),
+  single_comments: z.number().int(),
+})
+
+const complexitySummarySchema = z.object({
+  total: z.number(),
+  average: z.number(),
+  max: z.number(),
+})
+
+export const fileMetricsSchema = z.object({
+  lines: z.object({
+    total: z.number().int(),
+    code: z.number().int(),
+    logical: z.number().int(),
+    comment: z.number().int(),
+    blank: z.number().int(),
+  }),
+  raw: rawCountsSchema.optional().describe("radon raw's figures, for Python"),
+  cyclomatic_complexity: complexitySummarySchema,
+  cognitive_complexity: complexitySummarySchema,
+  halstead: halsteadSchema,
+  maintainability_index: z.number(),
+  maintainability_rank: z.enum(['A', 'B', 'C']),
+  functions: z.number().int(),
+  classes: z.number().int(),
+})
+
+export const readabilityPartSchema = z.object({
+  score: z.number(),
+  weight: z.number(),
+  value: z.number(),
+  explanation: z.string(),
+})
+
+export const readabilitySchema = z.object({
+  score: z.number(),
+  breakdown: z.object({
+    line_length: readabilityPartSchema,
+    nesting: readabilityPartSchema,
+    function_length: readabilityPartSchema,
+    identifier_quality: readabilityPartSchema,
+    comment_density: readabilityPartSchema,
+    naming_consistency: readabilityPartSchema,
+  }),
+})
+
 export const analysisReportSchema = z
-  .looseObject({
+  .object({
     programming_language: z.string(),
-    filename: z.string().optional(),
+    filename: z.string().optional().describe('The filename sent, when one was'),
     syntax_valid: z.boolean(),
     syntax_errors: z.array(syntaxErrorSchema),
-    metrics: z.looseObject({
-      lines: z.looseObject({
-        total: z.number(),
-        code: z.number(),
-        logical: z.number(),
-        comment: z.number(),
-        blank: z.number(),
-      }),
-      cyclomatic_complexity: z.looseObject({
-        total: z.number(),
-        average: z.number(),
-        max: z.number(),
-      }),
-      cognitive_complexity: z.looseObject({
-        total: z.number(),
-        average: z.number(),
-        max: z.number(),
-      }),
-      halstead: halsteadSchema,
-      maintainability_index: z.number(),
-      maintainability_rank: z.enum(['A', 'B', 'C']),
-    }),
-    functions: z.array(
-      z.looseObject({
-        name: z.string(),
-        qualified_name: z.string(),
-        kind: z.string(),
-        start_line: z.number().int(),
-        end_line: z.number().int(),
-        cyclomatic_complexity: z.number().int(),
-        cognitive_complexity: z.number().int(),
-        parameters: z.number().int(),
-        max_nesting_depth: z.number().int(),
-        nloc: z.number().int(),
-        halstead: halsteadSchema,
-        performance: performanceSchema,
-      }),
-    ),
-    classes: z.array(z.looseObject({ name: z.string(), qualified_name: z.string() })),
-    performance: z.looseObject({
+    metrics: fileMetricsSchema,
+    functions: z.array(functionReportSchema),
+    classes: z.array(classReportSchema),
+    performance: z.object({
       time_complexity: z.string(),
       worst_function: z.string().nullable(),
-      hotspots: z.array(hotspotSchema),
+      hotspots: z.array(hotspotSchema.extend({ function: z.string() })),
       estimated: z.literal(true),
     }),
-    issues: z.array(
-      z.looseObject({
-        rule: z.string(),
-        severity: z.enum(['error', 'warning', 'info']),
-        message: z.string(),
-        line: z.number().int(),
-      }),
-    ),
-    readability: z.looseObject({ score: z.number(), breakdown: z.record(z.string(), z.unknown()) }),
-    reference: z.record(z.string(), z.string()),
+    issues: z.array(issueSchema),
+    readability: readabilitySchema,
+    reference: z
+      .object({
+        cyclomatic: z.string(),
+        cognitive: z.string(),
+        halstead: z.string(),
+        maintainability: z.string(),
+      })
+      .describe('Which counting rules each figure follows'),
   })
   .meta({ id: 'AnalysisReport' })
+
+export type UnitKind = z.output<typeof unitKindSchema>
+export type RawCounts = z.output<typeof rawCountsSchema>
+export type HalsteadReport = z.output<typeof halsteadSchema>
+export type SyntaxErrorReport = z.output<typeof syntaxErrorSchema>
+export type Hotspot = z.output<typeof hotspotSchema>
+export type PerformanceReport = z.output<typeof functionPerformanceSchema>
+export type FunctionReport = z.output<typeof functionReportSchema>
+export type ClassReport = z.output<typeof classReportSchema>
+export type Issue = z.output<typeof issueSchema>
+export type FileMetricsReport = z.output<typeof fileMetricsSchema>
+export type ReadabilityPart = z.output<typeof readabilityPartSchema>
+export type ReadabilityReport = z.output<typeof readabilitySchema>
+export type AnalysisReport = z.output<typeof analysisReportSchema>
 
 export const batchAnalyzeResponseSchema = z
   .object({
@@ -156,12 +253,12 @@ export const batchAnalyzeResponseSchema = z
         filename: z.string(),
         status: z.enum(['ok', 'error']),
         result: analysisReportSchema.optional(),
-        error: z
-          .looseObject({ code: z.string(), detail: z.string(), status_code: z.number() })
-          .optional(),
+        error: errorResponseSchema
+          .optional()
+          .describe('Why this file was not analysed, in the one error shape'),
       }),
     ),
-    summary: z.looseObject({
+    summary: z.object({
       files: z.number().int(),
       analysed: z.number().int(),
       failed: z.number().int(),

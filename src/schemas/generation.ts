@@ -99,6 +99,16 @@ const attemptSchema = z
   })
   .meta({ id: 'GenerationAttempt' })
 
+/** The analysis of a generation's code: the report without what the result says already. */
+const generationMetricsSchema = analysisReportSchema.omit({
+  programming_language: true,
+  filename: true,
+  syntax_valid: true,
+  syntax_errors: true,
+})
+
+const generationStageSchema = z.enum(['code', 'tests', 'docs', 'metrics'])
+
 export const generationResultSchema = z
   .object({
     id: z.string().describe('Id of the generation in the history'),
@@ -121,8 +131,7 @@ export const generationResultSchema = z
       })
       .nullable(),
     documentation: z.object({ content: z.string(), format: z.literal('markdown') }).nullable(),
-    metrics: analysisReportSchema
-      .omit({ programming_language: true, filename: true, syntax_valid: true, syntax_errors: true })
+    metrics: generationMetricsSchema
       .nullable()
       .describe('The analysis of the final code, as POST /api/analyze reports it'),
     validation: z.object({
@@ -139,9 +148,7 @@ export const generationResultSchema = z
     provider: z.string(),
     cached: z.boolean().describe('Answered from the cache, without a model call'),
     created_at: z.string(),
-    errors: z.array(
-      z.object({ stage: z.enum(['code', 'tests', 'docs', 'metrics']), detail: z.string() }),
-    ),
+    errors: z.array(z.object({ stage: generationStageSchema, detail: z.string() })),
   })
   .meta({ id: 'GenerationResult' })
 
@@ -152,7 +159,9 @@ export const batchGenerateResponseSchema = z
         index: z.number().int(),
         status: z.enum(['completed', 'partial', 'failed', 'error']),
         result: generationResultSchema.optional(),
-        error: errorResponseSchema.pick({ code: true, detail: true, status_code: true }).optional(),
+        error: errorResponseSchema
+          .optional()
+          .describe('Why this generation gave no result, in the one error shape'),
       }),
     ),
     summary: z.object({
@@ -229,3 +238,12 @@ export const generationListSchema = z
 export const generationIdParamsSchema = z.strictObject({
   id: z.string().min(1).max(100),
 })
+
+/** A generation request, validated and with its defaults applied. */
+export type GenerationInput = z.output<ReturnType<typeof generateRequestSchema>>
+export type GenerationStage = z.output<typeof generationStageSchema>
+export type UsageReport = z.output<typeof usageSchema>
+/** One model answer for code or tests, as the parse gate judged it. */
+export type AttemptReport = z.output<typeof attemptSchema>
+export type GenerationMetrics = z.output<typeof generationMetricsSchema>
+export type GenerationResult = z.output<typeof generationResultSchema>

@@ -1,20 +1,8 @@
 import type { HalsteadCounts } from '../profiles/profile.js'
+import type { HalsteadReport } from '../../schemas/analysis.js'
 
-/** Halstead's figures, as radon computes them (same formulas, same zero guards). */
-export interface HalsteadReport {
-  n1: number
-  n2: number
-  N1: number
-  N2: number
-  vocabulary: number
-  length: number
-  calculated_length: number
-  volume: number
-  difficulty: number
-  effort: number
-  time: number
-  bugs: number
-}
+// The shape is the API's (src/schemas/analysis.ts); the type follows from it.
+export type { HalsteadReport }
 
 const round = (value: number) => Math.round(value * 1e6) / 1e6
 

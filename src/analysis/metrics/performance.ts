@@ -1,29 +1,10 @@
 import type { LanguageRules } from '../language-registry.js'
 import type { SyntaxNode } from '../parser.js'
 import type { PerformanceFacts } from '../walk.js'
+import type { Hotspot, PerformanceReport } from '../../schemas/analysis.js'
 
-/** Why a line is likely to cost more than it looks. */
-export interface Hotspot {
-  line: number
-  kind:
-    | 'nested-loops-same-collection'
-    | 'membership-test-in-loop'
-    | 'string-building-in-loop'
-    | 'sort-in-loop'
-    | 'regex-compile-in-loop'
-    | 'io-in-loop'
-    | 'branching-recursion'
-  reason: string
-}
-
-/** A static estimate from loop nesting and recursion, never a measurement. */
-export interface PerformanceReport {
-  time_complexity: string
-  loop_depth: number
-  recursion: 'none' | 'linear' | 'branching' | 'memoised'
-  hotspots: Hotspot[]
-  estimated: true
-}
+// The shape is the API's (src/schemas/analysis.ts); the type follows from it.
+export type { Hotspot, PerformanceReport }
 
 const SORTS = new Set([
   'sort',

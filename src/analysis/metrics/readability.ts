@@ -1,22 +1,7 @@
-/** One measurable part of the readability score, 0–100, with the figure it was computed from. */
-export interface ReadabilityPart {
-  score: number
-  weight: number
-  value: number
-  explanation: string
-}
+import type { ReadabilityPart, ReadabilityReport } from '../../schemas/analysis.js'
 
-export interface ReadabilityReport {
-  score: number
-  breakdown: {
-    line_length: ReadabilityPart
-    nesting: ReadabilityPart
-    function_length: ReadabilityPart
-    identifier_quality: ReadabilityPart
-    comment_density: ReadabilityPart
-    naming_consistency: ReadabilityPart
-  }
-}
+// The shape is the API's (src/schemas/analysis.ts); the type follows from it.
+export type { ReadabilityPart, ReadabilityReport }
 
 export interface ReadabilityInput {
   /** Lengths, in characters, of the lines that hold code. */

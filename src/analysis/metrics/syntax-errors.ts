@@ -1,14 +1,8 @@
 import type { SyntaxErrorFound } from '../walk.js'
+import type { SyntaxErrorReport } from '../../schemas/analysis.js'
 
-/** A syntax error as the API reports it; positions are 1-based, columns in characters. */
-export interface SyntaxErrorReport {
-  line: number
-  column: number
-  end_line: number
-  end_column: number
-  message: string
-  source_line: string
-}
+// The shape is the API's (src/schemas/analysis.ts); the type follows from it.
+export type { SyntaxErrorReport }
 
 const MAX_ERRORS = 100
 const MAX_SNIPPET = 200

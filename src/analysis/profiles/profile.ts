@@ -1,4 +1,8 @@
+import type { RawCounts, UnitKind } from '../../schemas/analysis.js'
 import type { SyntaxNode, Tree } from '../parser.js'
+
+// Shapes the API reports (src/schemas/analysis.ts); the types follow from them.
+export type { RawCounts, UnitKind }
 
 /** Halstead base counts; every derived figure is computed from these by `metrics/halstead.ts`. */
 export interface HalsteadCounts {
@@ -11,9 +15,6 @@ export interface HalsteadCounts {
   /** Total operands (N2). */
   N2: number
 }
-
-export type UnitKind =
-  'function' | 'method' | 'closure' | 'lambda' | 'arrow' | 'class' | 'initializer' | 'static_block'
 
 /** One unit a reference tool reports: a function, method, closure, class, … */
 export interface UnitMetrics {
@@ -33,17 +34,6 @@ export interface UnitMetrics {
   halstead?: HalsteadCounts
   /** The unit's node, for nesting depth, NLOC and the performance estimate. */
   node: SyntaxNode
-}
-
-/** Raw line counts, radon `raw` style. */
-export interface RawCounts {
-  loc: number
-  lloc: number
-  sloc: number
-  comments: number
-  multi: number
-  blank: number
-  single_comments: number
 }
 
 /** File-level figures a profile computes the reference tool's way. Absent ones fall back to generic rules. */
