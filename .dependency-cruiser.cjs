@@ -1,8 +1,12 @@
-/** The architecture's arrows (docs/architecture.md); a broken arrow fails CI. */
+/**
+ * The architecture's arrows; docs/architecture.md ("Rules dependency-cruiser enforces") explains
+ * each rule and must change with this file. A broken arrow fails CI.
+ */
 module.exports = {
   forbidden: [
     {
       name: 'no-circular',
+      comment: 'An import cycle makes load order matter and turns two modules into one.',
       severity: 'error',
       from: {},
       to: { circular: true },
@@ -44,7 +48,17 @@ module.exports = {
       to: { path: ['^src/(services|routes|plugins)/'] },
     },
     {
+      name: 'provider-table-is-data',
+      comment:
+        'src/llm-providers.ts is read by config.ts and the ports, so it imports nothing: no adapter, no package.',
+      severity: 'error',
+      from: { path: '^src/llm-providers\\.ts$' },
+      to: { path: ['^src/', 'node_modules/'] },
+    },
+    {
       name: 'only-container-imports-adapters',
+      comment:
+        'plugins/container.ts, the composition root, is the one place that picks technologies.',
       severity: 'error',
       from: {
         path: '^src/',
@@ -54,6 +68,8 @@ module.exports = {
     },
     {
       name: 'nothing-imports-routes-or-entry',
+      comment:
+        'Routes and server.ts are leaves: app.ts registers the routes, cli.ts starts the server.',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/app\\.ts$', '^src/cli\\.ts$', '^src/routes/'] },
       to: { path: ['^src/routes/', '^src/server\\.ts$'], pathNot: [] },
