@@ -2,7 +2,7 @@ import type { AnalysisReport } from '../analysis/engine.js'
 import type { Language, LanguageRegistry } from '../analysis/language-registry.js'
 import type { ProfileOptions } from '../analysis/profiles/profile.js'
 import type { AnalysisPool, RunContext } from '../analysis/worker-pool.js'
-import { AppError, ERRORS } from '../errors.js'
+import { AppError, toAppError, toErrorBody } from '../errors.js'
 
 export interface AnalysisRequest {
   code: string
@@ -29,11 +29,11 @@ export interface AnalysisContext {
   signal?: AbortSignal | undefined
 }
 
-/** A file of a batch that could not be analysed, and why. */
-interface FileFailure {
-  code: keyof typeof ERRORS
-  detail: string
-  status_code: number
+/** A batch's request: a failed file answers the API's error body, with the request's id. */
+export interface BatchContext extends AnalysisContext {
+  requestId: string
+  /** Told of a file that failed for a reason the catalogue does not know (for the log). */
+  onUnexpected?: ((error: unknown, filename: string) => void) | undefined
 }
 
 /**
@@ -84,12 +84,13 @@ export class AnalysisService {
    * A batch answer as JSON text (the shape of `batchAnalyzeResponseSchema`). The files wait in
    * one line of the pool, which serves it in turn with every other request, and the whole
    * batch has `batchTimeoutMs`: a file not done by then answers APP_ERR_ANALYSIS_TIMEOUT, the
-   * files done keep their reports. One file failing never fails the others.
+   * files done keep their reports. One file failing never fails the others; its `error` is the
+   * API's error body, as an HTTP answer would carry it.
    */
   async analyzeBatchToJson(
     files: readonly BatchFile[],
     options: ProfileOptions,
-    context: AnalysisContext & { onUnexpected?: (error: unknown, filename: string) => void } = {},
+    context: BatchContext,
   ): Promise<string> {
     const budget = this.limits.batchTimeoutMs
     const expired = new AbortController()
@@ -114,7 +115,7 @@ export class AnalysisService {
             return await this.run({ ...file, options }, { queue, signal })
           } catch (error) {
             if (!(error instanceof AppError)) context.onUnexpected?.(error, file.filename)
-            return failure(error)
+            return { failure: toErrorBody(toAppError(error), context.requestId) }
           }
         }),
       )
@@ -123,12 +124,12 @@ export class AnalysisService {
       const items = results.map((result, index) => {
         const filename = files[index]!.filename
         const head = `{"index":${index},"filename":${JSON.stringify(filename)}`
-        if ('json' in result) {
-          analysed++
-          if (!result.syntaxValid) syntaxInvalid++
-          return `${head},"status":"ok","result":${withFilename(filename, result.json)}}`
+        if ('failure' in result) {
+          return `${head},"status":"error","error":${JSON.stringify(result.failure)}}`
         }
-        return `${head},"status":"error","error":${JSON.stringify(result)}}`
+        analysed++
+        if (!result.syntaxValid) syntaxInvalid++
+        return `${head},"status":"ok","result":${withFilename(filename, result.json)}}`
       })
       const summary = {
         files: files.length,
@@ -157,16 +158,4 @@ export class AnalysisService {
 
 function withFilename(filename: string | undefined, json: string): string {
   return filename ? `{"filename":${JSON.stringify(filename)},${json.slice(1)}` : json
-}
-
-function failure(error: unknown): FileFailure {
-  const appError =
-    error instanceof AppError
-      ? error
-      : new AppError('APP_ERR_INTERNAL', 'The analysis of this file failed unexpectedly')
-  return {
-    code: appError.code,
-    detail: appError.message,
-    status_code: ERRORS[appError.code].status,
-  }
 }

@@ -352,9 +352,15 @@ describe('POST /api/analyze/batch', () => {
       [2, 'ok'],
       [3, 'ok'],
     ])
-    expect(body.results[1].error).toMatchObject({
-      code: 'APP_ERR_LANGUAGE_UNDETECTED',
+    // A failed file carries the API's whole error body, as an HTTP answer would.
+    expect(body.results[1].error).toEqual({
+      error: 'Programming language not detected',
+      detail: expect.stringContaining('b.cob'),
       status_code: 400,
+      code: 'APP_ERR_LANGUAGE_UNDETECTED',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      request_id: response.headers['x-request-id'],
+      supported_languages: expect.arrayContaining(['python', 'go']),
     })
     expect(body.results[2].result.syntax_valid).toBe(false)
     expect(body.results[3].result.programming_language).toBe('rust')

@@ -69,6 +69,7 @@ export const analyzeRoutes: FastifyPluginAsyncZod = async (app) => {
         profileOptions(request.body.options),
         {
           signal: abortOnDisconnect(reply.raw),
+          requestId: request.id,
           onUnexpected: (error, filename) =>
             request.log.error({ err: error, filename }, 'analysis failed'),
         },
