@@ -10,7 +10,7 @@ const ANTHROPIC_VERSION = '2023-06-01'
 
 /** Anthropic's Messages API. */
 export function createAnthropicProvider(settings: ProviderSettings): LlmProvider {
-  const { model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
+  const { id, model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
   const transport = new HttpTransport()
   const anthropic = createAnthropic({
     baseURL: baseUrl,
@@ -23,12 +23,12 @@ export function createAnthropicProvider(settings: ProviderSettings): LlmProvider
     'anthropic-version': ANTHROPIC_VERSION,
   }
   return new ModelProvider({
-    id: 'anthropic',
+    id,
     model,
     baseUrl,
     apiKey,
     createModel: (modelId) => sdkTextModel(anthropic.messages(modelId)),
-    ping: (signal) => probeModelList(transport, `${baseUrl}/models`, headers, signal, 'anthropic'),
+    ping: (signal) => probeModelList(transport, `${baseUrl}/models`, headers, signal, id),
     retry,
     logger,
   })

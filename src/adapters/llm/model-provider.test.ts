@@ -102,6 +102,7 @@ describe('ModelProvider against a scripted upstream', () => {
   ): ProviderSettings {
     logger = new CapturingLogger()
     return {
+      id: 'openai-compatible',
       model: MODEL,
       baseUrl: `${upstream.url}/v1`,
       apiKey: null,
@@ -341,7 +342,7 @@ describe('ModelProvider against a scripted upstream', () => {
             error: { message: `Incorrect API key provided: ${apiKey}`, code: 'invalid_api_key' },
           }),
         )
-        const provider = createOpenAiProvider(settings({}, { apiKey }))
+        const provider = createOpenAiProvider(settings({}, { id: 'openai', apiKey }))
         const error = await failure(provider.complete(REQUEST, signal()))
         expect(error.code).toBe('APP_ERR_PROVIDER_UNAVAILABLE')
         expect(error.message).toMatch(
@@ -514,7 +515,9 @@ describe('ModelProvider against a scripted upstream', () => {
           completionTokens: 5,
         }),
       )
-      const provider = createAnthropicProvider(settings({}, { apiKey: 'sk-ant-test' }))
+      const provider = createAnthropicProvider(
+        settings({}, { id: 'anthropic', apiKey: 'sk-ant-test' }),
+      )
       const completion = await provider.complete({ ...REQUEST, maxOutputTokens: 32 }, signal())
       expect(completion).toEqual<Completion>({
         text: 'def add(a, b):\n',
@@ -532,7 +535,9 @@ describe('ModelProvider against a scripted upstream', () => {
 
     it('reports end_turn as stop', async () => {
       upstream.on(MESSAGES, anthropicReply('ok'))
-      const provider = createAnthropicProvider(settings({}, { apiKey: 'sk-ant-test' }))
+      const provider = createAnthropicProvider(
+        settings({}, { id: 'anthropic', apiKey: 'sk-ant-test' }),
+      )
       expect((await provider.complete(REQUEST, signal())).finishReason).toBe('stop')
     })
 
@@ -545,7 +550,9 @@ describe('ModelProvider against a scripted upstream', () => {
         }),
       )
       upstream.on(MESSAGES, anthropicReply('after the overload'))
-      const provider = createAnthropicProvider(settings({}, { apiKey: 'sk-ant-test' }))
+      const provider = createAnthropicProvider(
+        settings({}, { id: 'anthropic', apiKey: 'sk-ant-test' }),
+      )
       const completion = await provider.complete(REQUEST, signal())
       expect(completion).toMatchObject({ text: 'after the overload', attempts: 2 })
       expect(upstream.requests(MESSAGES)).toHaveLength(2)
@@ -559,7 +566,9 @@ describe('ModelProvider against a scripted upstream', () => {
           error: { type: 'authentication_error', message: 'invalid x-api-key' },
         }),
       )
-      const provider = createAnthropicProvider(settings({}, { apiKey: 'sk-ant-secret-789' }))
+      const provider = createAnthropicProvider(
+        settings({}, { id: 'anthropic', apiKey: 'sk-ant-secret-789' }),
+      )
       const error = await failure(provider.complete(REQUEST, signal()))
       expect(error.code).toBe('APP_ERR_PROVIDER_UNAVAILABLE')
       expect(error.message).toMatch(/check LLM_API_KEY/)
@@ -574,7 +583,7 @@ describe('ModelProvider against a scripted upstream', () => {
     const clients = {
       'chat-completions': () =>
         createOpenAiCompatibleProvider(settings({}, { apiKey: HOSTILE_KEY })),
-      'AI SDK': () => createOpenAiProvider(settings({}, { apiKey: HOSTILE_KEY })),
+      'AI SDK': () => createOpenAiProvider(settings({}, { id: 'openai', apiKey: HOSTILE_KEY })),
     }
     const cases = Object.entries(clients).flatMap(([client, create]) =>
       [false, true].map((streaming) => ({ client, create, streaming })),

@@ -15,7 +15,7 @@ function bearer(apiKey: string | null): Record<string, string> {
 
 /** OpenAI's own API, through its chat-completions endpoint. */
 export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
-  const { model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
+  const { id, model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
   const transport = new HttpTransport()
   // `.chat()`: the SDK's default model speaks the Responses API, which OpenAI-like servers lack.
   const openai = createOpenAI({
@@ -24,13 +24,12 @@ export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
     fetch: createNodeFetch(maxReplyBytes, transport),
   })
   return new ModelProvider({
-    id: 'openai',
+    id,
     model,
     baseUrl,
     apiKey,
     createModel: (modelId) => sdkTextModel(openai.chat(modelId)),
-    ping: (signal) =>
-      probeModelList(transport, `${baseUrl}/models`, bearer(apiKey), signal, 'openai'),
+    ping: (signal) => probeModelList(transport, `${baseUrl}/models`, bearer(apiKey), signal, id),
     retry,
     logger,
   })
@@ -43,17 +42,16 @@ export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
  * they get the lean client of `chat-completions.ts`.
  */
 export function createOpenAiCompatibleProvider(settings: ProviderSettings): LlmProvider {
-  const { model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
+  const { id, model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
   const transport = new HttpTransport()
   return new ModelProvider({
-    id: 'openai-compatible',
+    id,
     model,
     baseUrl,
     apiKey,
     createModel: (modelId) =>
       new ChatCompletionsModel({ modelId, baseUrl, apiKey, maxReplyBytes, transport }),
-    ping: (signal) =>
-      probeModelList(transport, `${baseUrl}/models`, bearer(apiKey), signal, 'openai-compatible'),
+    ping: (signal) => probeModelList(transport, `${baseUrl}/models`, bearer(apiKey), signal, id),
     retry,
     logger,
   })

@@ -11,7 +11,9 @@ export type ProviderFactory = (settings: ProviderSettings) => LlmProvider
 
 /**
  * The adapter of each row of the provider table (`src/llm-providers.ts`). A row without its
- * factory does not compile.
+ * factory does not compile. A server speaking a dialect that already has a factory (another
+ * OpenAI-compatible service with its own key variable and base URL) needs only its row and a
+ * line here.
  */
 const PROVIDER_FACTORIES: Readonly<Record<LlmProviderId, ProviderFactory>> = {
   openai: createOpenAiProvider,
@@ -24,6 +26,7 @@ export function createLlmProvider(config: Config['llm'], logger: Logger): LlmPro
   const { provider, model, baseUrl, apiKey } = config
   if (!provider || !model || !baseUrl) return null
   return PROVIDER_FACTORIES[provider]({
+    id: provider,
     model,
     baseUrl,
     apiKey,
