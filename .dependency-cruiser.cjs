@@ -48,6 +48,14 @@ module.exports = {
       to: { path: ['^src/(services|routes|plugins)/'] },
     },
     {
+      name: 'streaming-knows-events-only',
+      comment:
+        'streaming/ frames the event types of schemas/ and the error body; it never reaches into services or plugins.',
+      severity: 'error',
+      from: { path: '^src/streaming/' },
+      to: { path: '^src/', pathNot: ['^src/streaming/', '^src/schemas/', '^src/errors\\.ts$'] },
+    },
+    {
       name: 'provider-table-is-data',
       comment:
         'src/llm-providers.ts is read by config.ts and the ports, so it imports nothing: no adapter, no package.',

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import { PassThrough } from 'node:stream'
 import { AppError } from '../errors.js'
-import type { PublishedEvent } from '../services/generation/event-hub.js'
+import type { PublishedEvent } from '../schemas/generation-events.js'
 import { isFinal, SSE_HEARTBEAT, sseFrame } from './events.js'
 
 function clientGone(what: string): AppError {

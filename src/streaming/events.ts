@@ -1,5 +1,5 @@
 import { toAppError, toErrorBody, type ErrorBody } from '../errors.js'
-import type { PublishedEvent } from '../services/generation/event-hub.js'
+import type { PublishedEvent } from '../schemas/generation-events.js'
 
 /**
  * One Server-Sent Event. The data is JSON, whose strings never hold a raw line break, so model

@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { AppError, schemaValidationError, ValidationError } from '../../errors.js'
 import { errorResponses } from '../../schemas/error.js'
 import { generateRequestSchema } from '../../schemas/generation.js'
-import type { PublishedEvent } from '../../services/generation/event-hub.js'
+import type { PublishedEvent } from '../../schemas/generation-events.js'
 import { errorEvent, isFinal } from '../../streaming/events.js'
 
 const idSchema = z.string().min(1).max(100)

@@ -1,8 +1,6 @@
-import type { ErrorBody } from '../../errors.js'
-import type { GenerationEvent } from './types.js'
+import type { PublishedEvent } from '../../schemas/generation-events.js'
 
-/** A generation event as observers see it: its generation's id, and errors as events too. */
-export type PublishedEvent = GenerationEvent | { type: 'error'; data: ErrorBody }
+export type { PublishedEvent }
 
 type Listener = (event: PublishedEvent) => void
 
