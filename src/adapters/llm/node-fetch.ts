@@ -62,7 +62,8 @@ export interface HttpRequestInit {
 /**
  * Keep-alive `node:http`/`node:https` requests whose reply is handed over as soon as its head
  * arrives. Aborting the signal destroys the socket, so the provider sees the connection close at
- * once, even in the middle of a reply.
+ * once, even in the middle of a reply. One per provider, shared by its model calls and its health
+ * probe (`http-probe.ts`).
  */
 export class HttpTransport {
   private readonly http = new HttpAgent({ keepAlive: true, scheduling: 'lifo' })
