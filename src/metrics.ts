@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { MetricsRecorder } from './ports/metrics-recorder.js'
 
 const SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120]
 
@@ -89,5 +90,25 @@ export function createMetrics(): Metrics {
       buckets: SECONDS,
       registers: [registry],
     }),
+  }
+}
+
+/** The generation use case's view of the registry: what happened, not how Prometheus counts it. */
+export function metricsRecorder(metrics: Metrics): MetricsRecorder {
+  return {
+    cacheLookup: (result) => metrics.generationCache.inc({ result }),
+    llmCall: ({ provider, stage, outcome, seconds }) => {
+      metrics.llmDuration.observe({ provider, stage }, seconds)
+      metrics.llmCalls.inc({ provider, stage, outcome })
+    },
+    llmTokens: (provider, kind, count) => metrics.llmTokens.inc({ provider, kind }, count),
+    generationFinished: ({ language, status, seconds }) => {
+      metrics.generations.inc({ language, status })
+      metrics.generationDuration.observe({ language, status }, seconds)
+    },
+    generationParsed: (language, outcome, repairs) => {
+      metrics.generationParse.inc({ language, outcome })
+      metrics.generationRepairs.inc({ language }, repairs)
+    },
   }
 }

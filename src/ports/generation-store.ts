@@ -17,6 +17,15 @@ export interface GenerationUsage {
   llmCalls: number
 }
 
+/**
+ * Why a generation did not complete: the error's catalogue code (null when the generation is
+ * `partial`: parts failed, none of them an error of the whole) and its detail.
+ */
+export interface StoredError {
+  code: string | null
+  detail: string
+}
+
 /** One generation as kept in the history: the request, the outcome and what it cost. */
 export interface GenerationRecord {
   id: string
@@ -35,8 +44,8 @@ export interface GenerationRecord {
   attempts: unknown[]
   usage: GenerationUsage
   durationMs: number | null
-  /** Why the generation failed or was cancelled. */
-  error: string | null
+  /** Why the generation failed, was cancelled or interrupted, or is partial. */
+  error: StoredError | null
   /**
    * The client's `Idempotency-Key` header, or `null` when it sent none. Unique when set: a retried
    * request with the same key finds this record (`findByIdempotencyKey`) instead of paying twice.
@@ -100,7 +109,7 @@ export interface OrphanSweep {
   /** ISO-8601 time written as the records' `updatedAt`. */
   now: string
   /** The `error` written on each interrupted record. */
-  error: string
+  error: StoredError
 }
 
 export interface GenerationQuery {

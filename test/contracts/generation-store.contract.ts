@@ -210,11 +210,29 @@ export function runGenerationStoreContract(
     it('stores a NUL in free text (an upstream error) as a replacement character', async () => {
       const record = sampleRecord({ model: 'm\u0000odel' })
       await store.insert(record)
-      await store.update(record.id, { status: 'failed', error: 'bad\u0000reply' })
+      await store.update(record.id, {
+        status: 'failed',
+        error: { code: 'APP_ERR_PROVIDER_REJECTED', detail: 'bad\u0000reply' },
+      })
       expect(await store.get(record.id)).toMatchObject({
         model: 'm\uFFFDodel',
-        error: 'bad\uFFFDreply',
+        error: { code: 'APP_ERR_PROVIDER_REJECTED', detail: 'bad\uFFFDreply' },
       })
+    })
+
+    it('keeps an error without a code (a partial generation) and clears an error', async () => {
+      const record = sampleRecord()
+      await store.insert(record)
+      await store.update(record.id, {
+        status: 'partial',
+        error: { code: null, detail: 'tests: the tests still do not parse' },
+      })
+      expect((await store.get(record.id))?.error).toEqual({
+        code: null,
+        detail: 'tests: the tests still do not parse',
+      })
+      await store.update(record.id, { error: null })
+      expect((await store.get(record.id))?.error).toBeNull()
     })
 
     it('interrupts the running records of gone instances, never those of live ones', async () => {
@@ -248,7 +266,7 @@ export function runGenerationStoreContract(
         self,
         staleBefore: at(-30_000),
         now: at(0),
-        error: 'APP_ERR_GENERATION_INTERRUPTED: stopped',
+        error: { code: 'APP_ERR_GENERATION_INTERRUPTED', detail: 'stopped' },
       })
       // Running records left by earlier tests (without an instance) are orphans too.
       expect(marked).toEqual(
@@ -260,7 +278,7 @@ export function runGenerationStoreContract(
       for (const name of ['gone', 'unknown', 'legacy'] as const) {
         expect(await store.get(records[name].id)).toMatchObject({
           status: 'interrupted',
-          error: 'APP_ERR_GENERATION_INTERRUPTED: stopped',
+          error: { code: 'APP_ERR_GENERATION_INTERRUPTED', detail: 'stopped' },
           updatedAt: at(0),
         })
       }
@@ -271,7 +289,12 @@ export function runGenerationStoreContract(
       // The stale instance's entry went with its records.
       expect((await store.listInstances()).map((instance) => instance.id)).not.toContain(gone)
       // A second sweep finds nothing more.
-      const again = { self, staleBefore: at(-30_000), now: at(1), error: 'x' }
+      const again = {
+        self,
+        staleBefore: at(-30_000),
+        now: at(1),
+        error: { code: 'APP_ERR_GENERATION_INTERRUPTED', detail: 'x' },
+      }
       expect(await store.interruptOrphans(again)).toEqual([])
 
       // A live instance that stops beating becomes an orphan; one that says goodbye at once.

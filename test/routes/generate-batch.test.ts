@@ -155,13 +155,19 @@ describe('POST /api/generate/batch', () => {
       usage: { llm_calls: 3 },
       errors: [],
     })
+    // A failed item carries the one error body of the API, with the batch request's id.
+    const requestId = response.headers.get('x-request-id')
     expect(cobol).toEqual({
       index: 1,
       status: 'error',
       error: {
+        error: 'Unsupported programming language',
         code: 'APP_ERR_LANGUAGE_UNSUPPORTED',
         detail: expect.stringContaining('cobol'),
         status_code: 400,
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        request_id: requestId,
+        supported_languages: expect.arrayContaining(['python']),
       },
     })
     expect(broken.result).toMatchObject({
@@ -175,9 +181,12 @@ describe('POST /api/generate/batch', () => {
       index: 3,
       status: 'error',
       error: {
+        error: 'AI service rejected the request',
         code: 'APP_ERR_PROVIDER_REJECTED',
         detail: expect.stringMatching(/HTTP 400: this prompt is refused/),
         status_code: 502,
+        timestamp: expect.any(String),
+        request_id: requestId,
       },
     })
     expect(badTests.result).toMatchObject({

@@ -40,6 +40,7 @@ describe.skipIf(!available)('PostgreSQL', () => {
       '001-create-generations',
       '002-add-idempotency-key',
       '003-add-instances',
+      '004-split-generation-error',
     ])
     await check.end()
     await Promise.all(stores.map((store) => store.close()))

@@ -168,7 +168,8 @@ export class PostgresGenerationStore implements GenerationStore {
     const placeholder = (position: number) => `$${position}`
     const rows = await this.sql.begin(async (transaction) => {
       const marked = await transaction.unsafe<{ id: string }[]>(interruptQuery(placeholder), [
-        sweep.error,
+        sweep.error.code,
+        sweep.error.detail,
         sweep.now,
         sweep.staleBefore,
         sweep.self,

@@ -46,7 +46,8 @@ export interface GenerationRow {
   total_tokens: number | string
   llm_calls: number | string
   duration_ms: number | string | null
-  error: string | null
+  error_code: string | null
+  error_detail: string | null
   idempotency_key: string | null
   request_hash: string | null
   instance_id: string | null
@@ -68,7 +69,8 @@ export const COLUMNS = [
   'total_tokens',
   'llm_calls',
   'duration_ms',
-  'error',
+  'error_code',
+  'error_detail',
   'idempotency_key',
   'request_hash',
   'instance_id',
@@ -111,7 +113,8 @@ export function toRow(record: GenerationRecord): Record<Column, SqlValue> {
     total_tokens: record.usage.totalTokens,
     llm_calls: record.usage.llmCalls,
     duration_ms: record.durationMs,
-    error: cleanText(record.error),
+    error_code: record.error?.code ?? null,
+    error_detail: cleanText(record.error?.detail ?? null),
     idempotency_key: record.idempotencyKey,
     request_hash: record.requestHash,
     instance_id: record.instanceId,
@@ -137,7 +140,7 @@ export function fromRow(row: GenerationRow): GenerationRecord {
       llmCalls: Number(row.llm_calls),
     },
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
-    error: row.error,
+    error: row.error_detail === null ? null : { code: row.error_code, detail: row.error_detail },
     idempotencyKey: row.idempotency_key,
     requestHash: row.request_hash,
     instanceId: row.instance_id,
@@ -163,7 +166,12 @@ export function updateColumns(changes: GenerationUpdate, updatedAt: string): [Co
     )
   }
   if (changes.durationMs !== undefined) row.push(['duration_ms', changes.durationMs])
-  if (changes.error !== undefined) row.push(['error', cleanText(changes.error)])
+  if (changes.error !== undefined) {
+    row.push(
+      ['error_code', changes.error?.code ?? null],
+      ['error_detail', cleanText(changes.error?.detail ?? null)],
+    )
+  }
   return row
 }
 
@@ -242,11 +250,11 @@ export function fromInstanceRow(row: InstanceRow): InstanceEntry {
 }
 
 /**
- * Marks the orphans of `interruptOrphans` and answers their ids; parameters: error, now,
- * staleBefore, self, in that order of appearance (SQLite binds `?` by position).
+ * Marks the orphans of `interruptOrphans` and answers their ids; parameters: error code, error
+ * detail, now, staleBefore, self, in that order of appearance (SQLite binds `?` by position).
  */
 export function interruptQuery(placeholder: (position: number) => string): string {
-  return `UPDATE generations SET status = 'interrupted', error = ${placeholder(1)}, updated_at = ${placeholder(2)} WHERE status = 'running' AND (instance_id IS NULL OR (instance_id NOT IN (SELECT id FROM instances WHERE last_seen >= ${placeholder(3)}) AND instance_id <> ${placeholder(4)})) RETURNING id`
+  return `UPDATE generations SET status = 'interrupted', error_code = ${placeholder(1)}, error_detail = ${placeholder(2)}, updated_at = ${placeholder(3)} WHERE status = 'running' AND (instance_id IS NULL OR (instance_id NOT IN (SELECT id FROM instances WHERE last_seen >= ${placeholder(4)}) AND instance_id <> ${placeholder(5)})) RETURNING id`
 }
 
 /** Drops the heart-beat entries older than its one parameter, staleBefore. */

@@ -36,6 +36,7 @@ describe('SqliteGenerationStore', () => {
       { version: '001-create-generations' },
       { version: '002-add-idempotency-key' },
       { version: '003-add-instances' },
+      { version: '004-split-generation-error' },
     ])
     raw.close()
   })
@@ -71,6 +72,58 @@ describe('SqliteGenerationStore', () => {
 
     const store = await SqliteGenerationStore.open(`sqlite://${path}`)
     expect(await store.get(old.id)).toEqual(old)
+    await store.close()
+  })
+
+  it('splits the errors a database before 004 kept as "CODE: detail" text into their columns', async () => {
+    const path = join(directory, 'split-error', 'history.db')
+    mkdirSync(join(directory, 'split-error'), { recursive: true })
+    const raw = new Database(path)
+    raw.exec('CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)')
+    for (const version of [
+      '001-create-generations',
+      '002-add-idempotency-key',
+      '003-add-instances',
+    ]) {
+      raw.exec(readFileSync(join(migrationsDir, `${version}.sql`), 'utf8'))
+      raw
+        .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+        .run(version, new Date().toISOString())
+    }
+    const rows = {
+      failed: [sampleRecord({ status: 'failed' }), 'APP_ERR_PROVIDER_TIMEOUT: No answer: in 60 s'],
+      partial: [sampleRecord({ status: 'partial' }), 'tests: The tests still do not parse'],
+      completed: [sampleRecord({ status: 'completed' }), null],
+    } as const
+    for (const [record, error] of Object.values(rows)) {
+      raw
+        .prepare(
+          `INSERT INTO generations (id, created_at, updated_at, status, programming_language, request, attempts, error)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          record.id,
+          record.createdAt,
+          record.updatedAt,
+          record.status,
+          'python',
+          '{}',
+          '[]',
+          error,
+        )
+    }
+    raw.close()
+
+    const store = await SqliteGenerationStore.open(`sqlite://${path}`)
+    expect((await store.get(rows.failed[0].id))?.error).toEqual({
+      code: 'APP_ERR_PROVIDER_TIMEOUT',
+      detail: 'No answer: in 60 s',
+    })
+    expect((await store.get(rows.partial[0].id))?.error).toEqual({
+      code: null,
+      detail: 'tests: The tests still do not parse',
+    })
+    expect((await store.get(rows.completed[0].id))?.error).toBeNull()
     await store.close()
   })
 
@@ -118,7 +171,10 @@ describe('SqliteGenerationStore', () => {
     const record = sampleRecord()
     const inserted = store.insert(record)
     expect(await store.get(record.id)).toEqual(record)
-    const updated = store.update(record.id, { status: 'failed', error: 'x' })
+    const updated = store.update(record.id, {
+      status: 'failed',
+      error: { code: null, detail: 'x' },
+    })
     expect((await store.list({ limit: 5 })).items[0]).toMatchObject({ status: 'failed' })
     await Promise.all([inserted, updated])
     const pending = store.insert(sampleRecord())

@@ -232,7 +232,13 @@ export class SqliteGenerationStore implements GenerationStore {
     const interrupt = this.prepared<unknown[], { id: string }>(interruptQuery(() => '?'))
     const forget = this.prepared(forgetStaleQuery(() => '?'))
     const rows = await this.write(() => {
-      const marked = interrupt.all(sweep.error, sweep.now, sweep.staleBefore, sweep.self)
+      const marked = interrupt.all(
+        sweep.error.code,
+        sweep.error.detail,
+        sweep.now,
+        sweep.staleBefore,
+        sweep.self,
+      )
       forget.run(sweep.staleBefore)
       return marked
     })

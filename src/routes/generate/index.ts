@@ -68,10 +68,10 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const results = await generation.generateBatch(
-        request.body.requests,
-        abortOnDisconnect(reply.raw),
-      )
+      const results = await generation.generateBatch(request.body.requests, {
+        signal: abortOnDisconnect(reply.raw),
+        requestId: request.id,
+      })
       const count = (status: string) => results.filter((item) => item.status === status).length
       const body = {
         results,

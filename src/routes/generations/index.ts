@@ -25,7 +25,10 @@ function summary(record: GenerationRecord) {
       llm_calls: record.usage.llmCalls,
     },
     duration_ms: record.durationMs,
-    error: record.error,
+    // The text clients have always read: the code first when there is one.
+    error:
+      record.error &&
+      (record.error.code ? `${record.error.code}: ${record.error.detail}` : record.error.detail),
     created_at: record.createdAt,
     updated_at: record.updatedAt,
   }

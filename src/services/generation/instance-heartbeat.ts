@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto'
 import { readlinkSync } from 'node:fs'
 import { hostname } from 'node:os'
 import type { Clock } from '../../ports/clock.js'
-import type { GenerationStore } from '../../ports/generation-store.js'
+import type { GenerationStore, StoredError } from '../../ports/generation-store.js'
 import type { Logger } from '../../ports/logger.js'
 
 /** Beats a process may miss before its peers count it as gone. */
 export const MISSED_BEATS = 3
 
-/** The `error` of an interrupted record: its code first, so that replays answer the same code. */
-export const INTERRUPTED_ERROR =
-  'APP_ERR_GENERATION_INTERRUPTED: The API process running this generation stopped before it finished; send the request again (with the same Idempotency-Key, it runs again)'
+/** The `error` of an interrupted record; a replay answers with it. */
+export const INTERRUPTED_ERROR = {
+  code: 'APP_ERR_GENERATION_INTERRUPTED',
+  detail:
+    'The API process running this generation stopped before it finished; send the request again (with the same Idempotency-Key, it runs again)',
+} as const satisfies StoredError
 
 /**
  * Where process ids mean the same thing: the host name, plus the PID namespace on Linux. Two

@@ -1,0 +1,25 @@
+/** How a request for a generation was answered with respect to the cache. */
+export type CacheResult = 'hit' | 'miss' | 'coalesced' | 'bypass'
+
+/** How one model call ended. */
+export type CallOutcome = 'ok' | 'error' | 'cancelled'
+
+/** Whether generated code parsed on the model's first answer, after repairs, or never. */
+export type ParseOutcome = 'first_pass' | 'after_repair' | 'never'
+
+/**
+ * What the generation use case reports to monitoring. Services record through this interface;
+ * the Prometheus implementation (`src/metrics.ts`) decides names, labels and buckets.
+ */
+export interface MetricsRecorder {
+  /** One generation request looked up in the cache (or not: `bypass`). */
+  cacheLookup(result: CacheResult): void
+  /** One model call of a stage (`code`, `tests`, `docs`), retries included in its duration. */
+  llmCall(call: { provider: string; stage: string; outcome: CallOutcome; seconds: number }): void
+  /** Tokens a provider counted (or that streamed before a call was cut short). */
+  llmTokens(provider: string, kind: 'prompt' | 'completion', count: number): void
+  /** A generation that ended, in any status, with the time since it got its slot. */
+  generationFinished(generation: { language: string; status: string; seconds: number }): void
+  /** How the code of a finished generation fared at the parse gate, and the repairs it took. */
+  generationParsed(language: string, outcome: ParseOutcome, repairs: number): void
+}
