@@ -1,10 +1,12 @@
-import type { Language, LanguageRules } from './language-registry.js'
+import type { Language } from './language-registry.js'
 import { halsteadReport } from './metrics/halstead.js'
 import { maintainabilityRank, visualStudioMaintainability } from './metrics/maintainability.js'
 import { estimatePerformance } from './metrics/performance.js'
 import { readability } from './metrics/readability.js'
 import { syntaxErrorReports } from './metrics/syntax-errors.js'
+import { countParameters } from './parameters.js'
 import { parse, parserFor, type SyntaxNode } from './parser.js'
+import { describeProfile } from './profiles/catalogue.js'
 import { profileFor } from './profiles/index.js'
 import type { ProfileOptions, UnitMetrics } from './profiles/profile.js'
 import { halsteadCounts, walkTree, type WalkedUnit } from './walk.js'
@@ -19,46 +21,10 @@ export type {
   Issue,
 } from '../schemas/analysis.js'
 
-const REFERENCES: Record<LanguageRules['profile'], AnalysisReport['reference']> = {
-  radon: {
-    cyclomatic: 'radon cc 6.0.1',
-    cognitive: 'sonar-python (SonarSource white paper)',
-    halstead: 'radon hal',
-    maintainability: 'radon mi',
-  },
-  eslint: {
-    cyclomatic: 'ESLint complexity (classic)',
-    cognitive: 'eslint-plugin-sonarjs 4 cognitive-complexity',
-    halstead: 'token-based (docs/analysis.md)',
-    maintainability: 'Visual Studio formula',
-  },
-  lizard: {
-    cyclomatic: 'lizard rules, from the syntax tree',
-    cognitive: 'SonarSource white paper',
-    halstead: 'token-based (docs/analysis.md)',
-    maintainability: 'Visual Studio formula',
-  },
-}
-
-/** Thresholds of the reference tools' default configurations. */
-const CYCLOMATIC_LIMIT: Record<LanguageRules['profile'], number> = {
-  radon: 10,
-  eslint: 20,
-  lizard: 15,
-}
 const COGNITIVE_LIMIT = 15
 const NESTING_LIMIT = 4
 const LENGTH_LIMIT = 100
 const PARAMETER_LIMIT = 7
-
-function radonRank(complexity: number): string {
-  if (complexity <= 5) return 'A'
-  if (complexity <= 10) return 'B'
-  if (complexity <= 20) return 'C'
-  if (complexity <= 30) return 'D'
-  if (complexity <= 40) return 'E'
-  return 'F'
-}
 
 function complexityOrder(notation: string): number {
   if (notation === 'O(2^n)') return 1000
@@ -75,29 +41,6 @@ function summary(values: number[]) {
     average: values.length > 0 ? Math.round((total / values.length) * 100) / 100 : 0,
     max: values.length > 0 ? Math.max(...values) : 0,
   }
-}
-
-function countParameters(node: SyntaxNode, rules: LanguageRules): number {
-  const list =
-    node.childForFieldName('parameters') ??
-    node.namedChildren.find((child) =>
-      /parameters$|parameter_list$|parameter_clause$/.test(child.type),
-    ) ??
-    null
-  const candidates = list
-    ? list.namedChildren
-    : node.namedChildren.filter((child) => child.type === 'parameter')
-  let count = 0
-  for (const child of candidates) {
-    if (rules.comments.has(child.type) || child.type === 'self_parameter') continue
-    if (/^(self|this|&self|&mut self)$/.test(child.text)) continue
-    // Go declares `a, b int` as one parameter node with two names.
-    count += Math.max(
-      1,
-      child.childrenForFieldName('name').filter((name) => name.type === 'identifier').length,
-    )
-  }
-  return count
 }
 
 /**
@@ -219,12 +162,12 @@ export async function analyzeSource(
       column: error.column,
     })
   }
-  const limit = CYCLOMATIC_LIMIT[rules.profile]
+  const description = describeProfile(rules.profile)
+  const limit = description.cyclomaticLimit
   for (const unit of functions) {
     const where = { line: unit.start_line, function: unit.qualified_name }
     if (unit.cyclomatic_complexity > limit) {
-      const rank =
-        rules.profile === 'radon' ? ` (radon rank ${radonRank(unit.cyclomatic_complexity)})` : ''
+      const rank = description.rank ? ` (${description.rank(unit.cyclomatic_complexity)})` : ''
       issues.push({
         rule: 'complexity-cyclomatic',
         severity: unit.cyclomatic_complexity > limit * 2 ? 'error' : 'warning',
@@ -321,6 +264,6 @@ export async function analyzeSource(
         ...classes.map((unit) => unit.name),
       ].filter((name) => !name.startsWith('<')),
     }),
-    reference: REFERENCES[rules.profile],
+    reference: description.reference,
   }
 }

@@ -4,27 +4,127 @@ import { extname, join } from 'node:path'
 import { z } from 'zod'
 import { UnsupportedLanguageError } from '../errors.js'
 import { languagesDir } from '../paths.js'
+import { describeProfile, isProfileId, PROFILES, type ProfileId } from './profiles/catalogue.js'
 
 const nodeTypes = z.array(z.string().min(1))
+const optionalNodeTypes = nodeTypes.default([])
+/** Plain names (functions, methods, commands) as the callee's last segment spells them. */
+const callNames = z.array(z.string().min(1)).default([])
+/** Regular expression sources; each must compile. */
+const patterns = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .refine((source) => {
+        try {
+          new RegExp(source)
+          return true
+        } catch {
+          return false
+        }
+      }, 'a valid regular expression'),
+  )
+  .default([])
+
+/**
+ * How parameters are read off a function node (lizard's `parameter_count`), when the language's
+ * profile does not count them itself. The list is the function's `parameters` field, else its first
+ * child of a `lists` type; without one, the function's own children of an `items` type count.
+ */
+export const parameterRulesSchema = z.strictObject({
+  /** Node types of a parameter list, e.g. `parameter_list`, `formal_parameters`. */
+  lists: optionalNodeTypes,
+  /** Parameter nodes that sit directly under the function when it has no list node (Swift). */
+  items: optionalNodeTypes,
+  /** Receiver parameters that are not counted, as a node type (Rust's `self_parameter`)… */
+  receivers: optionalNodeTypes,
+  /** …or as the parameter's whole text (`self`, `&mut self`). */
+  receiver_texts: z.array(z.string().min(1)).default([]),
+})
+
+/**
+ * What the performance estimate recognises in a language: the library calls that cost more than
+ * they look inside a loop, and the syntax of the patterns it flags. Every key may be left out;
+ * the hotspot it feeds is then never reported for the language.
+ */
+export const performanceRulesSchema = z.strictObject({
+  /** Calls that sort (`sorted`, `sort.Slice`): O(n log n), and a hotspot inside a loop. */
+  sort_calls: callNames,
+  /** Method calls that search a sequence linearly (`indexOf`, `contains`), flagged in loops. */
+  search_calls: callNames,
+  /** Calls that do I/O (`open`, `fetch`, `query`), flagged in loops. */
+  io_calls: callNames,
+  /** Patterns matching the whole callee of a call that compiles a regular expression (`re\\.compile`). */
+  regex_compile_calls: patterns,
+  /**
+   * Patterns (case-insensitive) whose presence in a recursive function's text, or in the
+   * text of its wrapper (see `decorator_wrappers`), marks the recursion as memoised.
+   */
+  memoisation_markers: patterns,
+  /** Nodes that wrap a function together with its decorators (Python's `decorated_definition`). */
+  decorator_wrappers: optionalNodeTypes,
+  /** Assignment nodes checked for string building (`s += "…"`) inside loops. */
+  concatenating_assignments: optionalNodeTypes,
+  /** The operator tokens of those assignments that concatenate (`+=`, PHP's `.=`). */
+  concatenation_operators: z.array(z.string().min(1)).default([]),
+  /** Letters that may prefix a string literal's opening quote (Python's `f`, `r`, `b`). */
+  string_prefixes: z.array(z.string().regex(/^[A-Za-z@$]+$/, 'letters')).default([]),
+  /** Comparison nodes that may test membership (`x in items`), checked inside loops. */
+  membership_tests: optionalNodeTypes,
+  /** The membership operators among those comparisons' tokens (`in`, `not in`). */
+  membership_operators: z.array(z.string().min(1)).default([]),
+  /** Literal list nodes: membership in one is a linear search. */
+  list_literals: optionalNodeTypes,
+  /** How an assignment that builds a list starts after its `=` (`[`, `list(`). */
+  list_builders: z.array(z.string().min(1)).default([]),
+  /** Loop children that hold the iterated collection in their `right` field (Go's `range_clause`). */
+  iteration_clauses: optionalNodeTypes,
+})
 
 /**
  * How the analysis engine reads a language's syntax tree: tree-sitter node types and tokens,
- * grouped by the role they play in the metrics (see docs/analysis.md).
+ * grouped by the role they play in the metrics (see docs/analysis.md). The engine itself names
+ * no node type of any grammar: everything it reacts to is listed here.
  */
 export const analysisRulesSchema = z.strictObject({
-  /** `radon` (Python), `eslint` (JavaScript/TypeScript) or `lizard` (the tree-based generic rules). */
-  profile: z.enum(['radon', 'eslint', 'lizard']),
+  /**
+   * The metric profile, the reference tool whose counting rules the figures follow: `radon`
+   * (Python), `eslint` (JavaScript/TypeScript) or `lizard` (the tree-based generic rules driven by
+   * the tables below). A profile other than `lizard` is one tool's rule set written for the
+   * grammars it names (see `src/analysis/profiles/index.ts`); the loader checks the pairing.
+   */
+  profile: z.string().min(1),
   /** Function-like nodes: each is a unit with its own metrics. */
   functions: nodeTypes,
+  /**
+   * The function-like nodes that are anonymous functions (lambdas, closures, arrows, blocks): a
+   * unit of kind `lambda`, named `<lambda>` when it has no name.
+   */
+  lambdas: optionalNodeTypes,
   /** Nodes whose name prefixes the qualified names of what they contain. */
   classes: nodeTypes,
+  /**
+   * Named leaves that spell a name (`identifier`, Go's `field_identifier`): a function's or
+   * class's declared name is the first one found, and readability counts their spellings.
+   */
+  names: optionalNodeTypes,
   /** Cyclomatic decision points: anonymous tokens (`if`, `&&`) and node types, +1 each. */
   cyclomatic: z.strictObject({ tokens: nodeTypes, nodes: nodeTypes }),
   /** Boolean operator tokens; a run of like operators is one cognitive increment. */
   logical_operators: nodeTypes,
+  /** Nodes that only parenthesise an expression: a run of logical operators continues through them. */
+  parentheses: optionalNodeTypes,
   conditionals: nodeTypes,
   /** Else-if clauses that are nodes of their own (`elif`, `elsif`). */
   else_ifs: nodeTypes,
+  /**
+   * The `else` token. A conditional right after it, or first in an `else_clauses` wrapper, is an
+   * else-if (+1 cognitive, no nesting); anything else there is a plain else (+1).
+   */
+  else_keyword: z.string().min(1).optional(),
+  /** Nodes that wrap what follows `else` (`else_clause`). */
+  else_clauses: optionalNodeTypes,
   loops: nodeTypes,
   switches: nodeTypes,
   catches: nodeTypes,
@@ -37,6 +137,8 @@ export const analysisRulesSchema = z.strictObject({
   calls: nodeTypes,
   /** Named leaves whose text is an operator (Scala's `operator_identifier`). */
   operator_leaves: nodeTypes.optional(),
+  parameters: parameterRulesSchema.prefault({}),
+  performance: performanceRulesSchema.prefault({}),
 })
 
 const guidance = z.array(z.string().min(1)).min(1)
@@ -64,33 +166,61 @@ export const generationGuideSchema = z.strictObject({
 })
 
 /** The schema of `languages/<id>/language.json`: the whole contract of a language folder. */
-export const languageFileSchema = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
-  name: z.string().min(1),
-  aliases: z.array(z.string().min(1)),
-  extensions: z.array(z.string().regex(/^\.[A-Za-z0-9.]+$/, 'a dot then letters, e.g. .py')).min(1),
-  test_framework: z.string().min(1),
-  doc_style: z.string().min(1),
-  /** The tree-sitter grammar: an npm package and, when it holds several, the export to use. */
-  grammar: z.strictObject({ package: z.string().min(1), export: z.string().min(1).optional() }),
-  line_comment: z.string().min(1).optional(),
-  block_comment: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
-  analysis: analysisRulesSchema,
-  generation: generationGuideSchema,
-})
+export const languageFileSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+    name: z.string().min(1),
+    aliases: z.array(z.string().min(1)),
+    extensions: z
+      .array(z.string().regex(/^\.[A-Za-z0-9.]+$/, 'a dot then letters, e.g. .py'))
+      .min(1),
+    test_framework: z.string().min(1),
+    doc_style: z.string().min(1),
+    /** The tree-sitter grammar: an npm package and, when it holds several, the export to use. */
+    grammar: z.strictObject({ package: z.string().min(1), export: z.string().min(1).optional() }),
+    line_comment: z.string().min(1).optional(),
+    block_comment: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
+    analysis: analysisRulesSchema,
+    generation: generationGuideSchema,
+  })
+  .superRefine((file, context) => {
+    const profile = file.analysis.profile
+    if (!isProfileId(profile)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['analysis', 'profile'],
+        message: `unknown profile '${profile}'; known: ${Object.keys(PROFILES).join(', ')}`,
+      })
+      return
+    }
+    const grammars = describeProfile(profile).grammars
+    if (grammars.length > 0 && !grammars.includes(file.grammar.package)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['analysis', 'profile'],
+        message: `profile '${profile}' is written for ${grammars.join(', ')}, not '${file.grammar.package}'`,
+      })
+    }
+  })
 
 export type LanguageFile = z.output<typeof languageFileSchema>
 
 /** The analysis rules as sets, ready for lookups on every node. */
 export interface LanguageRules {
-  profile: 'radon' | 'eslint' | 'lizard'
+  profile: ProfileId
   functions: ReadonlySet<string>
+  lambdas: ReadonlySet<string>
   classes: ReadonlySet<string>
+  names: ReadonlySet<string>
   cyclomaticTokens: ReadonlySet<string>
   cyclomaticNodes: ReadonlySet<string>
   logicalOperators: ReadonlySet<string>
+  parentheses: ReadonlySet<string>
   conditionals: ReadonlySet<string>
   elseIfs: ReadonlySet<string>
+  /** The `else` token; null when the language has none (then nothing ever equals it). */
+  elseKeyword: string | null
+  elseClauses: ReadonlySet<string>
   loops: ReadonlySet<string>
   /** Structures other than conditionals that nest: loops, switches, catches, ternaries. */
   nesting: ReadonlySet<string>
@@ -99,6 +229,38 @@ export interface LanguageRules {
   strings: ReadonlySet<string>
   calls: ReadonlySet<string>
   operatorLeaves: ReadonlySet<string>
+  parameters: ParameterRules
+  performance: PerformanceRules
+}
+
+export interface ParameterRules {
+  lists: ReadonlySet<string>
+  items: ReadonlySet<string>
+  receivers: ReadonlySet<string>
+  receiverTexts: ReadonlySet<string>
+}
+
+/** The performance tables, with their patterns compiled once per language. */
+export interface PerformanceRules {
+  sortCalls: ReadonlySet<string>
+  searchCalls: ReadonlySet<string>
+  ioCalls: ReadonlySet<string>
+  /** Matches a whole callee that compiles a regular expression; null when none is listed. */
+  regexCompile: RegExp | null
+  /** Finds a memoisation marker in a function's text; null when none is listed. */
+  memoisation: RegExp | null
+  decoratorWrappers: ReadonlySet<string>
+  concatenationOperators: ReadonlySet<string>
+  /** Optional string-literal prefix, as a regular expression group (`(f|r|b)?`), or ''. */
+  stringPrefix: string
+  membershipTests: ReadonlySet<string>
+  membershipOperators: ReadonlySet<string>
+  listLiterals: ReadonlySet<string>
+  /** Alternatives, escaped, of how a list-building assignment starts after its `=`. */
+  listBuilders: string | null
+  iterationClauses: ReadonlySet<string>
+  /** Nodes the walk hands to the estimate when they sit in a loop: assignments and comparisons. */
+  insideLoops: ReadonlySet<string>
 }
 
 /** A registered language and what this installation can do with it. */
@@ -108,16 +270,60 @@ export interface Language extends Omit<LanguageFile, 'analysis'> {
   rules: LanguageRules
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+function alternatives(sources: readonly string[], flags = ''): RegExp | null {
+  return sources.length > 0 ? new RegExp(`^(?:${sources.join('|')})$`, flags) : null
+}
+
+function compilePerformance(
+  performance: LanguageFile['analysis']['performance'],
+): PerformanceRules {
+  return {
+    sortCalls: new Set(performance.sort_calls),
+    searchCalls: new Set(performance.search_calls),
+    ioCalls: new Set(performance.io_calls),
+    regexCompile: alternatives(performance.regex_compile_calls),
+    memoisation:
+      performance.memoisation_markers.length > 0
+        ? new RegExp(performance.memoisation_markers.join('|'), 'i')
+        : null,
+    decoratorWrappers: new Set(performance.decorator_wrappers),
+    concatenationOperators: new Set(performance.concatenation_operators),
+    stringPrefix:
+      performance.string_prefixes.length > 0
+        ? `(${performance.string_prefixes.map(escapeRegExp).join('|')})?`
+        : '',
+    membershipTests: new Set(performance.membership_tests),
+    membershipOperators: new Set(performance.membership_operators),
+    listLiterals: new Set(performance.list_literals),
+    listBuilders:
+      performance.list_builders.length > 0
+        ? performance.list_builders.map(escapeRegExp).join('|')
+        : null,
+    iterationClauses: new Set(performance.iteration_clauses),
+    insideLoops: new Set([
+      ...performance.membership_tests,
+      ...performance.concatenating_assignments,
+    ]),
+  }
+}
+
 function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
   return {
-    profile: analysis.profile,
+    profile: analysis.profile as ProfileId,
     functions: new Set(analysis.functions),
+    lambdas: new Set(analysis.lambdas),
     classes: new Set(analysis.classes),
+    names: new Set(analysis.names),
     cyclomaticTokens: new Set(analysis.cyclomatic.tokens),
     cyclomaticNodes: new Set(analysis.cyclomatic.nodes),
     logicalOperators: new Set(analysis.logical_operators),
+    parentheses: new Set(analysis.parentheses),
     conditionals: new Set(analysis.conditionals),
     elseIfs: new Set(analysis.else_ifs),
+    elseKeyword: analysis.else_keyword ?? null,
+    elseClauses: new Set(analysis.else_clauses),
     loops: new Set(analysis.loops),
     nesting: new Set([
       ...analysis.loops,
@@ -130,6 +336,13 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
     strings: new Set(analysis.strings),
     calls: new Set(analysis.calls),
     operatorLeaves: new Set(analysis.operator_leaves ?? []),
+    parameters: {
+      lists: new Set(analysis.parameters.lists),
+      items: new Set(analysis.parameters.items),
+      receivers: new Set(analysis.parameters.receivers),
+      receiverTexts: new Set(analysis.parameters.receiver_texts),
+    },
+    performance: compilePerformance(analysis.performance),
   }
 }
 

@@ -86,31 +86,20 @@ export function halsteadCounts(sets: HalsteadSets): HalsteadCounts {
   return { n1: sets.operators.size, n2: sets.operands.size, N1, N2 }
 }
 
-const NAME_TYPES = new Set([
-  'identifier',
-  'simple_identifier',
-  'field_identifier',
-  'property_identifier',
-  'type_identifier',
-  'constant',
-  'name',
-  'word',
-  'operator_name',
-  'destructor_name',
-  'qualified_identifier',
-])
-
-/** The declared name of a function or class node, following C declarators; `<anonymous>` if none. */
-export function declaredName(node: SyntaxNode): string {
+/**
+ * The declared name of a function or class node, following C declarators; `<anonymous>` if none.
+ * `names` are the language's name leaves (`language.json` → `analysis.names`).
+ */
+export function declaredName(node: SyntaxNode, names: ReadonlySet<string>): string {
   let current: SyntaxNode | null = node.childForFieldName('name')
   if (current) return current.text
   current = node.childForFieldName('declarator')
   for (let depth = 0; current && depth < 8; depth += 1) {
-    if (NAME_TYPES.has(current.type)) return current.text
+    if (names.has(current.type)) return current.text
     current = current.childForFieldName('declarator') ?? current.childForFieldName('name')
   }
   for (const child of node.namedChildren) {
-    if (NAME_TYPES.has(child.type)) return child.text
+    if (names.has(child.type)) return child.text
   }
   return '<anonymous>'
 }
@@ -131,8 +120,6 @@ interface OpenUnit {
   /** Collections iterated by the enclosing loops of this unit, outermost first. */
   loopCollections: (string | null)[]
 }
-
-const LAMBDA_TYPES = /lambda|closure|arrow|func_literal|anonymous|block$/
 
 // What a node type means to the walk, looked up once per type instead of in a dozen sets.
 const COMMENT = 1
@@ -169,27 +156,19 @@ function roleOf(rules: LanguageRules, type: string): number {
       (rules.nesting.has(type) ? NESTING : 0) |
       (rules.loops.has(type) ? LOOP : 0) |
       (rules.jumps.has(type) ? JUMP : 0) |
-      (LOOP_SENSITIVE.has(type) ? LOOP_SENSITIVE_ROLE : 0)
+      (rules.performance.insideLoops.has(type) ? LOOP_SENSITIVE_ROLE : 0)
     table.set(type, role)
   }
   return role
 }
 
-/** Nodes the performance estimate looks at when they sit inside a loop. */
-const LOOP_SENSITIVE = new Set([
-  'comparison_operator',
-  'augmented_assignment',
-  'augmented_assignment_expression',
-  'assignment_expression',
-  'compound_assignment_expr',
-  'operator_assignment',
-])
-
-function iteratedCollection(loop: SyntaxNode): string | null {
+function iteratedCollection(loop: SyntaxNode, clauses: ReadonlySet<string>): string | null {
   const right =
     loop.childForFieldName('right') ??
     loop.childForFieldName('value') ??
-    loop.namedChildren.find((child) => child.type === 'range_clause')?.childForFieldName('right')
+    (clauses.size > 0
+      ? loop.namedChildren.find((child) => clauses.has(child.type))?.childForFieldName('right')
+      : undefined)
   return right ? right.text : null
 }
 
@@ -222,6 +201,8 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   const unitNames: string[] = []
   let unit: OpenUnit | null = null
   let nesting = 0
+  const elseKeyword = rules.elseKeyword
+  const elseClauses = rules.elseClauses
 
   const cursor = tree.walk()
   const mark = (from: number, to: number, kind: number) => {
@@ -268,15 +249,13 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     // What follows `else`: directly (`else if`), or as the first thing in a wrapper (an
     // `else_clause`, Kotlin's control_structure_body). A conditional there is an else-if (+1
     // flat); anything else means a plain `else` (+1), decided at the wrapper's first child.
-    if (type !== 'else') {
+    if (type !== elseKeyword) {
       const parentType = types[depth - 1] ?? ''
-      const direct = previous === 'else'
+      const direct = previous === elseKeyword
       const wrapped =
         previous === '' &&
         !rules.conditionals.has(parentType) &&
-        (parentType === 'else_clause' ||
-          parentType === 'else' ||
-          previousTypes[depth - 1] === 'else')
+        (elseClauses.has(parentType) || previousTypes[depth - 1] === elseKeyword)
       if (rules.conditionals.has(type) && (direct || wrapped)) {
         cognitive(1)
         return true
@@ -299,14 +278,14 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     }
     if (role & STATEMENT) statements += 1
     if (role & CLASS) {
-      const name = declaredName(cursor.currentNode)
+      const name = declaredName(cursor.currentNode, rules.names)
       openFrame().className = name
       unitNames.push(name)
     }
     if (role & FUNCTION) {
       const node = cursor.currentNode
-      const name = declaredName(node)
-      const lambda = LAMBDA_TYPES.test(type)
+      const name = declaredName(node, rules.names)
+      const lambda = rules.lambdas.has(type)
       const insideClass =
         frames.some((open) => open !== null && open.className !== null && open.unit === unit) &&
         !unit
@@ -365,7 +344,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
         unit.walked.maxNesting = Math.max(unit.walked.maxNesting, nesting - unit.nestingBase)
         if (role & LOOP) {
           const node = cursor.currentNode
-          const iterated = iteratedCollection(node)
+          const iterated = iteratedCollection(node, rules.performance.iterationClauses)
           unit.walked.performance.loops.push({
             node,
             depth: unit.loopCollections.length + 1,
@@ -388,7 +367,8 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     // Tokens fit on one line; only named leaves (heredoc bodies, multi-line literals) may span more.
     const endRow = named ? cursor.endPosition.row : row
     // A token right after `else` (Swift's `{`): a plain else with nothing to defer to.
-    if (type !== 'else' && previousTypes[previousTypes.length - 1] === 'else') cognitive(1)
+    if (type !== elseKeyword && previousTypes[previousTypes.length - 1] === elseKeyword)
+      cognitive(1)
     if (!named || rules.operatorLeaves.has(type)) {
       const operator = named ? cursor.nodeText : type
       if (rules.cyclomaticTokens.has(operator)) decide()
@@ -407,7 +387,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     if (text.length === 0) return
     add(fileHalstead.operands, text)
     if (unit) add(unit.walked.halstead.operands, text)
-    if (NAME_TYPES.has(type)) add(identifiers, text)
+    if (rules.names.has(type)) add(identifiers, text)
     mark(row, endRow, 1)
   }
 
@@ -425,7 +405,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
         if (operator === frame.logicalOperator) repeats += 1
       cognitive(1 - repeats)
       let index = frames.length - 1
-      while (index >= 0 && types[index] === 'parenthesized_expression') index -= 1
+      while (index >= 0 && rules.parentheses.has(types[index]!)) index -= 1
       if (index >= 0) {
         const parent = frames[index] ?? (frames[index] = stateFrame())
         ;(parent.logicalChildren ??= []).push(frame.logicalOperator)

@@ -6,48 +6,6 @@ import type { Hotspot, PerformanceReport } from '../../schemas/analysis.js'
 // The shape is the API's (src/schemas/analysis.ts); the type follows from it.
 export type { Hotspot, PerformanceReport }
 
-const SORTS = new Set([
-  'sort',
-  'sorted',
-  'sort_by',
-  'sortBy',
-  'sort_unstable',
-  'Sort',
-  'qsort',
-  'sortWith',
-  'sortedBy',
-  'usort',
-  'Slice',
-  'Stable',
-])
-const SEARCHES = new Set([
-  'includes',
-  'indexOf',
-  'lastIndexOf',
-  'contains',
-  'index',
-  'count',
-  'find_index',
-  'in_array',
-  'Contains',
-  'IndexOf',
-])
-const REGEX_COMPILES =
-  /^(re\.compile|Pattern\.compile|regexp\.(Must)?Compile|Regex::new|RegExp|Regex|preg_\w+)$/
-const IO_CALLS = new Set([
-  'open',
-  'readFile',
-  'readFileSync',
-  'writeFile',
-  'writeFileSync',
-  'fetch',
-  'query',
-  'execute',
-  'urlopen',
-  'get_connection',
-  'connect',
-])
-
 function calleeText(call: SyntaxNode): string {
   const target =
     call.childForFieldName('function') ??
@@ -79,6 +37,7 @@ export function estimatePerformance(
   rules: LanguageRules,
   facts: PerformanceFacts,
 ): PerformanceReport {
+  const tables = rules.performance
   const hotspots: Hotspot[] = []
   let loopDepth = 0
   for (const loop of facts.loops) {
@@ -104,7 +63,7 @@ export function estimatePerformance(
       recursiveSites += 1
       if (depth > 0) recursiveInLoop = true
     }
-    if (SORTS.has(method)) {
+    if (tables.sortCalls.has(method)) {
       sortDepth = Math.max(sortDepth, depth)
       if (depth > 0) {
         hotspots.push({
@@ -115,19 +74,19 @@ export function estimatePerformance(
       }
     }
     if (depth === 0) continue
-    if (SEARCHES.has(method) && callee.includes('.')) {
+    if (tables.searchCalls.has(method) && callee.includes('.')) {
       hotspots.push({
         line,
         kind: 'membership-test-in-loop',
         reason: `'${callee.slice(0, 40)}' searches linearly on every iteration; a set or map answers in O(1)`,
       })
-    } else if (REGEX_COMPILES.test(callee)) {
+    } else if (tables.regexCompile?.test(callee)) {
       hotspots.push({
         line,
         kind: 'regex-compile-in-loop',
         reason: `'${callee.slice(0, 40)}' compiles a regular expression on every iteration; compile it once`,
       })
-    } else if (IO_CALLS.has(method)) {
+    } else if (tables.ioCalls.has(method)) {
       hotspots.push({
         line,
         kind: 'io-in-loop',
@@ -139,16 +98,19 @@ export function estimatePerformance(
   let unitText: string | null = null
   const text = () => (unitText ??= unit.text)
   for (const node of facts.insideLoops) {
-    if (node.type === 'comparison_operator') {
-      // Python's `x in some_list`, where the list was built in this function.
-      const operators = node.children.filter((child) => !child.isNamed).map((child) => child.type)
-      if (!operators.includes('in') && !operators.includes('not in')) continue
+    if (tables.membershipTests.has(node.type)) {
+      // `x in some_list`, where the list was built in this function.
+      const membership = node.children.some(
+        (child) => !child.isNamed && tables.membershipOperators.has(child.type),
+      )
+      if (!membership) continue
       const right = node.namedChildren.at(-1)
       if (!right) continue
       const listBuilt =
-        right.type === 'list' ||
-        (right.type === 'identifier' &&
-          new RegExp(`\\b${right.text}\\s*=\\s*(\\[|list\\()`).test(text()))
+        tables.listLiterals.has(right.type) ||
+        (tables.listBuilders !== null &&
+          rules.names.has(right.type) &&
+          new RegExp(`\\b${right.text}\\s*=\\s*(${tables.listBuilders})`).test(text()))
       if (listBuilt) {
         hotspots.push({
           line: node.startPosition.row + 1,
@@ -159,15 +121,18 @@ export function estimatePerformance(
       continue
     }
     // `s += "…"` in a loop copies the whole string each time in most languages.
-    if (!node.children.some((child) => child.type === '+=' || child.type === '.=')) continue
+    if (!node.children.some((child) => tables.concatenationOperators.has(child.type))) continue
     const target = node.childForFieldName('left') ?? node.namedChildren[0]
     const value = node.childForFieldName('right') ?? node.namedChildren.at(-1)
     if (!target || !value) continue
-    const stringValue = rules.strings.has(value.type) || /^(f|r|b)?["'`]/.test(value.text)
+    const stringValue =
+      rules.strings.has(value.type) || new RegExp(`^${tables.stringPrefix}["'\`]`).test(value.text)
     const targetName = target.text.replace(/[^\w$]/g, '')
     const stringTarget =
       targetName.length > 0 &&
-      new RegExp(`\\b${targetName}\\s*=\\s*(f|r)?(""|''|\`\`|"[^"\\n]*"|'[^'\\n]*')`).test(text())
+      new RegExp(
+        `\\b${targetName}\\s*=\\s*${tables.stringPrefix}(""|''|\`\`|"[^"\\n]*"|'[^'\\n]*')`,
+      ).test(text())
     if (stringValue || stringTarget) {
       hotspots.push({
         line: node.startPosition.row + 1,
@@ -177,9 +142,12 @@ export function estimatePerformance(
     }
   }
 
-  const decorated = unit.parent?.type === 'decorated_definition' ? unit.parent.text : ''
-  const memoised =
-    recursiveSites > 0 && /lru_cache|functools\.cache|@cache\b|memo/i.test(decorated || text())
+  let memoised = false
+  if (recursiveSites > 0 && tables.memoisation) {
+    const wrapper = tables.decoratorWrappers.size > 0 ? unit.parent : null
+    const decorated = wrapper && tables.decoratorWrappers.has(wrapper.type) ? wrapper.text : ''
+    memoised = tables.memoisation.test(decorated || text())
+  }
   let recursion: PerformanceReport['recursion'] = 'none'
   if (recursiveSites > 0) {
     recursion = memoised

@@ -1,17 +1,17 @@
-import type { LanguageRules } from '../language-registry.js'
+import type { ProfileId } from './catalogue.js'
 import { eslintProfile } from './eslint.js'
 import type { MetricProfile } from './profile.js'
 import { radonProfile } from './radon.js'
 
-const PROFILES: Partial<Record<LanguageRules['profile'], MetricProfile>> = {
+const IMPLEMENTATIONS: Partial<Record<ProfileId, MetricProfile>> = {
   radon: radonProfile,
   eslint: eslintProfile,
 }
 
 /**
- * The profile a language's data names. `lizard` has none: the engine's generic walk computes its
- * figures from the language's node tables.
+ * The counting code of the profile a language's data names. `lizard` has none: the engine's
+ * generic walk computes its figures from the language's node tables.
  */
-export function profileFor(name: LanguageRules['profile']): MetricProfile | null {
-  return PROFILES[name] ?? null
+export function profileFor(id: ProfileId): MetricProfile | null {
+  return IMPLEMENTATIONS[id] ?? null
 }
