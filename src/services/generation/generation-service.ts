@@ -1,4 +1,5 @@
 import type { LanguageRegistry } from '../../analysis/language-registry.js'
+import { PROVIDER_NOT_CONFIGURED_DETAIL } from '../../llm-providers.js'
 import { AppError, NotFoundError, ValidationError } from '../../errors.js'
 import type { Cache } from '../../ports/cache.js'
 import type { Clock } from '../../ports/clock.js'
@@ -58,8 +59,6 @@ export interface GenerationServiceDependencies {
   prompts?: PromptBuilder
   /** How the API processes of a deployment reach each other's generations; null when alone. */
   bus?: GenerationBus<PublishedEvent> | null
-  /** What to tell a client when no provider is configured: the settings to make. */
-  notConfigured?: string
 }
 
 /**
@@ -132,11 +131,7 @@ export class GenerationService {
   prepare(input: GenerationInput, idempotencyKey?: string): GenerationJob {
     const language = this.deps.languages.resolve(input.programming_language)
     if (!this.runner) {
-      throw new AppError(
-        'APP_ERR_PROVIDER_NOT_CONFIGURED',
-        this.deps.notConfigured ??
-          'No model provider is configured; set OPENAI_API_KEY, ANTHROPIC_API_KEY, or LLM_BASE_URL with LLM_MODEL (see the README, Configuration)',
-      )
+      throw new AppError('APP_ERR_PROVIDER_NOT_CONFIGURED', PROVIDER_NOT_CONFIGURED_DETAIL)
     }
     const model = this.modelFor(input)
     const repairs = input.options.max_repair_attempts ?? DEFAULT_REPAIR_ATTEMPTS
