@@ -1,11 +1,9 @@
 import { createOpenAI } from '@ai-sdk/openai'
 import type { LlmProvider } from '../../ports/llm-provider.js'
 import { ChatCompletionsModel } from './chat-completions.js'
-import { probeModelList } from './http-probe.js'
-import { ModelProvider } from './model-provider.js'
-import { createNodeFetch, HttpTransport } from './node-fetch.js'
-import { sdkTextModel } from './sdk-model.js'
+import { sdkClientOptions, sdkTextModel } from './sdk-model.js'
 import type { ProviderSettings } from './settings.js'
+import { createTransportProvider } from './transport-provider.js'
 
 function bearer(apiKey: string | null): Record<string, string> {
   return apiKey
@@ -15,23 +13,10 @@ function bearer(apiKey: string | null): Record<string, string> {
 
 /** OpenAI's own API, through its chat-completions endpoint. */
 export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
-  const { id, model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
-  const transport = new HttpTransport()
-  // `.chat()`: the SDK's default model speaks the Responses API, which OpenAI-like servers lack.
-  const openai = createOpenAI({
-    baseURL: baseUrl,
-    apiKey: apiKey ?? '',
-    fetch: createNodeFetch(maxReplyBytes, transport),
-  })
-  return new ModelProvider({
-    id,
-    model,
-    baseUrl,
-    apiKey,
-    createModel: (modelId) => sdkTextModel(openai.chat(modelId)),
-    ping: (signal) => probeModelList(transport, `${baseUrl}/models`, bearer(apiKey), signal, id),
-    retry,
-    logger,
+  return createTransportProvider(settings, bearer(settings.apiKey), (transport) => {
+    const openai = createOpenAI(sdkClientOptions(settings, transport))
+    // `.chat()`: the SDK's default model speaks the Responses API, which OpenAI-like servers lack.
+    return (modelId) => sdkTextModel(openai.chat(modelId))
   })
 }
 
@@ -42,17 +27,11 @@ export function createOpenAiProvider(settings: ProviderSettings): LlmProvider {
  * they get the lean client of `chat-completions.ts`.
  */
 export function createOpenAiCompatibleProvider(settings: ProviderSettings): LlmProvider {
-  const { id, model, baseUrl, apiKey, maxReplyBytes, retry, logger } = settings
-  const transport = new HttpTransport()
-  return new ModelProvider({
-    id,
-    model,
-    baseUrl,
-    apiKey,
-    createModel: (modelId) =>
+  const { baseUrl, apiKey, maxReplyBytes } = settings
+  return createTransportProvider(
+    settings,
+    bearer(apiKey),
+    (transport) => (modelId) =>
       new ChatCompletionsModel({ modelId, baseUrl, apiKey, maxReplyBytes, transport }),
-    ping: (signal) => probeModelList(transport, `${baseUrl}/models`, bearer(apiKey), signal, id),
-    retry,
-    logger,
-  })
+  )
 }

@@ -7,6 +7,8 @@ import type {
 import type { ChatMessage, FinishReason, TokenUsage } from '../../ports/llm-provider.js'
 import { UnreadableReplyError } from './failures.js'
 import type { TextCall, TextModel, TextReply } from './model-provider.js'
+import { createNodeFetch, type HttpTransport } from './node-fetch.js'
+import type { ProviderSettings } from './settings.js'
 
 const FINISH_REASONS = new Set<FinishReason>(['stop', 'length', 'content-filter'])
 
@@ -26,6 +28,21 @@ function toPrompt(messages: ChatMessage[]): LanguageModelV3Prompt {
       ? { role: 'system', content: message.content }
       : { role: message.role, content: [{ type: 'text', text: message.content }] },
   )
+}
+
+/**
+ * What an AI SDK provider package (`createOpenAI`, `createAnthropic`) needs to send its calls
+ * through `transport`, reading replies no larger than `LLM_MAX_REPLY_BYTES`.
+ */
+export function sdkClientOptions(
+  settings: ProviderSettings,
+  transport: HttpTransport,
+): { baseURL: string; apiKey: string; fetch: typeof fetch } {
+  return {
+    baseURL: settings.baseUrl,
+    apiKey: settings.apiKey ?? '',
+    fetch: createNodeFetch(settings.maxReplyBytes, transport),
+  }
 }
 
 /** A vendor's client from the AI SDK provider packages (OpenAI, Anthropic) as a `TextModel`. */
