@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import { RedisGenerationBus } from '../adapters/bus/redis.js'
 import { MemoryCache } from '../adapters/cache/memory.js'
 import { RedisCache } from '../adapters/cache/redis.js'
+import { localProcesses } from '../adapters/host/local-processes.js'
 import { createLlmProvider } from '../adapters/llm/provider-factories.js'
 import { connectRedis, pingRedis } from '../adapters/redis/connection.js'
 import { PostgresGenerationStore } from '../adapters/store/postgres.js'
@@ -109,6 +110,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       metrics: metricsRecorder(metrics),
       logger: app.log,
       clock,
+      processes: localProcesses,
       settings: {
         allowedModels: config.llm.allowedModels,
         maxOutputTokens: config.llm.maxOutputTokens,

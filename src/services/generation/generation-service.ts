@@ -4,6 +4,7 @@ import { AppError, NotFoundError, ValidationError } from '../../errors.js'
 import type { Cache } from '../../ports/cache.js'
 import type { Clock } from '../../ports/clock.js'
 import type { GenerationBus, GenerationOwner } from '../../ports/generation-bus.js'
+import type { HostProcesses } from '../../ports/host-processes.js'
 import type {
   GenerationPage,
   GenerationQuery,
@@ -57,6 +58,8 @@ export interface GenerationServiceDependencies {
   clock: Clock
   settings: GenerationSettings
   prompts?: PromptBuilder
+  /** This host's processes, to tell at once that a peer on the same host has died. */
+  processes: HostProcesses
   /** How the API processes of a deployment reach each other's generations; null when alone. */
   bus?: GenerationBus<PublishedEvent> | null
 }
@@ -79,7 +82,13 @@ export class GenerationService {
   constructor(private readonly deps: GenerationServiceDependencies) {
     const { store, clock, logger, settings, llm } = deps
     this.history = new GenerationHistory(store)
-    this.instance = new InstanceHeartbeat(store, clock, logger, settings.instanceHeartbeatMs)
+    this.instance = new InstanceHeartbeat(
+      store,
+      clock,
+      logger,
+      settings.instanceHeartbeatMs,
+      deps.processes,
+    )
     this.limiter = new Limiter(settings.concurrency, settings.concurrency * 16)
     this.results = new ResultCache(deps.cache, deps.metrics, settings.cacheTtlSeconds)
     this.running = new RunningGenerations(this.history, this.instance, deps.bus ?? null)

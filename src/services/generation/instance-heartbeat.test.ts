@@ -2,13 +2,14 @@ import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sampleRecord } from '../../../test/contracts/generation-store.contract.js'
+import { localProcesses } from '../../adapters/host/local-processes.js'
 import { SqliteGenerationStore } from '../../adapters/store/sqlite.js'
 import { systemClock } from '../../ports/clock.js'
 import { INTERRUPTED_ERROR, InstanceHeartbeat } from './instance-heartbeat.js'
 
 /** What this process writes as its `host`: where its process ids are meaningful. */
 async function processSpace(store: SqliteGenerationStore): Promise<string> {
-  const probe = new InstanceHeartbeat(store, systemClock, silent, 60_000)
+  const probe = new InstanceHeartbeat(store, systemClock, silent, 60_000, localProcesses)
   await probe.start()
   const [self] = (await store.listInstances()).filter((instance) => instance.id === probe.id)
   await probe.stop()
@@ -37,7 +38,7 @@ describe('InstanceHeartbeat', () => {
   })
 
   function heartbeat(intervalMs = 60_000): InstanceHeartbeat {
-    const created = new InstanceHeartbeat(store, systemClock, silent, intervalMs)
+    const created = new InstanceHeartbeat(store, systemClock, silent, intervalMs, localProcesses)
     heartbeats.push(created)
     return created
   }
@@ -84,7 +85,7 @@ describe('InstanceHeartbeat', () => {
   })
 
   it('removes its entry when it stops, so that its leftovers are orphans at once', async () => {
-    const stopping = new InstanceHeartbeat(store, systemClock, silent, 60_000)
+    const stopping = new InstanceHeartbeat(store, systemClock, silent, 60_000, localProcesses)
     await stopping.start()
     expect((await store.listInstances()).map((instance) => instance.id)).toContain(stopping.id)
     const leftover = sampleRecord({ instanceId: stopping.id })

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { readlinkSync } from 'node:fs'
-import { hostname } from 'node:os'
 import type { Clock } from '../../ports/clock.js'
 import type { GenerationStore, StoredError } from '../../ports/generation-store.js'
+import type { HostProcesses } from '../../ports/host-processes.js'
 import type { Logger } from '../../ports/logger.js'
 
 /** Beats a process may miss before its peers count it as gone. */
@@ -14,30 +13,6 @@ export const INTERRUPTED_ERROR = {
   detail:
     'The API process running this generation stopped before it finished; send the request again (with the same Idempotency-Key, it runs again)',
 } as const satisfies StoredError
-
-/**
- * Where process ids mean the same thing: the host name, plus the PID namespace on Linux. Two
- * containers may share a host name (host networking) while each has its own pid 1; a restarted
- * container has a new namespace, so its earlier life is judged by missed beats alone.
- */
-function processSpace(): string {
-  try {
-    return `${hostname()} ${readlinkSync('/proc/self/ns/pid')}`
-  } catch {
-    return hostname()
-  }
-}
-
-/** Whether a process of this process space is still there (signal 0 only asks). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, and belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** Instances started in this Node process (tests run several apps in one). */
 const startedHere = new Set<string>()
@@ -51,7 +26,6 @@ const startedHere = new Set<string>()
  */
 export class InstanceHeartbeat {
   readonly id = randomUUID()
-  private readonly host = processSpace()
   private timer: NodeJS.Timeout | undefined
   private beating: Promise<void> | null = null
 
@@ -60,6 +34,7 @@ export class InstanceHeartbeat {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly intervalMs: number,
+    private readonly processes: HostProcesses,
   ) {}
 
   /**
@@ -93,11 +68,13 @@ export class InstanceHeartbeat {
   async sweep(): Promise<string[]> {
     const now = this.clock.now()
     for (const instance of await this.store.listInstances()) {
-      if (instance.id === this.id || instance.host !== this.host) continue
+      if (instance.id === this.id || instance.host !== this.processes.space) continue
       // Our own process id under another instance id: a process that had this id before us,
       // unless this Node process runs that instance too.
       const gone =
-        instance.pid === process.pid ? !startedHere.has(instance.id) : !processAlive(instance.pid)
+        instance.pid === this.processes.pid
+          ? !startedHere.has(instance.id)
+          : !this.processes.alive(instance.pid)
       if (gone) {
         await this.store.forgetInstance(instance.id)
       }
@@ -119,7 +96,7 @@ export class InstanceHeartbeat {
 
   private beat(): Promise<void> {
     return this.store.heartbeat(
-      { id: this.id, host: this.host, pid: process.pid },
+      { id: this.id, host: this.processes.space, pid: this.processes.pid },
       new Date(this.clock.now()).toISOString(),
     )
   }
