@@ -106,7 +106,7 @@ export function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  // Set here too: errors Fastify raises before routing skip the onSend hook that sets it.
+  // Set here too: errors Fastify raises before routing skip request-id.ts's onSend hook.
   return reply
     .code(error.status)
     .headers({ ...error.headers, 'x-request-id': request.id })
