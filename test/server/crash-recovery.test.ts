@@ -229,7 +229,9 @@ recoverySuite('PostgreSQL', postgresAvailable, postgresUrl)
 describe.skipIf(!postgresAvailable)('two processes sharing PostgreSQL', () => {
   it('marks the records of a peer that stops beating interrupted, and only those', async () => {
     const database = await postgresUrl()
-    const settings = { INSTANCE_HEARTBEAT_MS: '200' }
+    // Beats far enough apart that a process starved of CPU by a busy machine (three processes
+    // starting under tsx) still beats in time; a frozen one is noticed after 1.5 s.
+    const settings = { INSTANCE_HEARTBEAT_MS: '500' }
     const [first, second] = await Promise.all([
       start(database, settings),
       start(database, settings),
@@ -265,7 +267,7 @@ describe.skipIf(!postgresAvailable)('two processes sharing PostgreSQL', () => {
     expect(result).toMatchObject({ status: 'completed', cached: false })
     expect(ofFirst).not.toContain(result.id)
 
-    await sleep(600)
+    await sleep(1500)
     // The live process's generation is still its own.
     expect((await list(third.url, 'status=running')).map((item) => item.id)).toEqual([ofSecond])
     await kill(first)
