@@ -29,18 +29,22 @@ const patterns = z
 
 /**
  * How parameters are read off a function node (lizard's `parameter_count`), when the language's
- * profile does not count them itself. The list is the function's `parameters` field, else its first
- * child of a `lists` type; without one, the function's own children of an `items` type count.
+ * profile does not count them itself. The list is the `parameters` field of the function or of
+ * its declarator (C's `function_declarator`), else its first child of a `lists` type; without
+ * one, the function's own children of an `items` type count.
  */
 export const parameterRulesSchema = z.strictObject({
-  /** Node types of a parameter list, e.g. `parameter_list`, `formal_parameters`. */
+  /**
+   * Node types of a value parameter list, e.g. `parameter_list`, `formal_parameters`; never a
+   * type parameter list (`<T>`), which would be counted instead of the values.
+   */
   lists: optionalNodeTypes,
   /** Parameter nodes that sit directly under the function when it has no list node (Swift). */
   items: optionalNodeTypes,
-  /** Receiver parameters that are not counted, as a node type (Rust's `self_parameter`)… */
-  receivers: optionalNodeTypes,
-  /** …or as the parameter's whole text (`self`, `&mut self`). */
-  receiver_texts: z.array(z.string().min(1)).default([]),
+  /** Parameters that are not counted, as a node type (Rust's receiver `self_parameter`)… */
+  uncounted: optionalNodeTypes,
+  /** …or by their whole text (`self`, `&mut self`, C's `(void)`). */
+  uncounted_texts: z.array(z.string().min(1)).default([]),
 })
 
 /**
@@ -236,8 +240,8 @@ export interface LanguageRules {
 export interface ParameterRules {
   lists: ReadonlySet<string>
   items: ReadonlySet<string>
-  receivers: ReadonlySet<string>
-  receiverTexts: ReadonlySet<string>
+  uncounted: ReadonlySet<string>
+  uncountedTexts: ReadonlySet<string>
 }
 
 /** The performance tables, with their patterns compiled once per language. */
@@ -339,8 +343,8 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
     parameters: {
       lists: new Set(analysis.parameters.lists),
       items: new Set(analysis.parameters.items),
-      receivers: new Set(analysis.parameters.receivers),
-      receiverTexts: new Set(analysis.parameters.receiver_texts),
+      uncounted: new Set(analysis.parameters.uncounted),
+      uncountedTexts: new Set(analysis.parameters.uncounted_texts),
     },
     performance: compilePerformance(analysis.performance),
   }
