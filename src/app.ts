@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify'
 import {
   serializerCompiler,
   validatorCompiler,
@@ -31,6 +31,8 @@ import { wsRoutes } from './routes/ws/index.js'
 export interface BuildOptions extends AppDependencies {
   /** Where log lines go instead of stdout (tests read them). */
   logDestination?: NodeJS.WritableStream
+  /** Sees every route as it is declared (the tests check each answer against its schemas). */
+  onRoute?: (route: RouteOptions) => void
 }
 
 /** Paths Pino blanks out wherever they appear in a logged object. */
@@ -72,7 +74,7 @@ export async function buildApp(
   config: Config,
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
-  const { logDestination, ...dependencies } = options
+  const { logDestination, onRoute, ...dependencies } = options
   const { server } = config
   registerSecrets(config.secrets)
   const app = Fastify({
@@ -103,6 +105,7 @@ export async function buildApp(
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
+  if (onRoute) app.addHook('onRoute', onRoute)
 
   await app.register(containerPlugin, { config, dependencies })
   await app.register(errorHandlerPlugin, { bodyLimit: server.bodyLimit })

@@ -3,6 +3,7 @@ import { PassThrough, Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from '../../src/app.js'
 import { testConfig } from './config.js'
+import { checkResponses } from './response-check.js'
 import { ARTIFACTS_VARIABLE, recordArtifact } from './secrets.js'
 
 /** Log lines an app wrote, parsed. */
@@ -30,14 +31,22 @@ export class LogCapture {
 }
 
 /**
- * An app built from the test configuration plus overrides, not yet listening. In a run with the
+ * An app built from the test configuration plus overrides, not yet listening. Every JSON answer
+ * it sends is checked against its route's declared schema (./response-check.ts). In a run with the
  * secret scan (test/global-setup.ts) its logs (at `info` unless the test chose), every response
  * body it sends and, when it closes, its stored generations go to the run's artifacts.
  */
 export async function createTestApp(
   environment: Record<string, string> = {},
-  options: BuildOptions = {},
+  built: BuildOptions = {},
 ): Promise<FastifyInstance> {
+  const options: BuildOptions = {
+    ...built,
+    onRoute: (route) => {
+      built.onRoute?.(route)
+      checkResponses(route)
+    },
+  }
   if (!process.env[ARTIFACTS_VARIABLE]) return buildApp(testConfig(environment), options)
   const logged = options.logDestination === undefined
   const app = await buildApp(
