@@ -41,7 +41,9 @@ export const analyzeRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { options, ...rest } = request.body
-      // Sent as text: the report was serialised where it was computed (see analyzeToJson).
+      // Sent as text: the report was serialised in the worker that computed it (analyzeToJson),
+      // and parsing it here to serialise it again would cost the request thread more than the
+      // rest of the request. The tests check every report sent against analysisReportSchema.
       const json = await analysis.analyzeToJson(
         { ...rest, options: profileOptions(options) },
         { signal: abortOnDisconnect(reply.raw) },
@@ -74,6 +76,7 @@ export const analyzeRoutes: FastifyPluginAsyncZod = async (app) => {
             request.log.error({ err: error, filename }, 'analysis failed'),
         },
       )
+      // Text built in the service to batchAnalyzeResponseSchema; checked in the tests likewise.
       return reply.type('application/json; charset=utf-8').send(json as never)
     },
   )

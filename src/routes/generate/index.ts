@@ -8,6 +8,7 @@ import {
   generateRequestSchema,
   generationResultSchema,
 } from '../../schemas/generation.js'
+import { jsonWithoutCheck } from '../../schemas/serializer.js'
 import { abortOnDisconnect, EventStream } from '../../streaming/connection.js'
 import { errorEvent } from '../../streaming/events.js'
 
@@ -41,6 +42,7 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
           ...errorResponses(400, 409, 422, 502, 503, 504),
         },
       },
+      serializerCompiler: jsonWithoutCheck,
     },
     async (request, reply) => {
       const idempotencyKey = request.headers['idempotency-key']
@@ -51,8 +53,7 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
         requestId: request.id,
       })
       if (replayed) void reply.header('idempotent-replayed', 'true')
-      // Sent as text: the result was built to the schema, and a second validation costs time.
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(result) as never)
+      return result
     },
   )
 
@@ -66,6 +67,7 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
         body: batchGenerateRequestSchema(maxPromptLength),
         response: { 200: batchGenerateResponseSchema, ...errorResponses(400, 503) },
       },
+      serializerCompiler: jsonWithoutCheck,
     },
     async (request, reply) => {
       const results = await generation.generateBatch(request.body.requests, {
@@ -83,7 +85,7 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
           errors: count('error'),
         },
       }
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(body) as never)
+      return body
     },
   )
 
