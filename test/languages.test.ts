@@ -5,13 +5,16 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { analyzeSource, type AnalysisReport } from '../src/analysis/engine.js'
 import { languageFileSchema, loadLanguageRegistry } from '../src/analysis/language-registry.js'
-import { languagesDir } from '../src/paths.js'
+import { parserFor } from '../src/analysis/parser.js'
+import { PROFILES } from '../src/analysis/profiles/catalogue.js'
+import { languagesDir, projectRoot } from '../src/paths.js'
 
 /**
  * Every folder under `languages/` carries a realistic `fixture.<ext>` and, beside it,
@@ -134,5 +137,77 @@ describe('a language folder without a fixture', () => {
     expect(() => readFixture(directory, 'go')).toThrow(
       'languages/go has no fixture.expected.json beside fixture.go',
     )
+  })
+})
+
+describe('language.json profiles', () => {
+  const withProfile = (profile: string) => {
+    const directory = mkdtempSync(join(tmpdir(), 'verigen-languages-'))
+    mkdirSync(join(directory, 'go'))
+    const file = JSON.parse(readFileSync(join(languagesDir, 'go', 'language.json'), 'utf8'))
+    file.analysis.profile = profile
+    writeFileSync(join(directory, 'go', 'language.json'), JSON.stringify(file))
+    return () => loadLanguageRegistry(directory)
+  }
+
+  it('refuses a profile no code implements', () => {
+    expect(withProfile('sonar')).toThrow(
+      /go\/language\.json: analysis\.profile: unknown profile 'sonar'; known: radon, eslint, lizard/,
+    )
+  })
+
+  it('refuses a reference tool profile on a grammar it was not written for', () => {
+    expect(withProfile('radon')).toThrow(
+      /analysis\.profile: profile 'radon' is written for tree-sitter-python, not 'tree-sitter-go'/,
+    )
+  })
+})
+
+/**
+ * The engine is language-blind: no string literal in `src/analysis/` spells a node type of an
+ * installed grammar. The exceptions are the profiles written for one reference tool over the
+ * grammars the catalogue lists for them (`profiles/radon*.ts` over tree-sitter-python,
+ * `profiles/eslint*.ts` over tree-sitter-javascript/typescript), and the report's own vocabulary
+ * that happens to spell a node type somewhere (unit kinds, `none`).
+ */
+describe('the analysis engine', () => {
+  const REPORT_WORDS = new Set(['class', 'method', 'function', 'closure', 'lambda', 'none'])
+  const grammarBound = Object.entries(PROFILES)
+    .filter(([, profile]) => profile.grammars.length > 0)
+    .map(([id]) => id)
+
+  function sources(directory: string): string[] {
+    return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(directory, entry.name)
+      if (entry.isDirectory()) return sources(path)
+      return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : []
+    })
+  }
+
+  it('names no node type of any grammar outside the grammar-bound profiles', async () => {
+    const nodeTypes = new Set<string>()
+    for (const language of registry.languages) {
+      const grammar = (await parserFor(language)).getLanguage() as unknown as {
+        nodeTypeInfo: { type: string; named: boolean }[]
+      }
+      for (const info of grammar.nodeTypeInfo) if (info.named) nodeTypes.add(info.type)
+    }
+    expect(nodeTypes.has('range_clause')).toBe(true)
+    const found: string[] = []
+    for (const path of sources(join(projectRoot, 'src', 'analysis'))) {
+      const file = relative(projectRoot, path)
+      if (file.includes('profiles/') && grammarBound.some((id) => basename(file).startsWith(id)))
+        continue
+      const code = readFileSync(path, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '')
+        // Field names (`name`, `body`, `parameters`) are shared by most grammars.
+        .replace(/childr?e?n?ForFieldName\('\w+'\)/g, '')
+      for (const match of code.matchAll(/'(\w+)'/g)) {
+        const word = match[1]!
+        if (nodeTypes.has(word) && !REPORT_WORDS.has(word)) found.push(`${file}: '${word}'`)
+      }
+    }
+    expect(found).toEqual([])
   })
 })
