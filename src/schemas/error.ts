@@ -1,9 +1,13 @@
 import { z } from 'zod'
 import { ERRORS, type ErrorCode } from '../errors.js'
 
-/** The one error body of the API, answered for every 4xx and 5xx. */
+/**
+ * The one error body of the API, answered for every 4xx and 5xx, and carried by batch items,
+ * stream and WebSocket `error` events. The fields some errors add are declared below, so that
+ * the tests' response check (test/helpers/response-check.ts) fails on one that is not.
+ */
 export const errorResponseSchema = z
-  .looseObject({
+  .object({
     error: z.string().describe('Short title of the error class'),
     detail: z.string().describe('What went wrong, specifically enough to act on'),
     status_code: z.number().int().describe('The HTTP status, repeated'),
@@ -16,8 +20,18 @@ export const errorResponseSchema = z
       .array(z.object({ field: z.string(), rule: z.string(), message: z.string() }))
       .optional()
       .describe('For validation errors: every field that failed and the rule it broke'),
+    supported_languages: z
+      .array(z.string())
+      .optional()
+      .describe('For an unsupported or undetectable language: the ids this server supports'),
+    retry_after_s: z
+      .number()
+      .optional()
+      .describe('For a rate limit or a busy server: seconds to wait before retrying'),
   })
   .meta({ id: 'ErrorResponse' })
+
+export type ErrorResponse = z.output<typeof errorResponseSchema>
 
 /** Error responses a route documents besides its success response. */
 export function errorResponses(...statuses: number[]): Record<number, typeof errorResponseSchema> {

@@ -1,5 +1,5 @@
-import type { ErrorBody } from '../errors.js'
 import type { SyntaxErrorReport } from './analysis.js'
+import type { ErrorResponse } from './error.js'
 import type { GenerationMetrics, GenerationResult } from './generation.js'
 
 // The events of POST /api/generate/stream and GET /api/ws. Types only: the service emits them,
@@ -25,4 +25,4 @@ export type GenerationEvent =
   | { type: 'completed'; data: GenerationResult }
 
 /** A generation event as observers see it: errors are events too, in the one error body. */
-export type PublishedEvent = GenerationEvent | { type: 'error'; data: ErrorBody }
+export type PublishedEvent = GenerationEvent | { type: 'error'; data: ErrorResponse }
