@@ -257,6 +257,8 @@ export interface PerformanceRules {
   concatenationOperators: ReadonlySet<string>
   /** Optional string-literal prefix, as a regular expression group (`(f|r|b)?`), or ''. */
   stringPrefix: string
+  /** Matches text that starts with a string literal: an optional prefix, then a quote. */
+  stringStart: RegExp
   membershipTests: ReadonlySet<string>
   membershipOperators: ReadonlySet<string>
   listLiterals: ReadonlySet<string>
@@ -283,6 +285,10 @@ function alternatives(sources: readonly string[], flags = ''): RegExp | null {
 function compilePerformance(
   performance: LanguageFile['analysis']['performance'],
 ): PerformanceRules {
+  const stringPrefix =
+    performance.string_prefixes.length > 0
+      ? `(${performance.string_prefixes.map(escapeRegExp).join('|')})?`
+      : ''
   return {
     sortCalls: new Set(performance.sort_calls),
     searchCalls: new Set(performance.search_calls),
@@ -294,10 +300,8 @@ function compilePerformance(
         : null,
     decoratorWrappers: new Set(performance.decorator_wrappers),
     concatenationOperators: new Set(performance.concatenation_operators),
-    stringPrefix:
-      performance.string_prefixes.length > 0
-        ? `(${performance.string_prefixes.map(escapeRegExp).join('|')})?`
-        : '',
+    stringPrefix,
+    stringStart: new RegExp(`^${stringPrefix}["'\`]`),
     membershipTests: new Set(performance.membership_tests),
     membershipOperators: new Set(performance.membership_operators),
     listLiterals: new Set(performance.list_literals),

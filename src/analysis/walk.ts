@@ -202,7 +202,8 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   let unit: OpenUnit | null = null
   let nesting = 0
   const elseKeyword = rules.elseKeyword
-  const elseClauses = rules.elseClauses
+  // Usually one type or none: an array compare costs less than a hash lookup on every first child.
+  const elseClauses = [...rules.elseClauses]
 
   const cursor = tree.walk()
   const mark = (from: number, to: number, kind: number) => {
@@ -255,7 +256,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       const wrapped =
         previous === '' &&
         !rules.conditionals.has(parentType) &&
-        (elseClauses.has(parentType) || previousTypes[depth - 1] === elseKeyword)
+        (previousTypes[depth - 1] === elseKeyword || elseClauses.includes(parentType))
       if (rules.conditionals.has(type) && (direct || wrapped)) {
         cognitive(1)
         return true

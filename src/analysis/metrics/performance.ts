@@ -125,8 +125,7 @@ export function estimatePerformance(
     const target = node.childForFieldName('left') ?? node.namedChildren[0]
     const value = node.childForFieldName('right') ?? node.namedChildren.at(-1)
     if (!target || !value) continue
-    const stringValue =
-      rules.strings.has(value.type) || new RegExp(`^${tables.stringPrefix}["'\`]`).test(value.text)
+    const stringValue = rules.strings.has(value.type) || tables.stringStart.test(value.text)
     const targetName = target.text.replace(/[^\w$]/g, '')
     const stringTarget =
       targetName.length > 0 &&
