@@ -39,6 +39,11 @@ export const parameterRulesSchema = z.strictObject({
    * type parameter list (`<T>`), which would be counted instead of the values.
    */
   lists: optionalNodeTypes,
+  /**
+   * When given, only a list's children of these types count; for grammars that put other nodes
+   * beside the parameters in the list (Kotlin's default values and `vararg` modifiers).
+   */
+  list_items: optionalNodeTypes,
   /** Parameter nodes that sit directly under the function when it has no list node (Swift). */
   items: optionalNodeTypes,
   /** Parameters that are not counted, as a node type (Rust's receiver `self_parameter`)… */
@@ -239,6 +244,7 @@ export interface LanguageRules {
 
 export interface ParameterRules {
   lists: ReadonlySet<string>
+  listItems: ReadonlySet<string>
   items: ReadonlySet<string>
   uncounted: ReadonlySet<string>
   uncountedTexts: ReadonlySet<string>
@@ -346,6 +352,7 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
     operatorLeaves: new Set(analysis.operator_leaves ?? []),
     parameters: {
       lists: new Set(analysis.parameters.lists),
+      listItems: new Set(analysis.parameters.list_items),
       items: new Set(analysis.parameters.items),
       uncounted: new Set(analysis.parameters.uncounted),
       uncountedTexts: new Set(analysis.parameters.uncounted_texts),

@@ -21,11 +21,13 @@ function parameterField(node: SyntaxNode, lists: ReadonlySet<string>): SyntaxNod
  * (`language.json` → `analysis.parameters`). Unlike lizard, receivers (`self`) are not counted.
  */
 export function countParameters(node: SyntaxNode, rules: LanguageRules): number {
-  const { lists, items, uncounted, uncountedTexts } = rules.parameters
+  const { lists, listItems, items, uncounted, uncountedTexts } = rules.parameters
   const list =
     parameterField(node, lists) ?? node.namedChildren.find((child) => lists.has(child.type)) ?? null
   const candidates = list
-    ? list.namedChildren
+    ? listItems.size > 0
+      ? list.namedChildren.filter((child) => listItems.has(child.type))
+      : list.namedChildren
     : node.namedChildren.filter((child) => items.has(child.type))
   let count = 0
   for (const child of candidates) {
