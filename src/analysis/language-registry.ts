@@ -44,6 +44,11 @@ export const parameterRulesSchema = z.strictObject({
    * beside the parameters in the list (Kotlin's default values and `vararg` modifiers).
    */
   list_items: optionalNodeTypes,
+  /**
+   * A lone parameter written without a list (`x -> x`) that stands in the `parameters` field:
+   * Java's and Scala's `identifier`, C#'s `implicit_parameter`. It counts 1.
+   */
+  bare: optionalNodeTypes,
   /** Parameter nodes that sit directly under the function when it has no list node (Swift). */
   items: optionalNodeTypes,
   /** Parameters that are not counted, as a node type (Rust's receiver `self_parameter`)… */
@@ -245,6 +250,7 @@ export interface LanguageRules {
 export interface ParameterRules {
   lists: ReadonlySet<string>
   listItems: ReadonlySet<string>
+  bare: ReadonlySet<string>
   items: ReadonlySet<string>
   uncounted: ReadonlySet<string>
   uncountedTexts: ReadonlySet<string>
@@ -353,6 +359,7 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
     parameters: {
       lists: new Set(analysis.parameters.lists),
       listItems: new Set(analysis.parameters.list_items),
+      bare: new Set(analysis.parameters.bare),
       items: new Set(analysis.parameters.items),
       uncounted: new Set(analysis.parameters.uncounted),
       uncountedTexts: new Set(analysis.parameters.uncounted_texts),

@@ -21,9 +21,11 @@ function parameterField(node: SyntaxNode, lists: ReadonlySet<string>): SyntaxNod
  * (`language.json` → `analysis.parameters`). Unlike lizard, receivers (`self`) are not counted.
  */
 export function countParameters(node: SyntaxNode, rules: LanguageRules): number {
-  const { lists, listItems, items, uncounted, uncountedTexts } = rules.parameters
+  const { lists, listItems, bare, items, uncounted, uncountedTexts } = rules.parameters
   const list =
     parameterField(node, lists) ?? node.namedChildren.find((child) => lists.has(child.type)) ?? null
+  // A lone parameter written without parentheses (`x => x`) is the list itself.
+  if (list && bare.has(list.type)) return 1
   const candidates = list
     ? listItems.size > 0
       ? list.namedChildren.filter((child) => listItems.has(child.type))

@@ -285,8 +285,11 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     }
     if (role & FUNCTION) {
       const node = cursor.currentNode
-      const name = declaredName(node, rules.names)
       const lambda = rules.lambdas.has(type)
+      // A lambda's first name leaf is its parameter (`x => x`), never its name.
+      const name = lambda
+        ? (node.childForFieldName('name')?.text ?? '<anonymous>')
+        : declaredName(node, rules.names)
       const insideClass =
         frames.some((open) => open !== null && open.className !== null && open.unit === unit) &&
         !unit
