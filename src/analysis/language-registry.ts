@@ -116,8 +116,13 @@ export const analysisRulesSchema = z.strictObject({
    * unit of kind `lambda`, named `<lambda>` when it has no name.
    */
   lambdas: optionalNodeTypes,
-  /** Nodes whose name prefixes the qualified names of what they contain. */
+  /** Nodes whose name prefixes the qualified names of what they contain; a function in one is a method. */
   classes: nodeTypes,
+  /**
+   * Nodes whose name prefixes qualified names like a class's, but whose functions are functions,
+   * not methods (C++ namespaces, Rust modules).
+   */
+  namespaces: optionalNodeTypes,
   /**
    * Named leaves that spell a name (`identifier`, Go's `field_identifier`): a function's or
    * class's declared name is the first one found, and readability counts their spellings.
@@ -225,6 +230,7 @@ export interface LanguageRules {
   functions: ReadonlySet<string>
   lambdas: ReadonlySet<string>
   classes: ReadonlySet<string>
+  namespaces: ReadonlySet<string>
   names: ReadonlySet<string>
   cyclomaticTokens: ReadonlySet<string>
   cyclomaticNodes: ReadonlySet<string>
@@ -335,6 +341,7 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
     functions: new Set(analysis.functions),
     lambdas: new Set(analysis.lambdas),
     classes: new Set(analysis.classes),
+    namespaces: new Set(analysis.namespaces),
     names: new Set(analysis.names),
     cyclomaticTokens: new Set(analysis.cyclomatic.tokens),
     cyclomaticNodes: new Set(analysis.cyclomatic.nodes),

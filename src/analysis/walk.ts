@@ -112,6 +112,8 @@ interface Frame {
   logicalOperator: string | null
   logicalChildren: string[] | null
   className: string | null
+  /** Whether the named node is a namespace: it qualifies names but makes no methods. */
+  namespace: boolean
 }
 
 interface OpenUnit {
@@ -135,6 +137,7 @@ const NESTING = 512
 const LOOP = 1024
 const JUMP = 2048
 const LOOP_SENSITIVE_ROLE = 4096
+const NAMESPACE = 8192
 
 const roleTables = new WeakMap<LanguageRules, Map<string, number>>()
 
@@ -148,6 +151,7 @@ function roleOf(rules: LanguageRules, type: string): number {
       (rules.strings.has(type) ? STRING : 0) |
       (/_(statement|declaration|definition)$/.test(type) ? STATEMENT : 0) |
       (rules.classes.has(type) ? CLASS : 0) |
+      (rules.namespaces.has(type) ? CLASS | NAMESPACE : 0) |
       (rules.functions.has(type) ? FUNCTION : 0) |
       (rules.calls.has(type) ? CALL : 0) |
       (rules.cyclomaticNodes.has(type) ? DECISION : 0) |
@@ -224,6 +228,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     logicalOperator: null,
     logicalChildren: null,
     className: null,
+    namespace: false,
   })
   const openFrame = (): Frame => (frames[frames.length - 1] = stateFrame())
 
@@ -280,7 +285,9 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     if (role & STATEMENT) statements += 1
     if (role & CLASS) {
       const name = declaredName(cursor.currentNode, rules.names)
-      openFrame().className = name
+      const frame = openFrame()
+      frame.className = name
+      frame.namespace = (role & NAMESPACE) !== 0
       unitNames.push(name)
     }
     if (role & FUNCTION) {
@@ -291,8 +298,11 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
         ? (node.childForFieldName('name')?.text ?? '<anonymous>')
         : declaredName(node, rules.names)
       const insideClass =
-        frames.some((open) => open !== null && open.className !== null && open.unit === unit) &&
-        !unit
+        !unit &&
+        frames.some(
+          (open) =>
+            open !== null && open.className !== null && !open.namespace && open.unit === unit,
+        )
       const kind: UnitKind = unit
         ? lambda
           ? 'lambda'
