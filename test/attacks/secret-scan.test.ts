@@ -88,7 +88,9 @@ describe('secret scan', () => {
       const { url } = await listenTestApp(app)
       const response = await fetch(`${url}/api/languages/${marker}-socket`)
       await response.text()
-      await app.services.store.insert(sampleRecord({ error: { code: null, detail: `stored ${marker}` } }))
+      await app.services.store.insert(
+        sampleRecord({ error: { code: null, detail: `stored ${marker}` } }),
+      )
       await app.close()
       closeArtifacts()
       const hits = scanFiles(artifacts, [marker])
