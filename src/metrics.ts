@@ -25,71 +25,69 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  const counter = <Label extends string>(name: string, help: string, labelNames: Label[]) =>
+    new Counter({ name, help, labelNames, registers: [registry] })
+  const histogram = <Label extends string>(
+    name: string,
+    help: string,
+    labelNames: Label[],
+    buckets: number[],
+  ) => new Histogram({ name, help, labelNames, buckets, registers: [registry] })
   return {
     registry,
-    httpRequests: new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by method, route template and status code.',
-      labelNames: ['method', 'route', 'status_code'],
-      registers: [registry],
-    }),
-    httpRequestDuration: new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time from request received to response sent, by method, route template and status code.',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers: [registry],
-    }),
-    generations: new Counter({
-      name: 'verigen_generations_total',
-      help: 'Generations finished, by language and status (completed, partial, failed, cancelled).',
-      labelNames: ['language', 'status'],
-      registers: [registry],
-    }),
-    generationDuration: new Histogram({
-      name: 'verigen_generation_duration_seconds',
-      help: 'Time from a generation getting its slot to its result, by language and status.',
-      labelNames: ['language', 'status'],
-      buckets: SECONDS,
-      registers: [registry],
-    }),
-    generationParse: new Counter({
-      name: 'verigen_generation_parse_total',
-      help: 'Generated code by parse outcome: first_pass (parsed at once), after_repair, never.',
-      labelNames: ['language', 'outcome'],
-      registers: [registry],
-    }),
-    generationRepairs: new Counter({
-      name: 'verigen_generation_repair_attempts_total',
-      help: 'Repair requests sent to the model because generated code did not parse.',
-      labelNames: ['language'],
-      registers: [registry],
-    }),
-    generationCache: new Counter({
-      name: 'verigen_generation_cache_total',
-      help: 'Generation requests by cache result: hit, miss, coalesced (joined an identical request in flight), bypass.',
-      labelNames: ['result'],
-      registers: [registry],
-    }),
-    llmCalls: new Counter({
-      name: 'verigen_llm_calls_total',
-      help: 'Model calls by provider, stage (code, tests, docs) and outcome (ok, error, cancelled).',
-      labelNames: ['provider', 'stage', 'outcome'],
-      registers: [registry],
-    }),
-    llmTokens: new Counter({
-      name: 'verigen_llm_tokens_total',
-      help: 'Tokens used, by provider and kind (prompt, completion).',
-      labelNames: ['provider', 'kind'],
-      registers: [registry],
-    }),
-    llmDuration: new Histogram({
-      name: 'verigen_llm_call_duration_seconds',
-      help: 'Upstream latency of one model call, retries included, by provider and stage.',
-      labelNames: ['provider', 'stage'],
-      buckets: SECONDS,
-      registers: [registry],
-    }),
+    httpRequests: counter(
+      'http_requests_total',
+      'HTTP requests answered, by method, route template and status code.',
+      ['method', 'route', 'status_code'],
+    ),
+    httpRequestDuration: histogram(
+      'http_request_duration_seconds',
+      'Time from request received to response sent, by method, route template and status code.',
+      ['method', 'route', 'status_code'],
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    ),
+    generations: counter(
+      'verigen_generations_total',
+      'Generations finished, by language and status (completed, partial, failed, cancelled).',
+      ['language', 'status'],
+    ),
+    generationDuration: histogram(
+      'verigen_generation_duration_seconds',
+      'Time from a generation getting its slot to its result, by language and status.',
+      ['language', 'status'],
+      SECONDS,
+    ),
+    generationParse: counter(
+      'verigen_generation_parse_total',
+      'Generated code by parse outcome: first_pass (parsed at once), after_repair, never.',
+      ['language', 'outcome'],
+    ),
+    generationRepairs: counter(
+      'verigen_generation_repair_attempts_total',
+      'Repair requests sent to the model because generated code did not parse.',
+      ['language'],
+    ),
+    generationCache: counter(
+      'verigen_generation_cache_total',
+      'Generation requests by cache result: hit, miss, coalesced (joined an identical request in flight), bypass.',
+      ['result'],
+    ),
+    llmCalls: counter(
+      'verigen_llm_calls_total',
+      'Model calls by provider, stage (code, tests, docs) and outcome (ok, error, cancelled).',
+      ['provider', 'stage', 'outcome'],
+    ),
+    llmTokens: counter(
+      'verigen_llm_tokens_total',
+      'Tokens used, by provider and kind (prompt, completion).',
+      ['provider', 'kind'],
+    ),
+    llmDuration: histogram(
+      'verigen_llm_call_duration_seconds',
+      'Upstream latency of one model call, retries included, by provider and stage.',
+      ['provider', 'stage'],
+      SECONDS,
+    ),
   }
 }
 

@@ -13,6 +13,12 @@ export type { ModelStage, PipelineContext } from './pipeline-context.js'
 
 export const DEFAULT_REPAIR_ATTEMPTS = 2
 
+/** What the stages of one run report besides their output: their times and their failures. */
+interface StageReport {
+  timings: Record<string, number>
+  errors: GenerationResult['errors']
+}
+
 const elapsed = (start: number) => Math.round((performance.now() - start) * 10) / 10
 
 /**
@@ -38,8 +44,8 @@ export class GenerationPipeline {
   ): Promise<Omit<GenerationResult, 'id' | 'created_at' | 'cached'>> {
     const { input, language, emit } = context
     const started = performance.now()
-    const timings: Record<string, number> = {}
-    const errors: GenerationResult['errors'] = []
+    const report: StageReport = { timings: {}, errors: [] }
+    const { timings, errors } = report
     const maxRepairs = input.options.max_repair_attempts ?? DEFAULT_REPAIR_ATTEMPTS
 
     const stageStart = performance.now()
@@ -88,8 +94,8 @@ export class GenerationPipeline {
     }
 
     const [tests, documentation] = await Promise.all([
-      input.include_tests ? this.tests(context, code.code, maxRepairs, timings, errors) : null,
-      input.include_docs ? this.docs(context, code.code, timings, errors) : null,
+      input.include_tests ? this.tests(context, code.code, maxRepairs, report) : null,
+      input.include_docs ? this.docs(context, code.code, report) : null,
     ])
 
     const metrics = metricsOf(code.report as AnalysisReport)
@@ -112,16 +118,14 @@ export class GenerationPipeline {
     }
   }
 
-  private async tests(
+  private tests(
     context: PipelineContext,
     code: string,
     maxRepairs: number,
-    timings: Record<string, number>,
-    errors: GenerationResult['errors'],
+    report: StageReport,
   ): Promise<GenerationResult['tests']> {
     const { language, input } = context
-    const start = performance.now()
-    try {
+    return this.optionalStage(context, 'tests', report, async () => {
       const gated = await this.gate.run(
         context,
         'tests',
@@ -129,7 +133,7 @@ export class GenerationPipeline {
         maxRepairs,
       )
       if (!gated.valid) {
-        errors.push({
+        report.errors.push({
           stage: 'tests',
           detail: gated.attempts.at(-1)?.truncated
             ? "The tests were cut off by the model's output limit"
@@ -144,52 +148,55 @@ export class GenerationPipeline {
       }
       context.emit?.({ type: 'tests.done', data: tests })
       return tests
-    } catch (error) {
-      if (context.signal.aborted) throw error
-      errors.push({ stage: 'tests', detail: describe(error) })
-      context.emit?.({ type: 'tests.done', data: null })
-      return null
-    } finally {
-      timings.tests = elapsed(start)
-    }
+    })
   }
 
-  private async docs(
+  private docs(
     context: PipelineContext,
     code: string,
-    timings: Record<string, number>,
-    errors: GenerationResult['errors'],
+    report: StageReport,
   ): Promise<GenerationResult['documentation']> {
     const { language, input } = context
-    const start = performance.now()
-    try {
-      const reply = await askModel(
-        this.llm,
-        this.prompts,
-        context,
-        'docs',
-        this.prompts.docs(language, input.prompt, code),
-      )
+    return this.optionalStage(context, 'docs', report, async () => {
+      const prompt = this.prompts.docs(language, input.prompt, code)
+      const reply = await askModel(this.llm, this.prompts, context, 'docs', prompt)
       let documentation: GenerationResult['documentation'] = null
       if (reply.truncated) {
-        errors.push({
+        report.errors.push({
           stage: 'docs',
           detail: "The documentation was cut off by the model's output limit",
         })
       } else if (reply.text.trim() === '') {
-        errors.push({ stage: 'docs', detail: 'The model returned empty documentation' })
+        report.errors.push({ stage: 'docs', detail: 'The model returned empty documentation' })
       } else {
         documentation = { content: unwrapMarkdown(reply.text), format: 'markdown' }
       }
       context.emit?.({ type: 'docs.done', data: documentation })
       return documentation
+    })
+  }
+
+  /**
+   * A stage after the code whose failure makes the result partial, not failed: its time goes
+   * into the timings, an error into the errors and a `<stage>.done` event without data. Only a
+   * cancellation stops the generation.
+   */
+  private async optionalStage<T>(
+    context: PipelineContext,
+    stage: 'tests' | 'docs',
+    report: StageReport,
+    body: () => Promise<T | null>,
+  ): Promise<T | null> {
+    const start = performance.now()
+    try {
+      return await body()
     } catch (error) {
       if (context.signal.aborted) throw error
-      errors.push({ stage: 'docs', detail: describe(error) })
-      context.emit?.({ type: 'docs.done', data: null })
+      report.errors.push({ stage, detail: describe(error) })
+      context.emit?.({ type: stage === 'tests' ? 'tests.done' : 'docs.done', data: null })
       return null
     } finally {
-      timings.docs = elapsed(start)
+      report.timings[stage] = elapsed(start)
     }
   }
 }
