@@ -32,4 +32,21 @@ describe('docs/architecture.md', () => {
       .map((entry) => `\`${entry.name}/\``)
     expect(folders.filter((folder) => !firstCells.includes(folder))).toEqual([])
   })
+
+  it('keeps every file under src/services/ at most 300 lines', () => {
+    const files = readdirSync(new URL('../src/services/', import.meta.url), {
+      recursive: true,
+      encoding: 'utf8',
+    }).filter((name) => name.endsWith('.ts'))
+    const long = files
+      .map((name) => ({
+        name,
+        lines: readFileSync(new URL(`../src/services/${name}`, import.meta.url), 'utf8')
+          .trimEnd()
+          .split('\n').length,
+      }))
+      .filter((file) => file.lines > 300)
+    expect(files.length).toBeGreaterThan(10)
+    expect(long).toEqual([])
+  })
 })

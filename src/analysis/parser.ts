@@ -29,7 +29,7 @@ async function loadGrammar(language: Language): Promise<unknown> {
   return loading
 }
 
-/** A parser for `language`, created once per thread and reused. */
+/** A parser for `language`, created once per process (each analysis worker has its own) and reused. */
 export async function parserFor(language: Language): Promise<Parser> {
   let parser = parsers.get(language.id)
   if (!parser) {
