@@ -28,7 +28,7 @@ export const healthResponseSchema = z
       rate_limiter: componentStatusSchema,
       analysis: componentStatusSchema
         .optional()
-        .describe('Worker processes for large analyses: started, busy, queued, size'),
+        .describe('The worker processes every analysis runs in: started, busy, queued, size'),
       generation: componentStatusSchema
         .optional()
         .describe('Generations running and waiting in this process, and GENERATION_CONCURRENCY'),
