@@ -20,6 +20,10 @@ export interface Metrics {
   readonly llmCalls: Counter<'provider' | 'stage' | 'outcome'>
   readonly llmTokens: Counter<'provider' | 'kind'>
   readonly llmDuration: Histogram<'provider' | 'stage'>
+  readonly verifyRuns: Counter<'language' | 'outcome'>
+  readonly verifyDuration: Histogram<'language'>
+  readonly fixRounds: Counter<'language'>
+  readonly weakTests: Counter<'language'>
 }
 
 export function createMetrics(): Metrics {
@@ -88,6 +92,27 @@ export function createMetrics(): Metrics {
       ['provider', 'stage'],
       SECONDS,
     ),
+    verifyRuns: counter(
+      'verigen_verify_runs_total',
+      'Test runs in the sandbox, by language and outcome (passed, failed, error, skipped).',
+      ['language', 'outcome'],
+    ),
+    verifyDuration: histogram(
+      'verigen_verify_duration_seconds',
+      'Wall time of one test run in the sandbox, compile steps included, by language.',
+      ['language'],
+      SECONDS,
+    ),
+    fixRounds: counter(
+      'verigen_generation_fix_rounds_total',
+      'Fix rounds: the model asked to correct code or tests after a failed test run, by language.',
+      ['language'],
+    ),
+    weakTests: counter(
+      'verigen_tests_weak_total',
+      'Generations whose tests still passed against a stub of the code after one request for stronger tests, by language.',
+      ['language'],
+    ),
   }
 }
 
@@ -108,5 +133,11 @@ export function metricsRecorder(metrics: Metrics): MetricsRecorder {
       metrics.generationParse.inc({ language, outcome })
       metrics.generationRepairs.inc({ language }, repairs)
     },
+    verifyRun: (language, outcome, seconds) => {
+      metrics.verifyRuns.inc({ language, outcome })
+      metrics.verifyDuration.observe({ language }, seconds)
+    },
+    fixRound: (language) => metrics.fixRounds.inc({ language }),
+    weakTests: (language) => metrics.weakTests.inc({ language }),
   }
 }

@@ -22,4 +22,13 @@ export interface MetricsRecorder {
   generationFinished(generation: { language: string; status: string; seconds: number }): void
   /** How the code of a finished generation fared at the parse gate, and the repairs it took. */
   generationParsed(language: string, outcome: ParseOutcome, repairs: number): void
+  /**
+   * One run of tests in the sandbox, with its outcome (the verification status: `passed`,
+   * `failed`, `error`, `skipped`) and its wall time.
+   */
+  verifyRun(language: string, outcome: string, seconds: number): void
+  /** One fix round: the model was asked to correct code or tests after a failed run. */
+  fixRound(language: string): void
+  /** Tests that still passed against a stub of the code after the model was asked for stronger ones. */
+  weakTests(language: string): void
 }
