@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './config.js'
@@ -210,5 +210,59 @@ describe('loadConfig', () => {
       'redis-pass',
     ])
     expect(load({}).secrets).toEqual([])
+  })
+
+  it('verifies in a bubblewrap sandbox by default, with the limits of the issue', () => {
+    expect(load({}).verification).toEqual({
+      sandbox: 'bwrap',
+      verifyDefault: true,
+      timeoutMs: 20_000,
+      memoryMb: 512,
+      outputBytes: 65_536,
+      concurrency: availableParallelism(),
+    })
+    const config = load({
+      SANDBOX: 'OFF',
+      VERIFY_DEFAULT: 'false',
+      VERIFY_TIMEOUT_MS: '5000',
+      VERIFY_MEMORY_MB: '1024',
+      VERIFY_OUTPUT_BYTES: '1MiB',
+      VERIFY_CONCURRENCY: '3',
+    })
+    expect(config.verification).toEqual({
+      sandbox: 'off',
+      verifyDefault: false,
+      timeoutMs: 5000,
+      memoryMb: 1024,
+      outputBytes: 1024 ** 2,
+      concurrency: 3,
+    })
+    expect(Object.isFrozen(config.verification)).toBe(true)
+  })
+
+  it('has no unsandboxed mode, and bounds every verification limit', () => {
+    for (const value of ['none', 'unsafe', 'host', 'docker', 'false']) {
+      expect(problemsOf({ SANDBOX: value })).toEqual([
+        `SANDBOX: must be bwrap or off (off turns verification off; there is no unsandboxed mode), got '${value}'`,
+      ])
+    }
+    const problems = problemsOf({
+      VERIFY_DEFAULT: 'maybe',
+      VERIFY_TIMEOUT_MS: '10',
+      VERIFY_MEMORY_MB: '16',
+      VERIFY_OUTPUT_BYTES: '1GiB',
+      VERIFY_CONCURRENCY: '0',
+    })
+    expect(problems).toEqual([
+      "VERIFY_DEFAULT: must be true or false, got 'maybe'",
+      "VERIFY_TIMEOUT_MS: must be an integer from 1000 to 600000, got '10'",
+      "VERIFY_MEMORY_MB: must be an integer from 64 to 65536, got '16'",
+      "VERIFY_OUTPUT_BYTES: must be at most 16777216 bytes, got '1GiB'",
+      "VERIFY_CONCURRENCY: must be an integer from 1 to 1024, got '0'",
+    ])
+    expect(problemsOf({ VERIFY_TIMEOUT_MS: '600001', VERIFY_OUTPUT_BYTES: '100' })).toEqual([
+      "VERIFY_TIMEOUT_MS: must be an integer from 1000 to 600000, got '600001'",
+      "VERIFY_OUTPUT_BYTES: must be at least 1kb, got '100'",
+    ])
   })
 })

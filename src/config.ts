@@ -14,6 +14,10 @@ import {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
+/** Technologies that can isolate test runs; `off` is the absence of one, never an unsandboxed run. */
+export const SANDBOX_BACKENDS = ['bwrap', 'off'] as const
+export type SandboxBackend = (typeof SANDBOX_BACKENDS)[number]
+
 /** The validated, frozen settings of one process. Built only by {@link loadConfig}. */
 export interface Config {
   readonly server: {
@@ -86,6 +90,20 @@ export interface Config {
     /** Largest body of `POST /analyze` and `POST /analyze/batch`, in bytes. */
     readonly bodyLimit: number
   }
+  readonly verification: {
+    /** What isolates the test runs; `off` turns verification off (there is no unsandboxed mode). */
+    readonly sandbox: SandboxBackend
+    /** Whether a generation verifies its tests when the request does not say (`options.verify`). */
+    readonly verifyDefault: boolean
+    /** Wall time of one run, compile steps included. */
+    readonly timeoutMs: number
+    /** Memory of one run, in MiB. */
+    readonly memoryMb: number
+    /** stdout and stderr kept of one run, in bytes; a run printing far more is stopped. */
+    readonly outputBytes: number
+    /** Runs at once in this process; more wait for a slot. */
+    readonly concurrency: number
+  }
   /** Values that must never reach a log line, a stored row or a response: keys and passwords. */
   readonly secrets: readonly string[]
 }
@@ -135,8 +153,8 @@ const SIZE_UNITS: Record<string, number> = {
   gib: 1024 ** 3,
 }
 
-/** Bytes, written as `1048576`, `512kb` or `1MiB` (binary multiples). */
-function byteSize() {
+/** Bytes, written as `1048576`, `512kb` or `1MiB` (binary multiples), at least 1kb. */
+function byteSize(max = Number.MAX_SAFE_INTEGER) {
   return z.string().transform((raw, ctx) => {
     const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim())
     const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? 'x']
@@ -145,6 +163,7 @@ function byteSize() {
     }
     const bytes = Math.floor(Number(match[1]) * unit)
     if (bytes < 1024) return invalid(ctx, `must be at least 1kb, got '${raw}'`)
+    if (bytes > max) return invalid(ctx, `must be at most ${max} bytes, got '${raw}'`)
     return bytes
   })
 }
@@ -168,6 +187,17 @@ function oneOf<const T extends readonly string[]>(values: T) {
     const text = raw.trim().toLowerCase()
     if ((values as readonly string[]).includes(text)) return text as T[number]
     return invalid(ctx, `must be one of ${values.join(', ')}, got '${raw}'`)
+  })
+}
+
+function sandboxBackend() {
+  return z.string().transform((raw, ctx) => {
+    const text = raw.trim().toLowerCase()
+    if ((SANDBOX_BACKENDS as readonly string[]).includes(text)) return text as SandboxBackend
+    return invalid(
+      ctx,
+      `must be ${SANDBOX_BACKENDS.join(' or ')} (off turns verification off; there is no unsandboxed mode), got '${raw}'`,
+    )
   })
 }
 
@@ -311,6 +341,15 @@ const environmentSchema = z.object({
   ANALYSIS_WORKER_MEMORY: byteSize().default(512 * 1024 * 1024),
   ANALYSIS_MAX_FILE_BYTES: byteSize().default(1024 * 1024),
   ANALYSIS_BODY_LIMIT: byteSize().optional(),
+  SANDBOX: sandboxBackend().default('bwrap'),
+  VERIFY_DEFAULT: boolean().default(true),
+  // A JVM or a Cargo build needs seconds; ten minutes would hold a slot past any client's patience.
+  VERIFY_TIMEOUT_MS: integer(1000, 600_000).default(20_000),
+  // Below 64 MiB not even a Python interpreter with pytest starts.
+  VERIFY_MEMORY_MB: integer(64, 65_536).default(512),
+  // The output travels in the response and the history: 16 MiB is the most worth keeping.
+  VERIFY_OUTPUT_BYTES: byteSize(16 * 1024 ** 2).default(65_536),
+  VERIFY_CONCURRENCY: integer(1, 1024).default(availableParallelism()),
 })
 
 /** The providers' own variables (`OPENAI_API_KEY`, …), named by the table of `llm-providers.ts`. */
@@ -483,6 +522,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       // JSON escaping can double a file's size. Parsing a body holds the event loop for about
       // 15 ms per MiB, so a batch gets no more room than one file.
       bodyLimit: env.ANALYSIS_BODY_LIMIT ?? 2 * env.ANALYSIS_MAX_FILE_BYTES + 64 * 1024,
+    },
+    verification: {
+      sandbox: env.SANDBOX,
+      verifyDefault: env.VERIFY_DEFAULT,
+      timeoutMs: env.VERIFY_TIMEOUT_MS,
+      memoryMb: env.VERIFY_MEMORY_MB,
+      outputBytes: env.VERIFY_OUTPUT_BYTES,
+      concurrency: env.VERIFY_CONCURRENCY,
     },
     secrets,
   })
