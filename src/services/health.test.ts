@@ -84,6 +84,25 @@ describe('HealthService', () => {
     })
   })
 
+  it('is degraded, never unhealthy, when a component says degraded, even a critical one', async () => {
+    const degraded = (name: string, critical: boolean): HealthCheck => ({
+      name,
+      critical,
+      check: async () => ({ status: 'degraded', detail: `${name} cannot start runs` }),
+    })
+    for (const critical of [false, true]) {
+      const report = await new HealthService(
+        [check('a', true, 'ok'), degraded('sandbox', critical)],
+        options,
+      ).report()
+      expect(report.status).toBe('degraded')
+      expect(report.services.sandbox).toEqual({
+        status: 'degraded',
+        detail: 'sandbox cannot start runs',
+      })
+    }
+  })
+
   it('gives up on a check that does not answer within the deadline', async () => {
     const hanging: HealthCheck = {
       name: 'slow',

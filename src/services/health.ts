@@ -10,7 +10,10 @@ import type { Logger } from '../ports/logger.js'
 export interface HealthCheck {
   /** Key under `services` in the report. */
   name: string
-  /** A critical component that is down makes the service `unhealthy` (503); others `degraded`. */
+  /**
+   * A critical component that is down makes the service `unhealthy` (503); any other component
+   * down, or any component `degraded`, makes it `degraded`.
+   */
   critical: boolean
   /** Fields the report carries even when the check fails, such as the provider's name. */
   identity?: Record<string, unknown>
@@ -42,9 +45,10 @@ export class HealthService {
       this.checks.map(async (check) => [check, await this.run(check)] as const),
     )
     const down = results.filter(([, result]) => result.status === 'down')
+    const degraded = results.some(([, result]) => result.status === 'degraded')
     const status = down.some(([check]) => check.critical)
       ? 'unhealthy'
-      : down.length > 0
+      : down.length > 0 || degraded
         ? 'degraded'
         : 'healthy'
     return {
@@ -144,10 +148,19 @@ export function llmCheck(
   }
 }
 
-/** A non-critical component that reports its own status (cache, rate limiter, analysis, generation). */
+/**
+ * A non-critical component that reports its own status (cache, rate limiter, analysis,
+ * generation, sandbox); `identity` is kept in the report when the check fails.
+ */
 export function componentCheck(
   name: string,
   component: { status(): Promise<ComponentStatus> },
+  identity?: Record<string, unknown>,
 ): HealthCheck {
-  return { name, critical: false, check: () => component.status() }
+  return {
+    name,
+    critical: false,
+    ...(identity ? { identity } : {}),
+    check: () => component.status(),
+  }
 }
