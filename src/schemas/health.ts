@@ -3,7 +3,11 @@ import { z } from 'zod'
 /** State of one backing component; extra figures (latency, sizes) depend on the component. */
 export const componentStatusSchema = z
   .looseObject({
-    status: z.enum(['ok', 'down', 'not_configured']),
+    status: z
+      .enum(['ok', 'degraded', 'down', 'not_configured'])
+      .describe(
+        'degraded: up, but part of what it offers is unavailable (the sandbox cannot start test runs)',
+      ),
     backend: z.string().optional(),
     detail: z.string().optional(),
   })
@@ -14,7 +18,7 @@ export const healthResponseSchema = z
     status: z
       .enum(['healthy', 'degraded', 'unhealthy'])
       .describe(
-        'unhealthy (HTTP 503) when the database is down; degraded when an optional component is',
+        'unhealthy (HTTP 503) when the database is down; degraded (HTTP 200) when an optional component is down or any component is degraded',
       ),
     version: z.string(),
     uptime_s: z.number(),
@@ -32,6 +36,18 @@ export const healthResponseSchema = z
       generation: componentStatusSchema
         .optional()
         .describe('Generations running and waiting in this process, and GENERATION_CONCURRENCY'),
+      sandbox: componentStatusSchema
+        .and(
+          z.looseObject({
+            languages_available: z
+              .array(z.string())
+              .describe('Ids of the languages whose tests can run here'),
+          }),
+        )
+        .optional()
+        .describe(
+          'Where generated tests run (SANDBOX): ok; degraded when runs cannot start (bubblewrap missing, namespaces refused), so verification answers skipped; not_configured when SANDBOX=off',
+        ),
     }),
   })
   .meta({ id: 'HealthResponse' })
