@@ -4,6 +4,7 @@ import { extname, join } from 'node:path'
 import { z } from 'zod'
 import { UnsupportedLanguageError } from '../errors.js'
 import { languagesDir } from '../paths.js'
+import { verificationRulesSchema } from '../verification/rules.js'
 import { describeProfile, isProfileId, PROFILES, type ProfileId } from './profiles/catalogue.js'
 
 const nodeTypes = z.array(z.string().min(1))
@@ -201,6 +202,8 @@ export const languageFileSchema = z
     block_comment: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
     analysis: analysisRulesSchema,
     generation: generationGuideSchema,
+    /** How the generated tests run in the sandbox; a language without it is never verified. */
+    verification: verificationRulesSchema.optional(),
   })
   .superRefine((file, context) => {
     const profile = file.analysis.profile
