@@ -45,6 +45,7 @@ function functionFigures(unit: AnalysisReport['functions'][number]) {
     parameters: unit.parameters,
     max_nesting_depth: unit.max_nesting_depth,
     nloc: unit.nloc,
+    body: unit.body,
   }
 }
 
@@ -168,10 +169,19 @@ describe('language.json profiles', () => {
  * installed grammar. The exceptions are the profiles written for one reference tool over the
  * grammars the catalogue lists for them (`profiles/radon*.ts` over tree-sitter-python,
  * `profiles/eslint*.ts` over tree-sitter-javascript/typescript), and the report's own vocabulary
- * that happens to spell a node type somewhere (unit kinds, `none`).
+ * that happens to spell a node type somewhere (unit kinds, `none`, body kinds).
  */
 describe('the analysis engine', () => {
-  const REPORT_WORDS = new Set(['class', 'method', 'function', 'closure', 'lambda', 'none'])
+  const REPORT_WORDS = new Set([
+    'class',
+    'method',
+    'function',
+    'closure',
+    'lambda',
+    'none',
+    'block',
+    'expression',
+  ])
   const grammarBound = Object.entries(PROFILES)
     .filter(([, profile]) => profile.grammars.length > 0)
     .map(([id]) => id)

@@ -1,3 +1,4 @@
+import { functionBody } from './body.js'
 import type { Language } from './language-registry.js'
 import { halsteadReport } from './metrics/halstead.js'
 import { maintainabilityRank, visualStudioMaintainability } from './metrics/maintainability.js'
@@ -127,6 +128,7 @@ export async function analyzeSource(
         rules,
         walked?.performance ?? { loops: [], calls: [], insideLoops: [] },
       ),
+      body: functionBody(unit.node, rules.bodies),
     })
   }
 

@@ -98,6 +98,27 @@ export const performanceRulesSchema = z.strictObject({
 })
 
 /**
+ * Where a function's body is, for the report's `body` span (the stub gate replaces it). The body
+ * is the function's `body` field; these tables cover the grammars that give it no field or wrap it.
+ */
+export const bodyRulesSchema = z.strictObject({
+  /**
+   * Body node types that hold statements (a braced block, Python's indented block, Kotlin's
+   * `function_body` in braces): the report's kind `block`. Any other body is an `expression`.
+   */
+  blocks: optionalNodeTypes,
+  /** Child node types that are the body of a function whose grammar gives it no `body` field. */
+  nodes: optionalNodeTypes,
+  /** Function node types whose body is their last named child, without a field (Scala's lambdas). */
+  last_child: optionalNodeTypes,
+  /**
+   * Tokens a body node may start with before an expression (Kotlin's `= x`, C#'s `=> x`): the
+   * body is then that expression, without the token.
+   */
+  expression_markers: z.array(z.string().min(1)).default([]),
+})
+
+/**
  * How the analysis engine reads a language's syntax tree: tree-sitter node types and tokens,
  * grouped by the role they play in the metrics (see docs/analysis.md). The engine itself names
  * no node type of any grammar: everything it reacts to is listed here.
@@ -159,6 +180,7 @@ export const analysisRulesSchema = z.strictObject({
   operator_leaves: nodeTypes.optional(),
   parameters: parameterRulesSchema.prefault({}),
   performance: performanceRulesSchema.prefault({}),
+  bodies: bodyRulesSchema.prefault({}),
 })
 
 const guidance = z.array(z.string().min(1)).min(1)
@@ -254,6 +276,14 @@ export interface LanguageRules {
   operatorLeaves: ReadonlySet<string>
   parameters: ParameterRules
   performance: PerformanceRules
+  bodies: BodyRules
+}
+
+export interface BodyRules {
+  blocks: ReadonlySet<string>
+  nodes: ReadonlySet<string>
+  lastChild: ReadonlySet<string>
+  expressionMarkers: ReadonlySet<string>
 }
 
 export interface ParameterRules {
@@ -375,6 +405,12 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
       uncountedTexts: new Set(analysis.parameters.uncounted_texts),
     },
     performance: compilePerformance(analysis.performance),
+    bodies: {
+      blocks: new Set(analysis.bodies.blocks),
+      nodes: new Set(analysis.bodies.nodes),
+      lastChild: new Set(analysis.bodies.last_child),
+      expressionMarkers: new Set(analysis.bodies.expression_markers),
+    },
   }
 }
 

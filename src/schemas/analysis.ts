@@ -115,6 +115,20 @@ export const unitKindSchema = z.enum([
   'static_block',
 ])
 
+export const functionBodySchema = z
+  .object({
+    start: z.number().int(),
+    end: z.number().int(),
+    kind: z
+      .enum(['block', 'expression'])
+      .describe(
+        'block: statements (braces included where the language has them); expression: a single expression (`x => x + 1`)',
+      ),
+  })
+  .describe(
+    "Where the function's body is: offsets into the code string, in UTF-16 code units as JavaScript's String.slice counts them, end exclusive",
+  )
+
 export const functionReportSchema = z.object({
   name: z.string(),
   qualified_name: z.string().describe('As the reference tool prints it: Class.method, outer.inner'),
@@ -129,6 +143,12 @@ export const functionReportSchema = z.object({
   length: z.number().int().describe('Lines from the first to the last, blank ones included'),
   halstead: halsteadSchema,
   performance: functionPerformanceSchema,
+  body: functionBodySchema
+    .nullable()
+    .optional()
+    .describe(
+      'null when the function has no body (an abstract method); absent in reports stored before it was added',
+    ),
 })
 
 export const classReportSchema = z.object({
@@ -238,6 +258,7 @@ export type SyntaxErrorReport = z.output<typeof syntaxErrorSchema>
 export type Hotspot = z.output<typeof hotspotSchema>
 export type PerformanceReport = z.output<typeof functionPerformanceSchema>
 export type FunctionReport = z.output<typeof functionReportSchema>
+export type FunctionBody = z.output<typeof functionBodySchema>
 export type ClassReport = z.output<typeof classReportSchema>
 export type Issue = z.output<typeof issueSchema>
 export type FileMetricsReport = z.output<typeof fileMetricsSchema>
