@@ -101,6 +101,15 @@ describe.runIf(sandbox)('bwrap sandbox', () => {
     expect(result.output).toBe('a'.repeat(1000))
   })
 
+  it('turns binary output into text without NUL, and survives a script that closes its output', async () => {
+    const junk = await box.run(request({ script: 'printf "a\\000b\\377c"' }))
+    expect(junk.output).toBe('a\uFFFDb\uFFFDc')
+    const closed = await box.run(
+      request({ script: 'exec 1>&- 2>&-; echo lost; echo kept > out.txt', collect: ['out.txt'] }),
+    )
+    expect(closed).toMatchObject({ output: '', files: { 'out.txt': 'kept\n' }, limit: null })
+  })
+
   it('stops a run at its wall time, start-up included', async () => {
     const result = await box.run(request({ timeoutMs: 1000, script: 'echo start; sleep 30' }))
     expect(result).toMatchObject({

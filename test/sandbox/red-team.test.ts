@@ -141,12 +141,21 @@ describe.runIf(sandbox)('sandbox red team', () => {
 
   it('a fork bomb is stopped at the process limit and cleaned up', async () => {
     const started = performance.now()
-    const result = await attack({
-      timeoutMs: 5000,
-      script: `: ${marker}; bomb() { bomb | bomb & }; bomb; sleep 2; echo survived`,
-    })
+    // A run beside the bomb still gets its processes: the limit is per run.
+    const [result, neighbour] = await Promise.all([
+      attack({
+        timeoutMs: 5000,
+        script: `: ${marker}; bomb() { bomb | bomb & }; bomb; sleep 2; echo survived`,
+      }),
+      new Promise((resolve) => setTimeout(resolve, 500)).then(() =>
+        sandbox!.run(
+          request({ script: 'for i in 1 2 3 4 5 6 7 8; do sleep 0.1 & done; wait; echo ok' }),
+        ),
+      ),
+    ])
     expect(result.output).toMatch(/Cannot fork|Resource temporarily unavailable/)
     expect(performance.now() - started).toBeLessThan(8000)
+    expect(neighbour).toMatchObject({ exitCode: 0, output: 'ok\n' })
   })
 
   it('allocating 4 GB is stopped at the memory limit', async () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { access, readFile } from 'node:fs/promises'
 import { constants } from 'node:os'
+import { resolve as absolute } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { AppError } from '../../errors.js'
 import type {
@@ -30,7 +31,8 @@ async function existingMounts(mounts: readonly SandboxMount[]): Promise<SandboxM
   const found = await Promise.all(
     mounts.map((mount) =>
       access(mount.host).then(
-        () => mount,
+        // Absolute: the sandbox starts in `/`, not in the server's directory.
+        () => ({ host: absolute(mount.host), path: mount.path }),
         () => null,
       ),
     ),
@@ -124,7 +126,14 @@ export class BwrapSandbox implements Sandbox {
     }
     const cgroups = await this.cgroupSupport()
     const group: RunGroup | null = cgroups.version
-      ? await cgroups.create({ memoryMb: request.memoryMb, pids: RUN_PIDS })
+      ? await cgroups.create({ memoryMb: request.memoryMb, pids: RUN_PIDS }).catch((error) => {
+          // Running without the limits that worked at start-up would be a silent downgrade.
+          throw new AppError(
+            'APP_ERR_DEPENDENCY_DOWN',
+            `the sandbox's ${cgroups.version} group could not be made: ${String(error)}`,
+            { cause: error },
+          )
+        })
       : null
     try {
       const mounts = await existingMounts(request.mounts)
@@ -174,6 +183,8 @@ export class BwrapSandbox implements Sandbox {
       // the channel, then one pipe per file to copy in.
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', ...command.inputs.map(() => 'pipe' as const)],
       detached: true,
+      // The server's directory may be closed to the sandbox user, and has no business there.
+      cwd: '/',
       // Only for finding the tools; bwrap clears it before the script starts.
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     })
