@@ -9,6 +9,19 @@ export const REPORT_FORMATS = [
   'rspec-json',
 ] as const
 
+/** A regular expression source; it must compile. */
+const pattern = z
+  .string()
+  .min(1)
+  .refine((source) => {
+    try {
+      new RegExp(source)
+      return true
+    } catch {
+      return false
+    }
+  }, 'a valid regular expression')
+
 /**
  * How a language's generated tests are run against its code: the `verification` key of
  * `languages/<id>/language.json`. The file names are the ones `generation` states; everything
@@ -55,6 +68,26 @@ export const verificationRulesSchema = z.strictObject({
   stub: z.strictObject({
     style: z.enum(['block', 'statements']),
     body: z.string().min(1),
+    /**
+     * A call a block body must keep first for the stub to compile, as a pattern matching its
+     * start up to its opening parenthesis: Java's `super(`/`this(` (a superclass without a
+     * no-argument constructor), TypeScript's `super(` (derived classes). The call stays before
+     * the stub.
+     */
+    keep_call: pattern.optional(),
+    /**
+     * Functions left as they are, as a pattern matched against the text from the start of the
+     * function's first line to its body: C++ destructors and `noexcept` functions, where a throw
+     * terminates the whole test program instead of failing one test.
+     */
+    skip: pattern.optional(),
+    /**
+     * Imports the compiler rejects once nothing uses them (Go): `pattern` matches one import on
+     * its line (multiline mode) with the groups `alias` and `name` (the name the code uses it
+     * by); an import whose name is no longer followed by `.` anywhere in the stubbed code is
+     * rewritten as `replacement` (`$<group>` refers to the pattern's groups).
+     */
+    unused_import: z.strictObject({ pattern, replacement: z.string().min(1) }).optional(),
   }),
 })
 
