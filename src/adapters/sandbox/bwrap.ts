@@ -46,7 +46,7 @@ async function existingMounts(mounts: readonly SandboxMount[]): Promise<SandboxM
  * orphans, which is nobody when the server is pid 1 of a container.
  */
 async function killInside(child: ChildProcess): Promise<void> {
-  if (!child.pid) return
+  if (!running(child)) return
   const children = await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').catch(
     () => '',
   )
@@ -59,10 +59,16 @@ async function killInside(child: ChildProcess): Promise<void> {
   }
 }
 
+/** Whether the child has not been reaped yet: after that its pid may belong to someone else. */
+function running(child: ChildProcess): boolean {
+  return child.pid !== undefined && child.exitCode === null && child.signalCode === null
+}
+
 function killGroup(child: ChildProcess): void {
+  if (!running(child)) return
   try {
     // Negative pid: the whole process group of the detached wrapper chain.
-    if (child.pid) process.kill(-child.pid, 'SIGKILL')
+    process.kill(-child.pid!, 'SIGKILL')
   } catch {
     // already gone
   }
@@ -224,9 +230,8 @@ export class BwrapSandbox implements Sandbox {
         reject(spawnFailure(error as NodeJS.ErrnoException, command.file))
       })
       child.once('exit', (exitCode, signal) => {
-        // The pid namespace died with bwrap, but make sure nothing of the chain is left, and do
-        // not let a pipe some stray holder keeps open hold up the answer.
-        killGroup(child)
+        // The pid namespace died with its init; a pipe some stray holder keeps open must not
+        // hold up the answer (the cgroup, where there is one, kills that holder next).
         grace = setTimeout(() => {
           for (const stream of child.stdio) stream?.destroy()
           finish(exitCode, signal)
