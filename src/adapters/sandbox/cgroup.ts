@@ -112,9 +112,15 @@ async function v2(): Promise<CgroupSupport> {
   const parent = join(ROOT, own)
   const base = join(parent, 'verigen')
   await mkdir(base, { recursive: true })
-  // Fails (EBUSY) when the server's own group holds processes and is not the root: the
-  // "no internal processes" rule. Then there is nothing we may limit.
-  await writeFile(join(parent, 'cgroup.subtree_control'), '+memory +pids')
+  await writeFile(join(parent, 'cgroup.subtree_control'), '+memory +pids').catch(async () => {
+    // The "no internal processes" rule: a group holding processes (a systemd service with
+    // Delegate=yes, a container's own group) cannot hand controllers down. The usual way out,
+    // as systemd's delegation guide says: the server moves itself into a leaf beside the runs.
+    const leaf = join(parent, 'server')
+    await mkdir(leaf, { recursive: true })
+    await writeFile(join(leaf, 'cgroup.procs'), String(process.pid))
+    await writeFile(join(parent, 'cgroup.subtree_control'), '+memory +pids')
+  })
   await writeFile(join(base, 'cgroup.subtree_control'), '+memory +pids')
   return {
     version: 'cgroup v2',
