@@ -155,6 +155,13 @@ describe.runIf(sandbox)('bwrap sandbox', () => {
     expect(result.output).toMatch(/^ok\n.*Read-only file system\nro\n$/s)
   })
 
+  it('refuses new user namespaces inside, and gives the script no capabilities', async () => {
+    const result = await box.run(
+      request({ script: 'unshare -Ur true || echo refused; grep CapEff /proc/self/status' }),
+    )
+    expect(result.output).toMatch(/refused\nCapEff:\s+0+\n$/)
+  })
+
   it('sees no network, not even a loopback to the host', async () => {
     const result = await box.run(
       request({ script: 'cat /proc/net/dev | tail -n +3 | cut -d: -f1' }),

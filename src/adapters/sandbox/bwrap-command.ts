@@ -106,7 +106,9 @@ export function buildCommand(
   const seconds = Math.ceil(request.timeoutMs / 1000)
   const bwrap = [
     host.bwrap,
+    // --unshare-all only tries the user namespace; without one nothing else below holds.
     '--unshare-all',
+    '--unshare-user',
     '--die-with-parent',
     '--new-session',
     // The wrapper is the namespace's init, so bwrap waits for it itself. With bwrap's own init,
@@ -115,6 +117,9 @@ export function buildCommand(
     '--as-pid-1',
     '--cap-drop',
     'ALL',
+    // A namespace of its own would give the script capabilities again inside it: the usual
+    // first step of a kernel exploit. Nothing a test runner does needs one.
+    '--disable-userns',
     '--uid',
     INSIDE_ID,
     '--gid',
