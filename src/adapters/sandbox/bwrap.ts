@@ -158,6 +158,8 @@ export class BwrapSandbox implements Sandbox {
       }
       // The status line is the script's; without it (wrapper killed) bwrap passes the status on.
       const status = stop ? null : (channel.status ?? outcome.exitCode)
+      // The shell's convention, which the port inherits by running scripts with sh: 128 + n
+      // means signal n (a script that itself exits 137 reads as SIGKILL too).
       const bySignal = status !== null && status > 128 && SIGNAL_NAMES.has(status - 128)
       return {
         exitCode: stop ? null : bySignal ? null : status,
