@@ -7,6 +7,9 @@ const USAGE = `Usage: verigen <command> [options]
 Commands:
   analyze PATH...    Analyse files or directories (options and exit codes:
                      verigen analyze --help)
+  doctor             Check the sandbox and each language's test runner, and
+                     print the apt-get line for what is missing (exit codes:
+                     verigen doctor --help)
   serve              Start the HTTP server (same as npm start)
     --port <n>       Port to listen on (overrides PORT)
     --host <addr>    Address to listen on (overrides HOST)
@@ -29,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // Commands load their modules on demand: `analyze` never pays for the HTTP stack.
   if (command === 'analyze') return (await import('./commands/analyze.js')).analyzeCommand(rest)
+  if (command === 'doctor') return (await import('./commands/doctor.js')).doctorCommand(rest)
   if (command === 'serve') {
     const { values } = parseArgs({
       args: rest,
