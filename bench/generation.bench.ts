@@ -48,6 +48,8 @@ export async function benchGeneration(seconds = 5): Promise<GenerationBenchResul
     RATE_LIMIT_REQUESTS: '0',
     GENERATION_CONCURRENCY: '512',
     CACHE_MAX_ENTRIES: '10000',
+    // What the service adds around model calls; running the tests is measured by verify.bench.ts.
+    VERIFY_DEFAULT: 'false',
   })
   const servers: ChildProcess[] = []
   try {

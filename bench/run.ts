@@ -4,8 +4,10 @@ import { cpus } from 'node:os'
 import { benchAnalysis } from './analysis.bench.js'
 import { benchGeneration } from './generation.bench.js'
 import { benchHostileAnalysis } from './hostile-analysis.bench.js'
+import { benchSandbox } from './sandbox.bench.js'
 import { benchStartup } from './startup.bench.js'
 import { benchStreaming } from './streaming.bench.js'
+import { benchVerify } from './verify.bench.js'
 
 /**
  * `npm run bench`: builds the server, runs every benchmark, prints a summary and writes
@@ -21,6 +23,8 @@ const results = {
   hostile_analysis: await benchHostileAnalysis(),
   generation: await benchGeneration(),
   streaming: await benchStreaming(),
+  sandbox: await benchSandbox(),
+  verify: await benchVerify(),
 }
 
 console.log(JSON.stringify(results, null, 2))

@@ -1,6 +1,7 @@
 import type { SyntaxErrorReport } from './analysis.js'
 import type { ErrorResponse } from './error.js'
 import type { GenerationMetrics, GenerationResult } from './generation.js'
+import type { TestCounts, Verification } from './verification.js'
 
 // The events of POST /api/generate/stream and GET /api/ws. Types only: the service emits them,
 // streaming/ frames them, and neither has to import the other for it.
@@ -21,6 +22,12 @@ export type GenerationEvent =
   | { type: 'tests.done'; data: GenerationResult['tests'] }
   | { type: 'docs.delta'; data: { text: string } }
   | { type: 'docs.done'; data: GenerationResult['documentation'] }
+  | { type: 'verify.started'; data: { round: number } }
+  | {
+      type: 'verify.result'
+      data: { round: number; status: Verification['status']; tests: TestCounts }
+    }
+  | { type: 'fix'; data: { round: number; reason: string } }
   | { type: 'metrics'; data: GenerationMetrics | null }
   | { type: 'completed'; data: GenerationResult }
 

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { GENERATION_STATUSES } from '../ports/generation-store.js'
 import { analysisReportSchema, syntaxErrorSchema } from './analysis.js'
 import { errorResponseSchema } from './error.js'
+import { verificationSchema } from './verification.js'
 
 export const generationOptionsSchema = z
   .strictObject({
@@ -24,6 +25,19 @@ export const generationOptionsSchema = z
       .boolean()
       .optional()
       .describe('false: skip the cache and coalescing, always call the model (default true)'),
+    verify: z
+      .boolean()
+      .optional()
+      .describe(
+        'Run the tests against the code in the sandbox, send failures back for fixing, and check that the tests fail on a stub (default VERIFY_DEFAULT, true)',
+      ),
+    max_fix_rounds: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .optional()
+      .describe('Times failing tests go back to the model for a fix (default 2)'),
   })
   .meta({ id: 'GenerationOptions' })
 
@@ -84,11 +98,35 @@ const usageSchema = z
   })
   .meta({ id: 'GenerationUsage' })
 
+export const ATTEMPT_KINDS = ['syntax', 'test_failure', 'weak_tests'] as const
+
 const attemptSchema = z
   .object({
-    stage: z.enum(['code', 'tests']),
+    stage: z.enum(['code', 'tests']).describe('The file this answer is'),
+    kind: z
+      .enum(ATTEMPT_KINDS)
+      .describe(
+        'syntax: the first answer or a repair of a parse error; test_failure: a fix after tests failed in the sandbox; weak_tests: stronger tests after the tests passed on a stub',
+      ),
+    round: z
+      .number()
+      .int()
+      .describe(
+        'The fix round it belongs to: 0 before verification, then 1, 2… (weak_tests: the round after the last fix)',
+      ),
+    reason: z
+      .string()
+      .nullable()
+      .describe(
+        'Why this answer was asked for: the failures quoted back, or that the model corrected the test rather than the code',
+      ),
     attempt: z.number().int().describe('1 for the first answer, then one per repair'),
     syntax_valid: z.boolean(),
+    syntax_checked_by: z
+      .enum(['parser', 'compiler'])
+      .describe(
+        "Whose verdict syntax_valid is: the tree-sitter parser's, or the language's compiler in the sandbox, which wins when they disagree",
+      ),
     syntax_errors: z.array(syntaxErrorSchema),
     finish_reason: z.enum(['stop', 'length', 'content-filter', 'other']),
     continuations: z.number().int().describe('Follow-up calls made because the reply was cut off'),
@@ -107,7 +145,7 @@ const generationMetricsSchema = analysisReportSchema.omit({
   syntax_errors: true,
 })
 
-const generationStageSchema = z.enum(['code', 'tests', 'docs', 'metrics'])
+const generationStageSchema = z.enum(['code', 'tests', 'docs', 'verify', 'metrics'])
 
 export const generationResultSchema = z
   .object({
@@ -115,7 +153,7 @@ export const generationResultSchema = z
     status: z
       .enum(['completed', 'partial', 'failed'])
       .describe(
-        'completed: everything asked for is there and parses; partial: the code parses but tests or docs failed (see errors); failed: no parsing code after the repairs',
+        'completed: everything asked for is there, parses and, when verification ran, passed; partial: the code parses but tests, docs or verification failed (see errors); failed: no parsing code after the repairs',
       ),
     programming_language: z.string(),
     code: z
@@ -131,6 +169,9 @@ export const generationResultSchema = z
       })
       .nullable(),
     documentation: z.object({ content: z.string(), format: z.literal('markdown') }).nullable(),
+    verification: verificationSchema.describe(
+      'The tests run against the code in the sandbox; status skipped (with the reason) when nothing ran',
+    ),
     metrics: generationMetricsSchema
       .nullable()
       .describe('The analysis of the final code, as POST /api/analyze reports it'),
@@ -143,7 +184,7 @@ export const generationResultSchema = z
     usage: usageSchema,
     timings_ms: z
       .record(z.string(), z.number())
-      .describe('queue, code, tests, docs, metrics and total, in milliseconds'),
+      .describe('queue, code, tests, docs, verify, metrics and total, in milliseconds'),
     model: z.string(),
     provider: z.string(),
     cached: z.boolean().describe('Answered from the cache, without a model call'),

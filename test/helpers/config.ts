@@ -3,7 +3,9 @@ import { recordSecretsOf } from './secrets.js'
 
 /**
  * A configuration for tests: the real loader, no `.env` file, an in-memory SQLite database,
- * silent logs, no model provider, and whatever the test overrides.
+ * silent logs, no model provider, generations unverified unless asked (the suites of other
+ * features script code that has no tests worth running; test/routes/generate-verify.test.ts
+ * and the sandbox suites run verification), and whatever the test overrides.
  */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   // The secret scan at the end of the run looks for every key and password configured here.
@@ -12,6 +14,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     ENV_FILE: '/dev/null',
     DATABASE_URL: 'sqlite://:memory:',
     LOG_LEVEL: 'silent',
+    VERIFY_DEFAULT: 'false',
     ...overrides,
   })
 }

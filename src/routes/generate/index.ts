@@ -96,7 +96,7 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['generation'],
         summary: 'The same generation as POST /generate, as Server-Sent Events, stage by stage',
         description:
-          'Events: started {id, model} · code.delta {text} · code.done {code, validation} · repair {stage, attempt, syntax_errors} · tests.delta · tests.done · docs.delta · docs.done · metrics · completed {the full result} · error {the error shape}. `completed` or `error` is always the last event; a comment line is sent every STREAM_HEARTBEAT_MS. Closing the connection cancels the generation.',
+          'Events: started {id, model} · code.delta {text} · code.done {code, validation} · repair {stage, attempt, syntax_errors} · tests.delta · tests.done · docs.delta · docs.done · verify.started {round} · verify.result {round, status, tests} · fix {round, reason} · metrics · completed {the full result} · error {the error shape}. `completed` or `error` is always the last event; a comment line is sent every STREAM_HEARTBEAT_MS. Closing the connection cancels the generation.',
         body: generateRequestSchema(maxPromptLength),
         response: {
           // Only the stream is text/event-stream: an error before its first byte is JSON.

@@ -109,6 +109,7 @@ export class GenerationRunner {
         filename: body.filename,
         tests: body.tests,
         documentation: body.documentation,
+        verification: body.verification,
         metrics: body.metrics,
         validation: body.validation,
         usage: body.usage,
@@ -120,7 +121,7 @@ export class GenerationRunner {
         errors: body.errors,
       }
       status = result.status
-      codeAttempts = result.validation.attempts.length
+      codeAttempts = result.validation.repair_attempts + 1
       // False when the generation was deleted while it ran: then it is not cached either.
       const kept = await store.update(record.id, {
         status: result.status,
@@ -226,13 +227,12 @@ export class GenerationRunner {
   }
 
   private observeParse(result: GenerationResult): void {
-    const attempts = result.validation.attempts
+    const { attempts, repair_attempts: repairs } = result.validation
     const outcome = attempts[0]?.syntax_valid
       ? 'first_pass'
       : result.validation.syntax_valid
         ? 'after_repair'
         : 'never'
-    const repairs = Math.max(0, attempts.length - 1)
     this.deps.metrics.generationParsed(result.programming_language, outcome, repairs)
   }
 }

@@ -23,7 +23,8 @@ import { GenerationRunner } from './generation-runner.js'
 import { IdempotentRequests } from './idempotency.js'
 import { InstanceHeartbeat } from './instance-heartbeat.js'
 import { Limiter } from './limiter.js'
-import { DEFAULT_REPAIR_ATTEMPTS, GenerationPipeline } from './pipeline.js'
+import { DEFAULT_REPAIR_ATTEMPTS, GenerationPipeline, type VerificationSetup } from './pipeline.js'
+import { DEFAULT_FIX_ROUNDS } from './verify-stage.js'
 import { PromptBuilder } from './prompts.js'
 import { requestKey } from './request-key.js'
 import { ResultCache } from './result-cache.js'
@@ -62,6 +63,8 @@ export interface GenerationServiceDependencies {
   processes: HostProcesses
   /** How the API processes of a deployment reach each other's generations; null when alone. */
   bus?: GenerationBus<PublishedEvent> | null
+  /** The sandbox that runs generated tests; without it nothing is verified. */
+  verification?: VerificationSetup | null
 }
 
 /**
@@ -93,7 +96,12 @@ export class GenerationService {
     this.results = new ResultCache(deps.cache, deps.metrics, settings.cacheTtlSeconds)
     this.running = new RunningGenerations(this.history, this.instance, deps.bus ?? null)
     const pipeline = llm
-      ? new GenerationPipeline(llm, deps.analysis, deps.prompts ?? new PromptBuilder())
+      ? new GenerationPipeline(
+          llm,
+          deps.analysis,
+          deps.prompts ?? new PromptBuilder(),
+          deps.verification ?? null,
+        )
       : null
     this.runner =
       llm && pipeline
@@ -143,8 +151,16 @@ export class GenerationService {
       throw new AppError('APP_ERR_PROVIDER_NOT_CONFIGURED', PROVIDER_NOT_CONFIGURED_DETAIL)
     }
     const model = this.modelFor(input)
-    const repairs = input.options.max_repair_attempts ?? DEFAULT_REPAIR_ATTEMPTS
-    const normalised = { ...input, options: { ...input.options, max_repair_attempts: repairs } }
+    const { options } = input
+    const normalised = {
+      ...input,
+      options: {
+        ...options,
+        max_repair_attempts: options.max_repair_attempts ?? DEFAULT_REPAIR_ATTEMPTS,
+        verify: options.verify ?? this.deps.verification?.verifyDefault ?? false,
+        max_fix_rounds: options.max_fix_rounds ?? DEFAULT_FIX_ROUNDS,
+      },
+    }
     return {
       input,
       languageId: language.id,
@@ -259,6 +275,8 @@ function replayEvents(
   emit({ type: 'code.done', data: { code: result.code, validation: result.validation } })
   if (input.include_tests) emit({ type: 'tests.done', data: result.tests })
   if (input.include_docs) emit({ type: 'docs.done', data: result.documentation })
+  const { status, rounds, tests } = result.verification
+  if (status !== 'skipped') emit({ type: 'verify.result', data: { round: rounds, status, tests } })
   emit({ type: 'metrics', data: result.metrics })
   emit({ type: 'completed', data: result })
 }

@@ -1,13 +1,17 @@
 import type { AnalysisReport } from '../../analysis/engine.js'
 import { AppError } from '../../errors.js'
 import type { LlmProvider } from '../../ports/llm-provider.js'
+import type { MetricsRecorder } from '../../ports/metrics-recorder.js'
+import type { Verification } from '../../schemas/verification.js'
 import type { AnalysisService } from '../analysis.js'
+import type { Verifier } from '../verification/verifier.js'
 import { unwrapMarkdown } from './extract-code.js'
 import { askModel, MAX_CONTINUATIONS } from './model-reply.js'
-import { ParseGate } from './parse-gate.js'
+import { type GatedFile, ParseGate } from './parse-gate.js'
 import type { PipelineContext } from './pipeline-context.js'
 import type { PromptBuilder } from './prompts.js'
-import type { GenerationMetrics, GenerationResult } from './types.js'
+import type { AttemptReport, GenerationMetrics, GenerationResult } from './types.js'
+import { skippedVerification, VerifyStage } from './verify-stage.js'
 
 export type { ModelStage, PipelineContext } from './pipeline-context.js'
 
@@ -21,22 +25,40 @@ interface StageReport {
 
 const elapsed = (start: number) => Math.round((performance.now() - start) * 10) / 10
 
+/** What the pipeline needs to verify: the sandbox's runner, and whether a request gets it unasked. */
+export interface VerificationSetup {
+  verifier: Verifier
+  /** `VERIFY_DEFAULT`: whether a request without `options.verify` is verified. */
+  verifyDefault: boolean
+  metrics?: MetricsRecorder | undefined
+}
+
 /**
  * One generation from prompt to result: code through the parse gate (with repairs), then tests
- * (through the same gate) and documentation concurrently, then metrics. Provider failures of the
- * code stage propagate; failures of tests or docs make the result `partial`. A further stage
- * (running the tests, say) goes in `run` after tests and docs, reporting into `errors` and
- * `timings` as they do.
+ * (through the same gate, then run against the code in the sandbox, with fix rounds) and
+ * documentation concurrently, then metrics. Provider failures of the code stage propagate;
+ * failures of tests, verification or docs make the result `partial`.
  */
 export class GenerationPipeline {
   private readonly gate: ParseGate
+  private readonly verify: VerifyStage | null
 
   constructor(
     private readonly llm: LlmProvider,
     analysis: AnalysisService,
     private readonly prompts: PromptBuilder,
+    private readonly verification: VerificationSetup | null = null,
   ) {
-    this.gate = new ParseGate(llm, analysis, prompts)
+    this.gate = new ParseGate(llm, analysis, prompts, verification?.verifier ?? null)
+    this.verify = verification
+      ? new VerifyStage(
+          llm,
+          prompts,
+          this.gate,
+          verification.verifier,
+          verification.metrics ?? null,
+        )
+      : null
   }
 
   async run(
@@ -49,12 +71,11 @@ export class GenerationPipeline {
     const maxRepairs = input.options.max_repair_attempts ?? DEFAULT_REPAIR_ATTEMPTS
 
     const stageStart = performance.now()
-    const code = await this.gate.run(
-      context,
-      'code',
-      this.prompts.code(language, input.prompt),
+    const code = await this.gate.run(context, {
+      stage: 'code',
+      messages: this.prompts.code(language, input.prompt),
       maxRepairs,
-    )
+    })
     timings.code = elapsed(stageStart)
     const validation = {
       syntax_valid: code.valid,
@@ -66,9 +87,7 @@ export class GenerationPipeline {
 
     const base = {
       programming_language: language.id,
-      code: code.code,
       filename: language.generation.code_file,
-      validation,
       model: code.model,
       provider: this.llm.id,
     }
@@ -83,38 +102,91 @@ export class GenerationPipeline {
       timings.total = elapsed(started)
       return {
         ...base,
+        code: code.code,
+        validation,
         usage: context.usage.report(),
         status: 'failed',
         tests: null,
         documentation: null,
+        verification: skippedVerification('the code does not parse'),
         metrics: null,
         timings_ms: timings,
         errors,
       }
     }
 
-    const [tests, documentation] = await Promise.all([
-      input.include_tests ? this.tests(context, code.code, maxRepairs, report) : null,
+    const [checked, documentation] = await Promise.all([
+      input.include_tests ? this.testsThenVerify(context, code, maxRepairs, report) : null,
       input.include_docs ? this.docs(context, code.code, report) : null,
     ])
+    const final = checked?.code ?? { code: code.code, report: code.report as AnalysisReport }
+    const tests = checked?.tests ?? null
+    const verification =
+      checked?.verification ??
+      skippedVerification('there are no tests to run (include_tests is false)')
 
-    const metrics = metricsOf(code.report as AnalysisReport)
+    const metrics = metricsOf(final.report)
     timings.metrics = code.analysisMs
     emit?.({ type: 'metrics', data: metrics })
 
     const complete =
       (!input.include_tests || tests?.syntax_valid === true) &&
-      (!input.include_docs || documentation !== null)
+      (!input.include_docs || documentation !== null) &&
+      !errors.some((error) => error.stage === 'verify')
     timings.total = elapsed(started)
     return {
       ...base,
+      code: final.code,
+      validation: { ...validation, attempts: [...code.attempts, ...(checked?.attempts ?? [])] },
       usage: context.usage.report(),
       status: complete ? 'completed' : 'partial',
       tests,
       documentation,
+      verification,
       metrics,
       timings_ms: timings,
       errors,
+    }
+  }
+
+  /**
+   * The tests, then, when asked for and possible, their run against the code. Verification may
+   * replace the code (a fix) or the tests (a corrected or stronger test).
+   */
+  private async testsThenVerify(
+    context: PipelineContext,
+    code: GatedFile,
+    maxRepairs: number,
+    report: StageReport,
+  ): Promise<Checked> {
+    const gated = await this.tests(context, code.code, maxRepairs, report)
+    const attempts = gated?.attempts ?? []
+    const tests = gated?.tests ?? null
+    const unverified = (reason: string): Checked => ({
+      code: null,
+      tests,
+      attempts,
+      verification: skippedVerification(reason),
+    })
+    const verify = this.verify
+    if (!(context.input.options.verify ?? this.verification?.verifyDefault ?? false)) {
+      return unverified('not asked for (options.verify is false)')
+    }
+    if (!verify) return unverified('verification is not set up in this process')
+    if (!tests?.syntax_valid) return unverified('the tests do not parse')
+    const files = { code: code.code, report: code.report as AnalysisReport, tests: tests.code }
+    const outcome = await this.optionalStage(context, 'verify', report, () =>
+      verify.run(context, files, maxRepairs),
+    )
+    if (outcome === null) {
+      return unverified('the verification failed (see errors)')
+    }
+    if (outcome.problem !== null) report.errors.push({ stage: 'verify', detail: outcome.problem })
+    return {
+      code: { code: outcome.files.code, report: outcome.files.report },
+      tests: { ...tests, code: outcome.files.tests },
+      attempts: [...attempts, ...outcome.attempts],
+      verification: outcome.verification,
     }
   }
 
@@ -123,15 +195,15 @@ export class GenerationPipeline {
     code: string,
     maxRepairs: number,
     report: StageReport,
-  ): Promise<GenerationResult['tests']> {
+  ): Promise<{ tests: NonNullable<GenerationResult['tests']>; attempts: AttemptReport[] } | null> {
     const { language, input } = context
     return this.optionalStage(context, 'tests', report, async () => {
-      const gated = await this.gate.run(
-        context,
-        'tests',
-        this.prompts.tests(language, input.prompt, code),
+      const gated = await this.gate.run(context, {
+        stage: 'tests',
+        messages: this.prompts.tests(language, input.prompt, code),
         maxRepairs,
-      )
+        files: { code, tests: '' },
+      })
       if (!gated.valid) {
         report.errors.push({
           stage: 'tests',
@@ -147,7 +219,7 @@ export class GenerationPipeline {
         syntax_valid: gated.valid,
       }
       context.emit?.({ type: 'tests.done', data: tests })
-      return tests
+      return { tests, attempts: gated.attempts }
     })
   }
 
@@ -183,7 +255,7 @@ export class GenerationPipeline {
    */
   private async optionalStage<T>(
     context: PipelineContext,
-    stage: 'tests' | 'docs',
+    stage: 'tests' | 'docs' | 'verify',
     report: StageReport,
     body: () => Promise<T | null>,
   ): Promise<T | null> {
@@ -193,12 +265,22 @@ export class GenerationPipeline {
     } catch (error) {
       if (context.signal.aborted) throw error
       report.errors.push({ stage, detail: describe(error) })
-      context.emit?.({ type: stage === 'tests' ? 'tests.done' : 'docs.done', data: null })
+      if (stage !== 'verify') {
+        context.emit?.({ type: stage === 'tests' ? 'tests.done' : 'docs.done', data: null })
+      }
       return null
     } finally {
       report.timings[stage] = elapsed(start)
     }
   }
+}
+
+/** What tests and their verification leave: null code when verification did not change it. */
+interface Checked {
+  code: { code: string; report: AnalysisReport } | null
+  tests: GenerationResult['tests']
+  attempts: AttemptReport[]
+  verification: Verification
 }
 
 /** The analysis report without what the validation already says. */

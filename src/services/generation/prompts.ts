@@ -5,7 +5,17 @@ import type { Language } from '../../analysis/language-registry.js'
 import { promptsDir } from '../../paths.js'
 import type { ChatMessage } from '../../ports/llm-provider.js'
 
-const TEMPLATES = ['system', 'code', 'repair', 'continue', 'tests', 'docs', 'docs-system'] as const
+const TEMPLATES = [
+  'system',
+  'code',
+  'repair',
+  'continue',
+  'tests',
+  'docs',
+  'docs-system',
+  'fix',
+  'stronger-tests',
+] as const
 type TemplateName = (typeof TEMPLATES)[number]
 
 /** A syntax error as the parse gate reports it to the model. */
@@ -25,6 +35,20 @@ function loadTemplates(directory: string): Record<TemplateName, string> {
 }
 
 const bullets = (items: readonly string[]) => items.map((item) => `- ${item}`).join('\n')
+
+/** The code and tests of a generation, as a fix prompt quotes them. */
+export interface FilePair {
+  code: string
+  tests: string
+}
+
+/** Text in a fence longer than any run of backticks inside it, so that it cannot close it. */
+function fenced(text: string): string {
+  let longest = 2
+  for (const run of text.matchAll(/`+/g)) longest = Math.max(longest, run[0].length)
+  const fence = '`'.repeat(longest + 1)
+  return `${fence}text\n${text.trimEnd()}\n${fence}`
+}
 
 /** Characters a model may read as `<` or `>`, after NFKC (which folds ＜ and ﹤ to `<`). */
 const OPENER = String.raw`(?:[<‹〈⟨˂❬❮]|&lt;?|&#0*60;?|&#x0*3c;?)`
@@ -150,6 +174,39 @@ export class PromptBuilder {
 
   docs(language: Language, request: string, code: string): ChatMessage[] {
     return this.aboutCode('docs-system', 'docs', language, request, code)
+  }
+
+  /** Failing tests quoted back: the model returns corrected code (or, said so, corrected tests). */
+  fix(language: Language, request: string, files: FilePair, failures: string, output: string) {
+    return this.aboutFiles('fix', language, request, files, { failures, output: fenced(output) })
+  }
+
+  /** Tests that passed on a stub of the code, named: the model returns stronger ones. */
+  strongerTests(language: Language, request: string, files: FilePair, weak: readonly string[]) {
+    return this.aboutFiles('stronger-tests', language, request, files, { weak: bullets(weak) })
+  }
+
+  private aboutFiles(
+    task: TemplateName,
+    language: Language,
+    request: string,
+    files: FilePair,
+    values: Record<string, string>,
+  ): ChatMessage[] {
+    const facts = this.facts(language)
+    return [
+      { role: 'system', content: this.render('system', facts) },
+      {
+        role: 'user',
+        content: this.render(task, {
+          ...facts,
+          ...this.framed(request),
+          ...values,
+          code: files.code.trimEnd(),
+          tests: files.tests.trimEnd(),
+        }),
+      },
+    ]
   }
 
   /** A conversation about finished code: tests or documentation for it. */

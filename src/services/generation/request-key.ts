@@ -15,6 +15,10 @@ export function requestKey(input: GenerationInput, languageId: string, model: st
     input.options.temperature ?? null,
     input.options.max_repair_attempts ?? null,
     model,
+    // Verification changes the answer (fixed code, stronger tests); an unverified result must
+    // not answer a request that asked for verification.
+    input.options.verify ?? null,
+    input.options.max_fix_rounds ?? null,
   ]
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex')
 }
