@@ -42,6 +42,17 @@ def test_hour():
     assert parse_duration("PT1H") == 60
 `
 
+/**
+ * Valid TypeScript (a tagged template with a type argument) that the tree-sitter grammar
+ * rejects with "missing '!'"; TypeScript's own parser accepts it.
+ */
+const TAGGED_TEMPLATE = `type Row = { id: number }
+
+export function query(sql: <T>(parts: TemplateStringsArray) => T): Row[] {
+  return sql<Row[]>\`select id from t\`
+}
+`
+
 type Ask = 'code' | 'tests' | 'docs' | 'fix' | 'stronger'
 
 /** What a chat request asks for, read from its last user message. */
@@ -253,5 +264,24 @@ describe('verified generation', () => {
     expect(result.status).toBe('partial')
     expect(result.verification).toMatchObject({ status: 'failed', rounds: 0 })
     expect(asked.fix).toEqual([])
+  })
+
+  it("lets the compiler's verdict beat the grammar's: valid code the grammar rejects costs no repair", async () => {
+    script.code = [fenced('typescript', TAGGED_TEMPLATE)]
+    const result = await generate({
+      programming_language: 'typescript',
+      include_tests: false,
+      include_docs: false,
+    })
+    expect(result.status).toBe('completed')
+    expect(result.validation).toMatchObject({ syntax_valid: true, repair_attempts: 0 })
+    expect(result.validation.attempts).toEqual([
+      expect.objectContaining({
+        syntax_valid: true,
+        syntax_checked_by: 'compiler',
+        syntax_errors: [],
+      }),
+    ])
+    expect(asked.code).toHaveLength(1)
   })
 })
