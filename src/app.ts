@@ -26,6 +26,7 @@ import { generationRoutes } from './routes/generations/index.js'
 import { healthRoutes } from './routes/health.js'
 import { languageRoutes } from './routes/languages/index.js'
 import { metricsRoutes } from './routes/metrics.js'
+import { verifyRoutes } from './routes/verify/index.js'
 import { wsRoutes } from './routes/ws/index.js'
 
 export interface BuildOptions extends AppDependencies {
@@ -122,6 +123,7 @@ export async function buildApp(
   await app.register(analyzeRoutes, { prefix: server.apiPrefix })
   await app.register(generateRoutes, { prefix: server.apiPrefix })
   await app.register(generationRoutes, { prefix: server.apiPrefix })
+  await app.register(verifyRoutes, { prefix: server.apiPrefix })
   await app.register(wsRoutes, { prefix: server.apiPrefix })
   await app.register(metricsRoutes)
 

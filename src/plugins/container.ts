@@ -6,6 +6,8 @@ import { RedisCache } from '../adapters/cache/redis.js'
 import { localProcesses } from '../adapters/host/local-processes.js'
 import { createLlmProvider } from '../adapters/llm/provider-factories.js'
 import { connectRedis, pingRedis } from '../adapters/redis/connection.js'
+import { BwrapSandbox } from '../adapters/sandbox/bwrap.js'
+import { OffSandbox } from '../adapters/sandbox/off.js'
 import { PostgresGenerationStore } from '../adapters/store/postgres.js'
 import { SqliteGenerationStore } from '../adapters/store/sqlite.js'
 import { loadLanguageRegistry, type LanguageRegistry } from '../analysis/language-registry.js'
@@ -18,10 +20,12 @@ import type { ComponentStatus } from '../ports/component-status.js'
 import { systemClock, type Clock } from '../ports/clock.js'
 import type { GenerationStore } from '../ports/generation-store.js'
 import type { LlmProvider } from '../ports/llm-provider.js'
+import type { Sandbox } from '../ports/sandbox.js'
 import { AnalysisService } from '../services/analysis.js'
 import type { PublishedEvent } from '../services/generation/event-hub.js'
 import { GenerationService } from '../services/generation/generation-service.js'
 import { componentCheck, databaseCheck, HealthService, llmCheck } from '../services/health.js'
+import { Verifier } from '../services/verification/verifier.js'
 
 /** Everything the routes use, built once per app from the configuration. */
 export interface Services {
@@ -37,12 +41,21 @@ export interface Services {
   readonly health: HealthService
   readonly analysis: AnalysisService
   readonly generation: GenerationService
+  /** Runs tests and compiler checks in the sandbox (`POST /api/verify`, the generation's verify stage). */
+  readonly verifier: Verifier
 }
 
 /** Replacements for the adapters the configuration would choose; tests use them. */
 export type AppDependencies = Partial<
-  Pick<Services, 'clock' | 'languages' | 'store' | 'cache' | 'llm' | 'metrics'>
+  Pick<Services, 'clock' | 'languages' | 'store' | 'cache' | 'llm' | 'metrics'> & {
+    sandbox: Sandbox
+  }
 >
+
+/** The sandbox `SANDBOX` names; also `verigen doctor`'s, which checks bubblewrap whatever is set. */
+export function createSandbox(backend: Config['verification']['sandbox']): Sandbox {
+  return backend === 'bwrap' ? new BwrapSandbox() : new OffSandbox()
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -95,6 +108,19 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
     })
     const analysis = new AnalysisService(languages, pool, config.analysis)
     const metrics = dependencies.metrics ?? createMetrics()
+    const recorder = metricsRecorder(metrics)
+    const { sandbox: backend, timeoutMs, memoryMb, outputBytes, concurrency } = config.verification
+    const sandbox = dependencies.sandbox ?? createSandbox(backend)
+    const verifier = new Verifier(
+      sandbox,
+      languages,
+      { enabled: backend !== 'off', limits: { timeoutMs, memoryMb, outputBytes }, concurrency },
+      recorder,
+      app.log,
+    )
+    // Not awaited: finding the runners takes seconds, and the server answers meanwhile (a run
+    // waits for it; health and /api/languages say what is known so far).
+    void verifier.start()
     const bus = redis
       ? new RedisGenerationBus<PublishedEvent>(redis, {
           keyPrefix: config.redis.keyPrefix,
@@ -107,7 +133,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       analysis,
       store,
       cache,
-      metrics: metricsRecorder(metrics),
+      metrics: recorder,
       logger: app.log,
       clock,
       processes: localProcesses,
@@ -121,6 +147,11 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         idempotencyWaitMs: config.generation.idempotencyWaitMs,
       },
       bus,
+      verification: {
+        verifier,
+        verifyDefault: config.verification.verifyDefault,
+        metrics: recorder,
+      },
     })
     // Before the first request: what a crashed predecessor left running becomes interrupted.
     await generation.start()
@@ -143,6 +174,11 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         componentCheck('generation', {
           status: async () => ({ status: 'ok', ...generation.stats }),
         }),
+        componentCheck(
+          'sandbox',
+          { status: async () => verifier.health() },
+          { backend: sandbox.backend, languages_available: [] },
+        ),
       ],
       { version, startedAt: clock.now(), clock, timeoutMs: healthTimeoutMs },
     )
@@ -158,6 +194,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       health,
       analysis,
       generation,
+      verifier,
     } satisfies Services)
 
     app.addHook('onClose', async () => {

@@ -57,6 +57,10 @@ export const docsPlugin = fp<{ apiPrefix: string }>(
             description: 'Code, tests and documentation from a plain-language request, verified',
           },
           { name: 'history', description: 'Past generations' },
+          {
+            name: 'verification',
+            description: 'Tests run against code in the sandbox, without a model',
+          },
         ],
       },
       transform: (document) => jsonSchemaTransform(withTransportErrors(document)),

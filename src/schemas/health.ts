@@ -44,7 +44,6 @@ export const healthResponseSchema = z
               .describe('Ids of the languages whose tests can run here'),
           }),
         )
-        .optional()
         .describe(
           'Where generated tests run (SANDBOX): ok; degraded when runs cannot start (bubblewrap missing, namespaces refused), so verification answers skipped; not_configured when SANDBOX=off',
         ),

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { languageVerificationSchema } from './verification.js'
 
 export const languageSchema = z
   .object({
@@ -9,6 +10,9 @@ export const languageSchema = z
     test_framework: z.string().describe('Framework generated tests are written for'),
     doc_style: z.string().describe('Documentation convention generated code follows'),
     analysis: z.boolean().describe('Whether code in this language can be analysed here'),
+    verification: languageVerificationSchema.describe(
+      "Whether this language's tests can run here (POST /api/verify, a generation's verification), with which runner, or why not",
+    ),
   })
   .meta({ id: 'Language' })
 

@@ -1,16 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Language } from '../../analysis/language-registry.js'
+import type { Verifier } from '../../services/verification/verifier.js'
 import { AppError } from '../../errors.js'
 import { errorResponses } from '../../schemas/error.js'
 import { languageListSchema, languageParamsSchema, languageSchema } from '../../schemas/language.js'
 
-function present(language: Language) {
+function present(language: Language, verifier: Verifier) {
   const { id, name, aliases, extensions, test_framework, doc_style, analysis } = language
-  return { id, name, aliases, extensions, test_framework, doc_style, analysis }
+  const verification = verifier.language(language)
+  return { id, name, aliases, extensions, test_framework, doc_style, analysis, verification }
 }
 
 export const languageRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { languages } = app.services
+  const { languages, verifier } = app.services
 
   app.get(
     '/languages',
@@ -18,13 +20,20 @@ export const languageRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['languages'],
         summary: 'The supported programming languages',
+        description:
+          'verification says whether tests of the language run here (bubblewrap and the runner installed), with which runner and version, or why not. Right after start-up the answer waits until the runners are found (a few seconds).',
         response: { 200: languageListSchema, ...errorResponses() },
       },
     },
-    async () => ({
-      languages: languages.languages.map(present),
-      count: languages.languages.length,
-    }),
+    async () => {
+      // Right after start-up the runners are still being found (seconds); the answer waits for
+      // them rather than calling every language unavailable.
+      await verifier.start()
+      return {
+        languages: languages.languages.map((language) => present(language, verifier)),
+        count: languages.languages.length,
+      }
+    },
   )
 
   app.get(
@@ -45,7 +54,8 @@ export const languageRoutes: FastifyPluginAsyncZod = async (app) => {
           `Programming language '${request.params.id}' not supported; supported: ${languages.ids.join(', ')}`,
         )
       }
-      return present(language)
+      await verifier.start()
+      return present(language, verifier)
     },
   )
 }

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { AppError } from '../../errors.js'
+import { errorResponses } from '../../schemas/error.js'
+import { verificationSchema, verifyRequestSchema } from '../../schemas/verification.js'
+import { abortOnDisconnect } from '../../streaming/connection.js'
+
+export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { verifier, languages, config } = app.services
+  const maxFileBytes = config.analysis.maxFileBytes
+
+  /** Each file is held to the limit of one analysed or generated file, as the docs say. */
+  const bounded = (what: string, text: string) => {
+    const bytes = Buffer.byteLength(text, 'utf8')
+    if (bytes > maxFileBytes) {
+      throw new AppError(
+        'APP_ERR_BODY_TOO_LARGE',
+        `The ${what} ${what === 'code' ? 'is' : 'are'} ${bytes} bytes; the limit is ${maxFileBytes} bytes (ANALYSIS_MAX_FILE_BYTES)`,
+      )
+    }
+  }
+
+  app.post(
+    '/verify',
+    {
+      // Code and tests: the body of the analysis routes, whose default leaves room for them.
+      bodyLimit: config.analysis.bodyLimit,
+      config: { bodyLimitSetting: 'ANALYSIS_BODY_LIMIT' },
+      schema: {
+        tags: ['verification'],
+        summary: 'Run your own tests against your own code in the sandbox; no model involved',
+        description:
+          "The code and the tests are saved under the language's file names (GET /api/languages/{id}: the generation conventions) and run in the sandbox within VERIFY_TIMEOUT_MS and VERIFY_MEMORY_MB; the answer is the verification object of a generation, with rounds 0 and the stub check not run. Code or tests that do not compile answer 200 with status failed and the compiler's output; a run that breaks (time or memory limit) answers 200 with status error; a language whose runner is not installed here, or SANDBOX=off, answers 200 with status skipped and the reason. Code and tests are at most ANALYSIS_MAX_FILE_BYTES each (413). Closing the connection stops the run.",
+        body: verifyRequestSchema,
+        response: { 200: verificationSchema, ...errorResponses(400, 413) },
+      },
+    },
+    async (request, reply) => {
+      const { programming_language, code, tests } = request.body
+      const language = languages.resolve(programming_language)
+      bounded('code', code)
+      bounded('tests', tests)
+      const run = await verifier.run(language, { code, tests }, abortOnDisconnect(reply.raw))
+      return { ...run, rounds: 0, test_quality: { fails_on_stub: null, passed_on_stub: [] } }
+    },
+  )
+}
