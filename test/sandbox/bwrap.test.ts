@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -145,6 +145,23 @@ describe.runIf(sandbox)('bwrap sandbox', () => {
     )
     expect(result.output).toMatch(/^from the host\n.*Read-only file system\nread-only\ndata\n$/s)
   })
+
+  it.runIf(process.getuid?.() === 0)(
+    'throws, saying why, when bwrap cannot mount a path',
+    async () => {
+      const closed = mkdtempSync(join(tmpdir(), 'sandbox-closed-'))
+      try {
+        // Under a folder made by root with mode 0700, which the unprivileged user cannot enter.
+        mkdirSync(join(closed, 'inside'))
+        const mounts = [{ host: join(closed, 'inside'), path: '/opt/x' }]
+        const run = box.run(request({ script: 'true', mounts }))
+        await expect(run).rejects.toMatchObject({ code: 'APP_ERR_DEPENDENCY_DOWN' })
+        await expect(run).rejects.toThrow(/Permission denied \(the sandbox runs as uid 65534/)
+      } finally {
+        rmSync(closed, { recursive: true, force: true })
+      }
+    },
+  )
 
   it('has a writable /tmp and /work, and a read-only /usr', async () => {
     const result = await box.run(

@@ -11,7 +11,7 @@ import type {
   SandboxResult,
   SandboxStatus,
 } from '../../ports/sandbox.js'
-import { buildCommand, CHANNEL_FD, RUN_PIDS } from './bwrap-command.js'
+import { buildCommand, CHANNEL_FD, HOST_ID, RUN_PIDS } from './bwrap-command.js'
 import { detectCgroups, type CgroupSupport, type RunGroup } from './cgroup.js'
 import { BoundedBuffer, parseChannel } from './channel.js'
 
@@ -263,8 +263,13 @@ function spawnFailure(error: NodeJS.ErrnoException, file: string): AppError {
 
 function startFailure(outcome: RunOutcome): string {
   const said = outcome.errors.trim() || outcome.output.text().trim()
-  if (/No such file or directory/.test(said) && /bwrap|setpriv|prlimit/.test(said)) {
+  // setpriv and prlimit say `failed to execute X: No such file…`; sh says `X: not found`.
+  if (/failed to execute \S+: No such file|: not found$/m.test(said)) {
     return `the sandbox tools are not installed (Debian packages bubblewrap and util-linux): ${said}`
   }
-  return `the sandbox could not start (exit ${outcome.exitCode ?? outcome.signal}): ${said || 'no message'}`
+  // bwrap mounts as the unprivileged user: a path under a closed directory such as /root fails.
+  const hint = /Can't find source path .*Permission denied/.test(said)
+    ? ` (the sandbox runs as uid ${HOST_ID} when the server is root: every mounted path must be readable by it)`
+    : ''
+  return `the sandbox could not start (exit ${outcome.exitCode ?? outcome.signal}): ${said || 'no message'}${hint}`
 }
