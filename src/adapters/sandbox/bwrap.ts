@@ -270,6 +270,8 @@ function startFailure(outcome: RunOutcome): string {
   // bwrap mounts as the unprivileged user: a path under a closed directory such as /root fails.
   const hint = /Can't find source path .*Permission denied/.test(said)
     ? ` (the sandbox runs as uid ${HOST_ID} when the server is root: every mounted path must be readable by it)`
-    : ''
+    : /namespace|uid map/i.test(said)
+      ? ' (unprivileged user namespaces look disabled: sysctl kernel.unprivileged_userns_clone=1, and on Ubuntu kernel.apparmor_restrict_unprivileged_userns=0; in Docker, a seccomp profile that allows them)'
+      : ''
   return `the sandbox could not start (exit ${outcome.exitCode ?? outcome.signal}): ${said || 'no message'}${hint}`
 }
