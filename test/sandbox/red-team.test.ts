@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { createServer, type Socket } from 'node:net'
-import { networkInterfaces, tmpdir } from 'node:os'
+import { homedir, networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -63,7 +63,7 @@ describe.runIf(sandbox)('sandbox red team', () => {
     expect(result.output).not.toMatch(/^root:/m)
   })
 
-  it('the server’s .env, database and working directory cannot be reached', async () => {
+  it('the server’s .env, database, working directory and home cannot be reached', async () => {
     const project = join(host, 'project')
     mkdirSync(join(project, 'data'), { recursive: true })
     writeFileSync(join(project, '.env'), `OPENAI_API_KEY=sk-${marker}\n`)
@@ -77,13 +77,14 @@ describe.runIf(sandbox)('sandbox red team', () => {
     try {
       const result = await attack({
         script: [
-          `cat ${project}/.env ${project}/data/verigen.db ./.env ../.env`,
+          `cat ${project}/.env ${project}/data/verigen.db ./.env ../.env ${homedir()}/.bashrc`,
           `/usr/bin/python3 -c "import sqlite3; print(sqlite3.connect('file:${project}/data/verigen.db?mode=ro', uri=True).execute('select * from secrets').fetchall())"`,
           'ls -la / /work; find / -name ".env" -o -name "*.db" 2>/dev/null | grep -v ^/proc',
         ].join('; '),
       })
       expect(result.output).toContain(`${project}/.env: No such file or directory`)
       expect(result.output).toContain('unable to open database file')
+      expect(result.output).toContain(`${homedir()}/.bashrc: No such file or directory`)
       expect(result.output).not.toContain(marker)
     } finally {
       process.chdir(previous)
