@@ -1,3 +1,4 @@
+import { constants } from 'node:os'
 import type { Language } from '../analysis/language-registry.js'
 import type { Sandbox, SandboxResult } from '../ports/sandbox.js'
 import type { TestCounts, Verification } from '../schemas/verification.js'
@@ -68,8 +69,17 @@ function limitReason(limit: NonNullable<SandboxResult['limit']>, limits: RunLimi
   return `output limit (VERIFY_OUTPUT_BYTES=${limits.outputBytes})`
 }
 
-function howItEnded(result: SandboxResult): string {
-  return result.signal ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`
+const SIGNAL_NAMES = new Map(
+  Object.entries(constants.signals).map(([name, number]) => [number, name]),
+)
+
+/** How a step ended, from its shell exit status (128 + n: killed by signal n). */
+function howItEnded(status: number | undefined, result: SandboxResult): string {
+  if (status === undefined) {
+    return result.signal ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`
+  }
+  const signal = status > 128 ? SIGNAL_NAMES.get(status - 128) : undefined
+  return signal ? `was killed by ${signal}` : `exited with ${status}`
 }
 
 function skipped(reason: string, runner: string | null): TestRun {
@@ -97,16 +107,17 @@ function judge(
     (step, index) => step.phase === 'compile' && (ended.get(index) ?? 0) !== 0,
   )
   if (compileFailed) return { status: 'failed', reason: 'compile error' }
-  const testStarted = rules.steps.some((step, index) => step.phase === 'test' && started.has(index))
-  if (!testStarted) {
+  const testStep = rules.steps.findLastIndex(
+    (step, index) => step.phase === 'test' && started.has(index),
+  )
+  if (testStep === -1) {
     return {
       status: 'error',
-      reason: `the run stopped before the tests (it ${howItEnded(result)})`,
+      reason: `the run stopped before the tests (it ${howItEnded(undefined, result)})`,
     }
   }
-  if (!report) {
-    return { status: 'error', reason: `no test report (the test runner ${howItEnded(result)})` }
-  }
+  const testEnding = howItEnded(ended.get(testStep), result)
+  if (!report) return { status: 'error', reason: `no test report (the test runner ${testEnding})` }
   const { counts } = report
   const failing = counts.failed + counts.errors
   if (failing > 0) return { status: 'failed', reason: `${failing} of ${counts.total} tests failed` }
@@ -114,7 +125,7 @@ function judge(
   if (!report.complete || !finished) {
     return {
       status: 'error',
-      reason: `the test runner stopped before it finished (it ${howItEnded(result)})`,
+      reason: `the test runner stopped before it finished (it ${testEnding})`,
     }
   }
   if (counts.passed === 0) return { status: 'failed', reason: 'no test ran' }

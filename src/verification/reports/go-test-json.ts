@@ -6,6 +6,12 @@ const OUTPUT_CHARS = 16 * 1024
 
 /** Lines `go test -v` prints around a test's own output. */
 const FRAMING = /^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (PASS|FAIL|SKIP):)/
+/**
+ * A result line; test2json reading a finished output sometimes leaves a test whose binary
+ * panicked without its end event, though the line is there.
+ */
+const RESULT_LINE = /^\s*--- (PASS|FAIL|SKIP): (\S+) \(([\d.]+)s\)/
+const RESULT_OUTCOMES = { PASS: 'passed', FAIL: 'failed', SKIP: 'skipped' } as const
 
 interface GoTest {
   outcome: 'passed' | 'failed' | 'skipped' | null
@@ -27,6 +33,7 @@ function appendOutput(test: GoTest, text: string): void {
  */
 export function parseGoTestJson(source: string, context: ReportContext): ParsedReport | null {
   const tests = new Map<string, GoTest>()
+  const resultLines = new Map<string, RegExpExecArray>()
   const packageState = { failed: false, ended: false, output: '' }
   let events = 0
   for (const line of source.split('\n')) {
@@ -49,14 +56,24 @@ export function parseGoTestJson(source: string, context: ReportContext): ParsedR
       test = { outcome: null, output: '', elapsedMs: null }
       tests.set(name, test)
     }
-    if (action === 'output') appendOutput(test, asString(event.Output) ?? '')
-    else if (action === 'pass' || action === 'fail' || action === 'skip') {
+    if (action === 'output') {
+      const text = asString(event.Output) ?? ''
+      appendOutput(test, text)
+      const result = RESULT_LINE.exec(text)
+      if (result?.[1] && result[2]) resultLines.set(result[2], result)
+    } else if (action === 'pass' || action === 'fail' || action === 'skip') {
       test.outcome = action === 'pass' ? 'passed' : action === 'fail' ? 'failed' : 'skipped'
       const elapsed = asNumber(event.Elapsed)
       test.elapsedMs = elapsed === null ? null : elapsed * 1000
     }
   }
   if (events === 0) return null
+  for (const [name, result] of resultLines) {
+    const test = tests.get(name)
+    if (!test || test.outcome !== null) continue
+    test.outcome = RESULT_OUTCOMES[result[1] as keyof typeof RESULT_OUTCOMES]
+    test.elapsedMs = Number(result[3]) * 1000
+  }
   const list = new CaseList()
   const names = [...tests.keys()]
   let unfinished = false
