@@ -8,7 +8,11 @@ import type { SyntaxNode } from './parser.js'
  * (what `String.prototype.slice` takes), not UTF-8 bytes. Null when the function has none (an
  * abstract method, C++'s `= default`).
  */
-export function functionBody(node: SyntaxNode, rules: BodyRules): FunctionBody | null {
+export function functionBody(
+  node: SyntaxNode,
+  rules: BodyRules,
+  source: string,
+): FunctionBody | null {
   let body = node.childForFieldName('body')
   if (!body && rules.nodes.size > 0)
     body = node.namedChildren.find((child) => rules.nodes.has(child.type)) ?? null
@@ -21,10 +25,12 @@ export function functionBody(node: SyntaxNode, rules: BodyRules): FunctionBody |
     if (!expression) return null
     return { start: expression.startIndex, end: expression.endIndex, kind: 'expression' }
   }
+  // Some grammars end a block after the blank lines that follow it (Scala's indented_block).
+  let end = body.endIndex
+  while (end > body.startIndex && /\s/.test(source[end - 1]!)) end -= 1
   return {
     start: body.startIndex,
-    // Some grammars end a block after the blank lines that follow it (Scala's indented_block).
-    end: body.startIndex + body.text.trimEnd().length,
+    end,
     kind: rules.blocks.has(body.type) ? 'block' : 'expression',
   }
 }

@@ -128,7 +128,7 @@ export async function analyzeSource(
         rules,
         walked?.performance ?? { loops: [], calls: [], insideLoops: [] },
       ),
-      body: functionBody(unit.node, rules.bodies),
+      body: functionBody(unit.node, rules.bodies, code),
     })
   }
 
