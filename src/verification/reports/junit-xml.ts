@@ -39,8 +39,7 @@ export function parseJunitXml(source: string): ParsedReport | null {
         const caseName = attributes.name ?? ''
         const className = attributes.classname ?? attributes.class ?? ''
         current = {
-          name:
-            className && !caseName.startsWith(className) ? `${className}::${caseName}` : caseName,
+          name: className ? `${className}::${caseName}` : caseName,
           outcome:
             attributes.status === 'notrun' || attributes.result === 'suppressed'
               ? 'skipped'
