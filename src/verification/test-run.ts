@@ -5,18 +5,14 @@ import type { TestCounts, Verification } from '../schemas/verification.js'
 import { parseReport, type ParsedReport } from './reports/index.js'
 import type { VerificationRules } from './rules.js'
 import { trimOutput } from './trim.js'
-import { expandPlaceholders, workspaceRequest } from './workspace.js'
+import {
+  expandPlaceholders,
+  workspaceRequest,
+  type RunLimits,
+  type TestFiles,
+} from './workspace.js'
 
-export interface RunLimits {
-  timeoutMs: number
-  memoryMb: number
-  outputBytes: number
-}
-
-export interface TestFiles {
-  code: string
-  tests: string
-}
+export type { RunLimits, TestFiles } from './workspace.js'
 
 /** Verification minus rounds/test_quality: one run's outcome. Never throws for what the code does. */
 export type TestRun = Omit<Verification, 'rounds' | 'test_quality'>

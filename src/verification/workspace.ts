@@ -3,7 +3,19 @@ import type { Language } from '../analysis/language-registry.js'
 import { projectRoot } from '../paths.js'
 import type { SandboxFile, SandboxMount, SandboxRequest } from '../ports/sandbox.js'
 import type { VerificationRules } from './rules.js'
-import type { RunLimits, TestFiles } from './test-run.js'
+
+/** The limits of one sandbox run, from VERIFY_TIMEOUT_MS, VERIFY_MEMORY_MB and VERIFY_OUTPUT_BYTES. */
+export interface RunLimits {
+  timeoutMs: number
+  memoryMb: number
+  outputBytes: number
+}
+
+/** The code and the tests, saved under the language's `code_file` and `test_file`. */
+export interface TestFiles {
+  code: string
+  tests: string
+}
 
 /**
  * The server's own `node_modules`, for runners installed with it (Jest). Dependencies sit in
