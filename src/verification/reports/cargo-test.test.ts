@@ -6,8 +6,9 @@ const OUTPUT = `   Compiling solution v0.1.0 (/work)
     Finished test [unoptimized] target(s) in 0.70s
      Running tests/solution_test.rs (/tmp/target/debug/deps/solution_test-2561ae92f3c08d20)
 
-running 3 tests
+running 4 tests
 test adds ... ok
+test rejects_empty - should panic ... ok
 test bad ... FAILED
 test skipped ... ignored
 
@@ -32,10 +33,11 @@ describe('parseCargoTest', () => {
   it('reads each result line, and a failure message from its stdout section', () => {
     const report = parseCargoTest(OUTPUT)
     expect(report?.complete).toBe(true)
-    expect(report?.counts).toEqual({ total: 3, passed: 1, failed: 1, errors: 0, skipped: 1 })
-    expect(report?.cases[1]).toMatchObject({ name: 'bad', outcome: 'failed' })
-    expect(report?.cases[1]?.message).toContain("panicked at 'assertion failed")
-    expect(report?.cases[1]?.message).toContain('right: `4`: one plus two')
+    expect(report?.counts).toEqual({ total: 4, passed: 2, failed: 1, errors: 0, skipped: 1 })
+    expect(report?.cases[1]).toMatchObject({ name: 'rejects_empty', outcome: 'passed' })
+    expect(report?.cases[2]).toMatchObject({ name: 'bad', outcome: 'failed' })
+    expect(report?.cases[2]?.message).toContain("panicked at 'assertion failed")
+    expect(report?.cases[2]?.message).toContain('right: `4`: one plus two')
   })
 
   it('makes a test whose result never came an error, with what followed it', () => {

@@ -1,9 +1,12 @@
 import { CaseList, type ParsedReport } from './report.js'
 
-/** `test name ... ok`, `... FAILED`, `... ignored` (`ignored, reason` since Rust 1.61). */
-const RESULT = /^test (\S+) \.\.\. (ok|FAILED|ignored\b.*)$/
+/**
+ * `test name ... ok`, `... FAILED`, `... ignored` (`ignored, reason` since Rust 1.61); a
+ * `#[should_panic]` test reads `test name - should panic ... ok`.
+ */
+const RESULT = /^test (\S+)(?: - should panic)? \.\.\. (ok|FAILED|ignored\b.*)$/
 /** A test whose result line never came: the harness died while it ran. */
-const STARTED = /^test (\S+) \.\.\. ?$/
+const STARTED = /^test (\S+)(?: - should panic)? \.\.\. ?$/
 /** `---- name stdout ----`: the captured output and panic message of a failed test. */
 const CAPTURED = /^---- (\S+) stdout ----$/
 
