@@ -26,9 +26,14 @@ const STUBS: Record<string, VerificationRules['stub']> = {
   go: {
     style: 'block',
     body: '{ panic("not implemented") }',
+    skip: '^\\s*func\\s+init\\s*\\(\\s*\\)',
     unused_import: { pattern: GO_IMPORT, replacement: '$<lead>_ "$<path>"' },
   },
-  rust: { style: 'block', body: '{ unimplemented!() }' },
+  rust: {
+    style: 'block',
+    body: '{ unimplemented!() }',
+    skip: '\\bfn\\s+drop\\s*\\(\\s*&\\s*mut\\s+self\\s*\\)',
+  },
   java: {
     style: 'block',
     body: '{ throw new UnsupportedOperationException("not implemented"); }',
@@ -250,7 +255,7 @@ export const wrap = <T,>(value: T) => { throw new Error("not implemented"); }
   ],
   [
     'go',
-    'named results need no return after panic; imports used only in bodies become blank imports',
+    'named results need no return after panic; imports only the bodies used (a comment does not count) become blank imports; init stays',
     `package solution
 
 import (
@@ -262,6 +267,12 @@ import (
 
 // ErrEmpty is returned for empty input.
 var ErrEmpty = errors.New("empty")
+
+var stopWords map[string]bool
+
+func init() {
+	stopWords = map[string]bool{"a": true, "the": true}
+}
 
 type Counter struct {
 	words map[string]int
@@ -290,6 +301,7 @@ func Top(c *Counter, n int) []string {
 	return keys[:n]
 }
 
+// Describe says how many words c holds, with fmt.Sprintf.
 func Describe(c *Counter) string {
 	return fmt.Sprintf("%d words", len(c.words))
 }
@@ -308,6 +320,12 @@ import (
 // ErrEmpty is returned for empty input.
 var ErrEmpty = errors.New("empty")
 
+var stopWords map[string]bool
+
+func init() {
+	stopWords = map[string]bool{"a": true, "the": true}
+}
+
 type Counter struct {
 	words map[string]int
 }
@@ -317,6 +335,7 @@ func (c *Counter) Add(text string) (added int, err error) { panic("not implement
 
 func Top(c *Counter, n int) []string { panic("not implemented") }
 
+// Describe says how many words c holds, with fmt.Sprintf.
 func Describe(c *Counter) string { panic("not implemented") }
 
 func Sorter() sort.Interface { panic("not implemented") }
@@ -324,7 +343,7 @@ func Sorter() sort.Interface { panic("not implemented") }
   ],
   [
     'rust',
-    'trait signatures stay, default methods and impl blocks are stubbed, closures go with their function',
+    'trait signatures stay, default methods and impl blocks are stubbed, Drop stays, closures go with their function',
     `use std::collections::HashMap;
 
 pub trait Shape {
@@ -341,6 +360,12 @@ pub struct Circle {
 impl Shape for Circle {
     fn area(&self) -> f64 {
         std::f64::consts::PI * self.r * self.r
+    }
+}
+
+impl Drop for Circle {
+    fn drop(&mut self) {
+        self.r = 0.0;
     }
 }
 
@@ -375,6 +400,12 @@ pub struct Circle {
 
 impl Shape for Circle {
     fn area(&self) -> f64 { unimplemented!() }
+}
+
+impl Drop for Circle {
+    fn drop(&mut self) {
+        self.r = 0.0;
+    }
 }
 
 impl Circle {

@@ -56,7 +56,7 @@ export function stubCode(code: string, report: AnalysisReport, language: Languag
   let stubbed = code
   for (const { start, end, text } of replacements.reverse())
     stubbed = stubbed.slice(0, start) + text + stubbed.slice(end)
-  return rules.unused_import ? blankUnusedImports(stubbed, rules.unused_import) : stubbed
+  return rules.unused_import ? blankUnusedImports(stubbed, rules.unused_import, language) : stubbed
 }
 
 // An anonymous function outside any other (a callback at top level or in a field initialiser)
@@ -143,17 +143,22 @@ function skipBlank(code: string, position: number, limit: number, language: Lang
 
 /**
  * Rewrites the imports that the stubbed code no longer uses (Go refuses to compile an unused
- * import): an import is used when its name followed by `.` appears outside the imports.
+ * import): an import is used when its name followed by `.` appears in the code outside the
+ * imports, comments and quoted literals.
  */
-function blankUnusedImports(code: string, rule: { pattern: string; replacement: string }): string {
-  const imports = [...code.matchAll(new RegExp(rule.pattern, 'gm'))]
+function blankUnusedImports(
+  code: string,
+  rule: { pattern: string; replacement: string },
+  language: Language,
+): string {
+  const imports = [...code.matchAll(new RegExp(rule.pattern, 'gm'))].reverse()
   if (imports.length === 0) return code
   let rest = code
-  for (const found of [...imports].reverse()) {
+  for (const found of imports)
     rest = rest.slice(0, found.index) + rest.slice(found.index + found[0].length)
-  }
+  rest = withoutCommentsAndLiterals(rest, language)
   let result = code
-  for (const found of [...imports].reverse()) {
+  for (const found of imports) {
     const name = found.groups?.alias ?? found.groups?.name
     if (!name || !/^\w+$/.test(name) || name === '_') continue
     if (new RegExp(`(?<![\\w.])${name}\\s*\\.`).test(rest)) continue
@@ -161,4 +166,35 @@ function blankUnusedImports(code: string, rule: { pattern: string; replacement: 
     result = result.slice(0, found.index) + rewritten + result.slice(found.index + found[0].length)
   }
   return result
+}
+
+/** The code with each comment and quoted literal replaced by a space. */
+function withoutCommentsAndLiterals(code: string, language: Language): string {
+  const parts: string[] = []
+  let from = 0
+  let position = 0
+  while (position < code.length) {
+    const character = code[position]!
+    let end = -1
+    if (language.line_comment && code.startsWith(language.line_comment, position)) {
+      end = code.indexOf('\n', position)
+      if (end === -1) end = code.length
+    } else if (language.block_comment && code.startsWith(language.block_comment[0], position)) {
+      const close = code.indexOf(
+        language.block_comment[1],
+        position + language.block_comment[0].length,
+      )
+      end = close === -1 ? code.length : close + language.block_comment[1].length
+    } else if (character === '"' || character === "'" || character === '`') {
+      end = closingQuote(code, position, code.length) + 1
+    }
+    if (end === -1) {
+      position += 1
+      continue
+    }
+    parts.push(code.slice(from, position), ' ')
+    from = position = end
+  }
+  parts.push(code.slice(from))
+  return parts.join('')
 }
