@@ -205,6 +205,8 @@ export class BwrapSandbox implements Sandbox {
     const timer = setTimeout(() => halt('time'), request.timeoutMs)
     const onAbort = () => halt('cancel')
     request.signal?.addEventListener('abort', onAbort, { once: true })
+    // An abort during the awaits since run() checked it has fired already, unheard.
+    if (request.signal?.aborted) halt('cancel')
     const killBytes = outputKillBytes(request.outputBytes)
     child.stdout!.on('data', (chunk: Buffer) => {
       output.push(chunk)
