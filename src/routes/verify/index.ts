@@ -31,7 +31,8 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           "The code and the tests are saved under the language's file names (GET /api/languages/{id}: the generation conventions) and run in the sandbox within VERIFY_TIMEOUT_MS and VERIFY_MEMORY_MB; the answer is the verification object of a generation, with rounds 0 and the stub check not run. Code or tests that do not compile answer 200 with status failed and the compiler's output; a run that breaks (time or memory limit) answers 200 with status error; a language whose runner is not installed here, or SANDBOX=off, answers 200 with status skipped and the reason. Code and tests are at most ANALYSIS_MAX_FILE_BYTES each (413). Closing the connection stops the run.",
         body: verifyRequestSchema,
-        response: { 200: verificationSchema, ...errorResponses(400, 413) },
+        // 409: the client closed the connection and the run was stopped (nobody reads it).
+        response: { 200: verificationSchema, ...errorResponses(400, 409, 413) },
       },
     },
     async (request, reply) => {
