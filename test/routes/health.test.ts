@@ -1,7 +1,37 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { SqliteGenerationStore } from '../../src/adapters/store/sqlite.js'
+import type { Sandbox, SandboxStatus } from '../../src/ports/sandbox.js'
 import { createTestApp } from '../helpers/app.js'
 import { json, ScriptedLlmServer, sleep } from '../helpers/scripted-llm.js'
+import { sandboxOrSkip } from '../sandbox/helpers.js'
+
+/** What bubblewrap says on a machine whose kernel refuses unprivileged user namespaces. */
+const REFUSED = 'bwrap: setting up uid map: Permission denied'
+
+/** A sandbox that cannot start, as where bubblewrap is missing or namespaces are refused. */
+class RefusedSandbox implements Sandbox {
+  readonly backend = 'bwrap'
+  probe(): Promise<SandboxStatus> {
+    return Promise.resolve({ available: false, backend: this.backend, reason: REFUSED })
+  }
+  run(): Promise<never> {
+    return Promise.reject(new Error(REFUSED))
+  }
+}
+
+const RUNNABLE = [
+  'bash',
+  'c',
+  'cpp',
+  'go',
+  'java',
+  'javascript',
+  'php',
+  'python',
+  'ruby',
+  'rust',
+  'typescript',
+]
 
 describe('GET /api/health', () => {
   let upstream: ScriptedLlmServer
@@ -157,6 +187,87 @@ describe('GET /api/health', () => {
         database: { status: 'down', detail: expect.stringMatching(/SQLite database unavailable/) },
       },
     })
+    await app.close()
+  })
+
+  it('reports the sandbox and the languages whose tests run here', async () => {
+    // Real bubblewrap and toolchains: skipped without them, failing under CI=true.
+    if (!(await sandboxOrSkip())) return
+    const app = await createTestApp()
+    await app.services.verifier.start()
+    const response = await app.inject({ method: 'GET', url: '/api/health' })
+    expect(response.statusCode).toBe(200)
+    expect(response.json()).toMatchObject({
+      status: 'healthy',
+      services: {
+        sandbox: { status: 'ok', backend: 'bwrap', languages_available: RUNNABLE, running: 0 },
+      },
+    })
+    expect(response.json().services.sandbox.detail).toBeUndefined()
+    await app.close()
+  })
+
+  it('says the sandbox is not configured with SANDBOX=off, and stays healthy', async () => {
+    const app = await createTestApp({ SANDBOX: 'off' })
+    await app.services.verifier.start()
+    const response = await app.inject({ method: 'GET', url: '/api/health' })
+    expect(response.statusCode).toBe(200)
+    expect(response.json()).toMatchObject({
+      status: 'healthy',
+      services: {
+        sandbox: {
+          status: 'not_configured',
+          backend: 'off',
+          languages_available: [],
+          detail: expect.stringMatching(/SANDBOX=off/),
+        },
+      },
+    })
+    await app.close()
+  })
+
+  it('is degraded, never unhealthy, when the sandbox cannot start; the rest still works', async () => {
+    const app = await createTestApp({}, { sandbox: new RefusedSandbox() })
+    await app.services.verifier.start()
+    const response = await app.inject({ method: 'GET', url: '/api/health' })
+    expect(response.statusCode).toBe(200)
+    expect(response.json()).toMatchObject({
+      status: 'degraded',
+      services: {
+        database: { status: 'ok' },
+        sandbox: {
+          status: 'degraded',
+          backend: 'bwrap',
+          languages_available: [],
+          detail: expect.stringContaining(REFUSED),
+        },
+      },
+    })
+    const verify = await app.inject({
+      method: 'POST',
+      url: '/api/verify',
+      payload: {
+        programming_language: 'python',
+        code: 'def f():\n    return 1\n',
+        tests: 'from solution import f\n\n\ndef test_f():\n    assert f() == 1\n',
+      },
+    })
+    expect(verify.statusCode).toBe(200)
+    expect(verify.json()).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining(REFUSED),
+    })
+    const languages = await app.inject({ method: 'GET', url: '/api/languages/python' })
+    expect(languages.json().verification).toMatchObject({
+      available: false,
+      reason: expect.stringContaining(REFUSED),
+    })
+    const analysis = await app.inject({
+      method: 'POST',
+      url: '/api/analyze',
+      payload: { programming_language: 'python', code: 'def f():\n    return 1\n' },
+    })
+    expect(analysis.statusCode).toBe(200)
     await app.close()
   })
 
