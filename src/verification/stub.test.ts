@@ -848,6 +848,14 @@ describe('stubCode', () => {
     )
   })
 
+  it("matches the skip pattern from the function's first line, when its body starts on a later one", async () => {
+    const code =
+      'Stack::~Stack()\n{\n    items.clear();\n}\n\nint Stack::pop()\n{\n    return 1;\n}\n'
+    expect(await stub(withStub('cpp'), code)).toBe(
+      'Stack::~Stack()\n{\n    items.clear();\n}\n\nint Stack::pop()\n{ throw "not implemented"; }\n',
+    )
+  })
+
   it('leaves a Go import alone while a signature or a package-level value still uses it', async () => {
     const code = [
       'package solution',

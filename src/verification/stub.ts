@@ -1,7 +1,8 @@
 import type { Language } from '../analysis/language-registry.js'
 import type { AnalysisReport, FunctionBody, FunctionReport } from '../schemas/analysis.js'
 
-// Units whose body runs when the code is loaded or never on its own: never stubbed.
+// The kinds stubbed. Class-field initialisers and static blocks run when the code loads;
+// closures go with the function around them.
 const STUBBED_KINDS = new Set<FunctionReport['kind']>(['function', 'method', 'lambda', 'arrow'])
 
 interface Replacement {
@@ -43,10 +44,13 @@ export function stubCode(code: string, report: AnalysisReport, language: Languag
     .sort((a, b) => a.body.start - b.body.start)
 
   const skip = rules.skip ? new RegExp(rules.skip) : null
+  const lineStarts = skip ? startsOfLines(code) : []
   const replacements: Replacement[] = []
   let previousEnd = 0
-  for (const { body } of outermost) {
-    const header = code.slice(Math.max(previousEnd, lineStart(code, body.start)), body.start)
+  for (const { unit, body } of outermost) {
+    // From the function's first line (its body may start lines later, `{` alone on a line).
+    const first = Math.min(lineStarts[unit.start_line - 1] ?? 0, lineStart(code, body.start))
+    const header = code.slice(Math.max(previousEnd, first), body.start)
     previousEnd = body.end
     if (skip?.test(header)) continue
     replacements.push({ start: body.start, end: body.end, text: stubBody(code, body, language) })
@@ -63,6 +67,13 @@ export function stubCode(code: string, report: AnalysisReport, language: Languag
 // may run while the code loads: stubbing it would fail every test, whatever they check.
 function stubbable(unit: FunctionReport): boolean {
   return STUBBED_KINDS.has(unit.kind) && !unit.name.startsWith('<')
+}
+
+function startsOfLines(code: string): number[] {
+  const starts = [0]
+  for (let index = code.indexOf('\n'); index !== -1; index = code.indexOf('\n', index + 1))
+    starts.push(index + 1)
+  return starts
 }
 
 function lineStart(code: string, offset: number): number {
