@@ -92,6 +92,69 @@ describe.runIf(sandbox)('test runners in the sandbox', () => {
   })
 })
 
+describe.runIf(sandbox)('the runners accept what their languages allow', () => {
+  it("type-checks TypeScript against Node's modules", { timeout: TIMEOUT }, async () => {
+    const code = `import { createHash } from 'node:crypto';
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
+}
+`
+    const tests = `import { describe, it, expect } from '@jest/globals';
+import { sha256 } from './solution.js';
+
+describe('sha256', () => {
+  it('hashes the empty string', () => {
+    expect(sha256('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+});
+`
+    const result = await run('typescript', { code, tests })
+    expect(result, result.output).toMatchObject({ status: 'passed', tests: { passed: 1 } })
+  })
+
+  it('runs Go tests after one whose code panics', { timeout: TIMEOUT }, async () => {
+    const code = `package solution
+
+func Add(a, b int) int { panic("not implemented") }
+`
+    const tests = `package solution
+
+import "testing"
+
+func TestAdd(t *testing.T) { Add(1, 2) }
+
+func TestNothing(t *testing.T) {}
+`
+    const result = await run('go', { code, tests })
+    expect(result.cases.map((testCase) => [testCase.name, testCase.outcome])).toEqual([
+      ['TestAdd', 'failed'],
+      ['TestNothing', 'passed'],
+    ])
+    expect(result.cases[0]?.message).toContain('panic: not implemented')
+  })
+
+  it("reads Rust's #[should_panic] tests", { timeout: TIMEOUT }, async () => {
+    const code = `pub fn div(a: i32, b: i32) -> i32 {
+    if b == 0 {
+        panic!("division by zero")
+    }
+    a / b
+}
+`
+    const tests = `use solution::*;
+
+#[test]
+#[should_panic(expected = "division by zero")]
+fn rejects_zero() {
+    div(1, 0);
+}
+`
+    const result = await run('rust', { code, tests })
+    expect(result).toMatchObject({ status: 'passed', tests: { total: 1, passed: 1 } })
+  })
+})
+
 describe.runIf(sandbox)('a run that breaks', () => {
   const python = SAMPLES.python!
 
