@@ -103,7 +103,6 @@ export class VerifyStage {
       if (stub !== null) {
         quality = await this.onStub(context, stub, files.tests, clock)
         if (quality.fails_on_stub === false) {
-          this.metrics?.weakTests(language.id)
           const stronger = await this.strongerTests(context, files, quality, rounds, maxRepairs)
           attempts.push(...stronger.attempts)
           if (stronger.tests !== null) {
@@ -119,6 +118,7 @@ export class VerifyStage {
               quality = await this.onStub(context, stub, files.tests, clock)
             }
           }
+          if (quality.fails_on_stub === false) this.metrics?.weakTests(language.id)
         }
       }
     }
@@ -162,8 +162,10 @@ export class VerifyStage {
   ): Promise<Verification['test_quality']> {
     const run = await this.verifier.run(context.language, { code: stub, tests }, context.signal)
     clock.ms += run.duration_ms
-    // A stub that does not compile, or a run that could not happen, tells nothing about the tests.
-    if (run.status === 'skipped' || run.reason === 'compile error') {
+    // A stub that does not compile, a run that could not happen, or one that broke before any
+    // test reported (the stubbed code failing as it loads) tells nothing about the tests.
+    const silent = run.status === 'error' && run.cases.length === 0
+    if (run.status === 'skipped' || run.reason === 'compile error' || silent) {
       return { fails_on_stub: null, passed_on_stub: [] }
     }
     const passed = run.cases.filter((test) => test.outcome === 'passed').map((test) => test.name)
