@@ -22,6 +22,7 @@ describe('API documentation', () => {
         '/api/languages',
         '/api/languages/{id}',
         '/api/openapi.json',
+        '/api/verify',
         '/api/ws',
         '/metrics',
       ].sort(),
