@@ -34,6 +34,7 @@ describe('languages routes', () => {
         [
           'aliases',
           'analysis',
+          'conventions',
           'doc_style',
           'extensions',
           'id',
@@ -51,6 +52,11 @@ describe('languages routes', () => {
       test_framework: 'pytest',
       doc_style: 'Google-style docstrings',
       analysis: true,
+      conventions: {
+        code_file: 'solution.py',
+        test_file: 'test_solution.py',
+        test_import: expect.stringContaining('from solution import'),
+      },
       verification: {
         available: true,
         runner: 'pytest',

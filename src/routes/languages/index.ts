@@ -7,8 +7,20 @@ import { languageListSchema, languageParamsSchema, languageSchema } from '../../
 
 function present(language: Language, verifier: Verifier) {
   const { id, name, aliases, extensions, test_framework, doc_style, analysis } = language
+  const { code_file, test_file, test_import } = language.generation
+  const conventions = { code_file, test_file, test_import }
   const verification = verifier.language(language)
-  return { id, name, aliases, extensions, test_framework, doc_style, analysis, verification }
+  return {
+    id,
+    name,
+    aliases,
+    extensions,
+    test_framework,
+    doc_style,
+    analysis,
+    conventions,
+    verification,
+  }
 }
 
 export const languageRoutes: FastifyPluginAsyncZod = async (app) => {
