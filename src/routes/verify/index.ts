@@ -8,13 +8,13 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
   const { verifier, languages, config } = app.services
   const maxFileBytes = config.analysis.maxFileBytes
 
-  /** Each file is held to the limit of one analysed or generated file, as the docs say. */
-  const bounded = (what: string, text: string) => {
+  /** Each file is held to the limit of one analysed or generated file. */
+  const bounded = (subject: 'The code is' | 'The tests are', text: string) => {
     const bytes = Buffer.byteLength(text, 'utf8')
     if (bytes > maxFileBytes) {
       throw new AppError(
         'APP_ERR_BODY_TOO_LARGE',
-        `The ${what} ${what === 'code' ? 'is' : 'are'} ${bytes} bytes; the limit is ${maxFileBytes} bytes (ANALYSIS_MAX_FILE_BYTES)`,
+        `${subject} ${bytes} bytes; the limit is ${maxFileBytes} bytes (ANALYSIS_MAX_FILE_BYTES)`,
       )
     }
   }
@@ -22,7 +22,8 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/verify',
     {
-      // Code and tests: the body of the analysis routes, whose default leaves room for them.
+      // Parsing a body holds the event loop, as for the analysis routes: their limit, whose
+      // default holds code and tests of ANALYSIS_MAX_FILE_BYTES each when little is escaped.
       bodyLimit: config.analysis.bodyLimit,
       config: { bodyLimitSetting: 'ANALYSIS_BODY_LIMIT' },
       schema: {
@@ -38,8 +39,8 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { programming_language, code, tests } = request.body
       const language = languages.resolve(programming_language)
-      bounded('code', code)
-      bounded('tests', tests)
+      bounded('The code is', code)
+      bounded('The tests are', tests)
       const run = await verifier.run(language, { code, tests }, abortOnDisconnect(reply.raw))
       return { ...run, rounds: 0, test_quality: { fails_on_stub: null, passed_on_stub: [] } }
     },
