@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises'
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 const ROOT = '/sys/fs/cgroup'
@@ -32,9 +32,11 @@ async function ownPaths(): Promise<Map<string, string>> {
 }
 
 let counter = 0
-function runName(): string {
+let self: Promise<string | null> | null = null
+async function runName(): Promise<string> {
   counter += 1
-  return `run-${process.pid}-${counter}-${randomBytes(4).toString('hex')}`
+  self ??= startTime(process.pid)
+  return `run-${process.pid}.${await self}-${counter}-${randomBytes(4).toString('hex')}`
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -62,6 +64,26 @@ async function killAndRemove(directory: string, killFile: string | null): Promis
   }
 }
 
+/** A process's start time (clock ticks since boot): with the pid, it names one process life. */
+async function startTime(pid: number): Promise<string | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null)
+  // Fields after the command name, which may itself hold spaces and parentheses.
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+}
+
+/**
+ * Removes the groups of servers that died mid-run (killed, or exited with runs in flight): a
+ * group is named after its server's pid and start time, and only that process may use it.
+ */
+async function sweep(base: string, killFile: string | null): Promise<void> {
+  for (const name of await readdir(base).catch(() => [])) {
+    const [, pid, started] = /^run-(\d+)\.(\d+)-/.exec(name) ?? []
+    if (pid && started !== (await startTime(Number(pid)))) {
+      await killAndRemove(join(base, name), killFile && join(base, name, killFile))
+    }
+  }
+}
+
 /** A group whose close runs once, however often it is called. */
 function once(procsFiles: string[], close: () => Promise<{ oomKilled: boolean }>): RunGroup {
   let closing: Promise<{ oomKilled: boolean }> | null = null
@@ -78,6 +100,8 @@ async function v1(): Promise<CgroupSupport> {
   const pidsBase = join(ROOT, 'pids', own.get('pids') ?? '/', 'verigen')
   await mkdir(memoryBase, { recursive: true })
   await mkdir(pidsBase, { recursive: true })
+  void sweep(memoryBase, null)
+  void sweep(pidsBase, null)
   const swap = await access(join(memoryBase, 'memory.memsw.limit_in_bytes')).then(
     () => true,
     () => false,
@@ -86,7 +110,7 @@ async function v1(): Promise<CgroupSupport> {
     version: 'cgroup v1',
     reason: null,
     async create({ memoryMb, pids }) {
-      const name = runName()
+      const name = await runName()
       const memory = join(memoryBase, name)
       const pidsGroup = join(pidsBase, name)
       await mkdir(memory)
@@ -122,11 +146,12 @@ async function v2(): Promise<CgroupSupport> {
     await writeFile(join(parent, 'cgroup.subtree_control'), '+memory +pids')
   })
   await writeFile(join(base, 'cgroup.subtree_control'), '+memory +pids')
+  void sweep(base, 'cgroup.kill')
   return {
     version: 'cgroup v2',
     reason: null,
     async create({ memoryMb, pids }) {
-      const group = join(base, runName())
+      const group = join(base, await runName())
       await mkdir(group)
       await writeFile(join(group, 'memory.max'), String(memoryMb * 1024 * 1024))
       await writeFile(join(group, 'memory.swap.max'), '0').catch(() => undefined)
