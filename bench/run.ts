@@ -7,6 +7,7 @@ import { benchHostileAnalysis } from './hostile-analysis.bench.js'
 import { benchSandbox } from './sandbox.bench.js'
 import { benchStartup } from './startup.bench.js'
 import { benchStreaming } from './streaming.bench.js'
+import { benchVerifyLanguages } from './verify-languages.bench.js'
 import { benchVerify } from './verify.bench.js'
 
 /**
@@ -24,6 +25,7 @@ const results = {
   generation: await benchGeneration(),
   streaming: await benchStreaming(),
   sandbox: await benchSandbox(),
+  verify_languages: await benchVerifyLanguages(),
   verify: await benchVerify(),
 }
 

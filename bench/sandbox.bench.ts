@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { pathToFileURL } from 'node:url'
 import { BwrapSandbox } from '../src/adapters/sandbox/bwrap.js'
 
-interface Percentiles {
+export interface Percentiles {
   p50: number
   p95: number
 }
@@ -19,7 +19,7 @@ export interface SandboxBenchResult {
 
 const COMMANDS = ['/bin/true', '/usr/bin/python3 -c pass']
 
-function percentiles(values: number[]): Percentiles {
+export function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
   const round = (value: number) => Math.round(value * 10) / 10
