@@ -225,7 +225,11 @@ describe('the README', () => {
       bare = await createTestApp()
       // No cache: the streamed example shows a generation's deltas, not a cache hit.
       generating = await createTestApp(
-        llmEnv(upstream, { RATE_LIMIT_REQUESTS: '0', CACHE_MAX_ENTRIES: '0' }),
+        llmEnv(upstream, {
+          RATE_LIMIT_REQUESTS: '0',
+          CACHE_MAX_ENTRIES: '0',
+          VERIFY_DEFAULT: 'true',
+        }),
       )
       urls.bare = (await listenTestApp(bare)).url
       urls.generating = (await listenTestApp(generating)).url
