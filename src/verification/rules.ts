@@ -61,6 +61,13 @@ export const verificationRulesSchema = z.strictObject({
    */
   syntax_check: z.string().min(1).optional(),
   /**
+   * What every run would otherwise rebuild (Go's build cache), built once per server in the
+   * sandbox: `command` runs in a workspace holding the scaffold and writes `file` there (text,
+   * e.g. a base64 tarball); each later run finds that file in its workspace for its steps to
+   * unpack. A cache that cannot be built is left out.
+   */
+  cache: z.strictObject({ command: z.string().min(1), file: z.string().min(1) }).optional(),
+  /**
    * The stub of a function, for the stub gate: `body` replaces each outermost function's body
    * (braces included for `block`; the statements only for `statements`, as in Python and Ruby;
    * an arrow function's expression body becomes `block`).

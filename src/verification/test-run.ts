@@ -2,6 +2,7 @@ import { constants } from 'node:os'
 import type { Language } from '../analysis/language-registry.js'
 import type { Sandbox, SandboxResult } from '../ports/sandbox.js'
 import type { TestCounts, Verification } from '../schemas/verification.js'
+import { preparedCache } from './cache.js'
 import { parseReport, type ParsedReport } from './reports/index.js'
 import type { VerificationRules } from './rules.js'
 import { trimOutput } from './trim.js'
@@ -143,10 +144,15 @@ export async function runTests(
   const rules = language.verification
   if (!rules) return skipped(`no test runner for ${language.name}`, null)
   const reportFile = rules.report.file
+  const workspace = workspaceRequest(rules, language, files, limits)
+  const cache = await preparedCache(sandbox, language, limits)
+  if (cache !== null && rules.cache) {
+    workspace.files = [...workspace.files, { path: rules.cache.file, content: cache }]
+  }
   let result: SandboxResult
   try {
     result = await sandbox.run({
-      ...workspaceRequest(rules, language, files, limits),
+      ...workspace,
       script: buildScript(rules, limits),
       collect: reportFile ? [PHASE_FILE, reportFile] : [PHASE_FILE],
       signal: options.signal,

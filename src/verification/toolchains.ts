@@ -1,5 +1,6 @@
 import type { Language } from '../analysis/language-registry.js'
 import type { Sandbox } from '../ports/sandbox.js'
+import { preparedCache } from './cache.js'
 import type { RunLimits } from './test-run.js'
 import { workspaceRequest } from './workspace.js'
 
@@ -53,6 +54,8 @@ export async function discoverToolchain(
     })
     const version = new RegExp(rules.version.pattern, 'm').exec(result.output)?.[1]
     if (result.exitCode === 0 && version) {
+      // Built now, at start-up, rather than by the first run that needs it.
+      await preparedCache(sandbox, language, limits)
       return { available: true, runner: rules.runner, version, reason: null }
     }
     const said = firstLine(result.output)

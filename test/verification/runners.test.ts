@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { BwrapSandbox } from '../../src/adapters/sandbox/bwrap.js'
 import { loadLanguageRegistry, type Language } from '../../src/analysis/language-registry.js'
 import { Limiter } from '../../src/services/generation/limiter.js'
+import { preparedCache } from '../../src/verification/cache.js'
 import { checkSyntax } from '../../src/verification/syntax-check.js'
 import { runTests, type RunLimits, type TestFiles } from '../../src/verification/test-run.js'
 import { discoverToolchain } from '../../src/verification/toolchains.js'
@@ -112,6 +113,20 @@ describe('sha256', () => {
     const result = await run('typescript', { code, tests })
     expect(result, result.output).toMatchObject({ status: 'passed', tests: { passed: 1 } })
   })
+
+  it(
+    "builds Go's shared build cache once, from the scaffold alone",
+    { timeout: TIMEOUT },
+    async () => {
+      const go = language('go')
+      const cache = preparedCache(sandbox!, go, limits)
+      expect(preparedCache(sandbox!, go, limits)).toBe(cache)
+      // The standard library's vet facts, gzipped and in base64: small enough to copy into each run.
+      expect(await cache).toMatch(/^[A-Za-z0-9+/]{1000,}={0,2}$/)
+      expect((await cache)!.length).toBeLessThan(1024 * 1024)
+      expect(await preparedCache(sandbox!, language('python'), limits)).toBeNull()
+    },
+  )
 
   it('runs Go tests after one whose code panics', { timeout: TIMEOUT }, async () => {
     const code = `package solution
