@@ -30,10 +30,11 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['verification'],
         summary: 'Run your own tests against your own code in the sandbox; no model involved',
         description:
-          "The code and the tests are saved under the language's file names and reach each other as its conventions say (GET /api/languages/{id}: conventions), and run in the sandbox within VERIFY_TIMEOUT_MS and VERIFY_MEMORY_MB; the answer is the verification object of a generation, with rounds 0 and the stub check not run. Code or tests that do not compile answer 200 with status failed and the compiler's output; a run that breaks (time or memory limit) answers 200 with status error; a language whose runner is not installed here, or SANDBOX=off, answers 200 with status skipped and the reason. Code and tests are at most ANALYSIS_MAX_FILE_BYTES each (413). Closing the connection stops the run.",
+          "The code and the tests are saved under the language's file names and reach each other as its conventions say (GET /api/languages/{id}: conventions), and run in the sandbox within VERIFY_TIMEOUT_MS and VERIFY_MEMORY_MB; the answer is the verification object of a generation, with rounds 0 and the stub check not run. Code or tests that do not compile answer 200 with status failed and the compiler's output; a run that breaks (time or memory limit) answers 200 with status error; a language whose runner is not installed here, or SANDBOX=off, answers 200 with status skipped and the reason. Code and tests are at most ANALYSIS_MAX_FILE_BYTES each (413). When VERIFY_CONCURRENCY runs are busy and 16 times as many wait, 503 with Retry-After. Closing the connection stops the run.",
         body: verifyRequestSchema,
         // 409: the client closed the connection and the run was stopped (nobody reads it).
-        response: { 200: verificationSchema, ...errorResponses(400, 409, 413) },
+        // 503: VERIFY_CONCURRENCY runs busy and 16 times as many waiting.
+        response: { 200: verificationSchema, ...errorResponses(400, 409, 413, 503) },
       },
     },
     async (request, reply) => {

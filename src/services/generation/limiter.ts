@@ -11,6 +11,8 @@ export class Limiter {
   constructor(
     readonly limit: number,
     private readonly maxQueue = Number.POSITIVE_INFINITY,
+    /** What waits, and the setting of the limit, for the message that turns arrivals away. */
+    private readonly names = { waiting: 'generations', setting: 'GENERATION_CONCURRENCY' },
   ) {}
 
   get running(): number {
@@ -41,7 +43,7 @@ export class Limiter {
       return Promise.reject(
         new AppError(
           'APP_ERR_OVERLOADED',
-          `${this.waiting.length} generations are already waiting for one of ${this.limit} slots (GENERATION_CONCURRENCY); retry shortly`,
+          `${this.waiting.length} ${this.names.waiting} are already waiting for one of ${this.limit} slots (${this.names.setting}); retry shortly`,
           { retryable: true, headers: { 'retry-after': '5' } },
         ),
       )

@@ -168,6 +168,24 @@ describe('Verifier on the real sandbox', () => {
     expect(verifier.health()).toMatchObject({ running: 0, queued: 0 })
   }, 60_000)
 
+  it('turns runs away with 503 once 16 times VERIFY_CONCURRENCY are waiting', async (context) => {
+    if (!verifier) return context.skip()
+    const busy = verifier.run(python, SLOW)
+    const controller = new AbortController()
+    const waiting = Array.from({ length: 16 }, () =>
+      verifier.run(python, SLOW, controller.signal).catch((error: unknown) => error),
+    )
+    await expect(verifier.run(python, PASSING)).rejects.toMatchObject({
+      code: 'APP_ERR_OVERLOADED',
+      message: expect.stringContaining(
+        'test runs are already waiting for one of 1 slots (VERIFY_CONCURRENCY)',
+      ),
+    })
+    controller.abort(new Error('enough'))
+    await Promise.all(waiting)
+    expect((await busy).status).toBe('passed')
+  }, 60_000)
+
   it('lets a waiting run go when its signal aborts', async (context) => {
     if (!verifier) return context.skip()
     const busy = verifier.run(python, SLOW)

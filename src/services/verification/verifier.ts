@@ -43,7 +43,12 @@ export class Verifier {
     private readonly metrics?: MetricsRecorder,
     private readonly logger?: Logger,
   ) {
-    this.limiter = new Limiter(Math.max(1, settings.concurrency))
+    const slots = Math.max(1, settings.concurrency)
+    // A bounded line: each waiter holds its files in memory and a client's connection open.
+    this.limiter = new Limiter(slots, slots * 16, {
+      waiting: 'test runs',
+      setting: 'VERIFY_CONCURRENCY',
+    })
   }
 
   /** Probes the sandbox and discovers every language's runner (in parallel); call at start, never throws. */
