@@ -50,6 +50,20 @@ module.exports = {
       to: { path: ['^src/(services|routes|plugins)/'] },
     },
     {
+      name: 'code-runs-only-in-the-sandbox',
+      comment:
+        'verification/ runs generated code only through ports/sandbox.ts: no child processes, no adapters, services or routes.',
+      severity: 'error',
+      from: { path: '^src/verification/' },
+      to: {
+        path: [
+          '^src/(adapters|services|routes|plugins)/',
+          '^(node:)?child_process$',
+          '^(node:)?worker_threads$',
+        ],
+      },
+    },
+    {
       name: 'streaming-knows-events-only',
       comment:
         'streaming/ frames the event types of schemas/ and the error body; it never reaches into services or plugins.',
