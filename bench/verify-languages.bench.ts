@@ -38,7 +38,7 @@ const LIMITS: RunLimits = { timeoutMs: 120_000, memoryMb: 512, outputBytes: 64 *
 
 /**
  * The sandbox's /tmp and /work are tmpfs; outside, a folder on disk made Go, Rust and Java
- * builds 50-200 ms slower and hid the sandbox's cost behind that. Memory on both sides
+ * builds 0.1-0.3 s slower and hid the sandbox's cost behind that. Memory on both sides
  * leaves only the isolation to measure.
  */
 const OUTSIDE_PARENT = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
