@@ -19,11 +19,32 @@ function firstLine(text: string): string {
   return line.trim().slice(0, 200)
 }
 
+const found = new WeakMap<Sandbox, Map<string, Promise<Toolchain>>>()
+
 /**
  * Whether a language's runner works in the sandbox, and which version: its version command
- * runs there with the language's mounts and environment, as a test run would.
+ * runs there with the language's mounts and environment, as a test run would. Asked once per
+ * sandbox and language: what is installed does not change while the server runs.
  */
-export async function discoverToolchain(
+export function discoverToolchain(
+  sandbox: Sandbox,
+  language: Language,
+  limits: RunLimits,
+): Promise<Toolchain> {
+  let bySandbox = found.get(sandbox)
+  if (!bySandbox) {
+    bySandbox = new Map()
+    found.set(sandbox, bySandbox)
+  }
+  let toolchain = bySandbox.get(language.id)
+  if (!toolchain) {
+    toolchain = discover(sandbox, language, limits)
+    bySandbox.set(language.id, toolchain)
+  }
+  return toolchain
+}
+
+async function discover(
   sandbox: Sandbox,
   language: Language,
   limits: RunLimits,

@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http'
 import { PassThrough, Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
+import { BwrapSandbox } from '../../src/adapters/sandbox/bwrap.js'
 import { buildApp, type BuildOptions } from '../../src/app.js'
+import type { Sandbox } from '../../src/ports/sandbox.js'
 import { testConfig } from './config.js'
 import { checkResponses } from './response-check.js'
 import { ARTIFACTS_VARIABLE, recordArtifact } from './secrets.js'
@@ -36,12 +38,20 @@ export class LogCapture {
  * secret scan (test/global-setup.ts) its logs (at `info` unless the test chose), every response
  * body it sends and, when it closes, its stored generations go to the run's artifacts.
  */
+/**
+ * One bubblewrap sandbox for every app of a test file: the runners it finds and the build caches
+ * it makes are then found and made once, not once per app (a few seconds each).
+ */
+let sharedSandbox: Sandbox | undefined
+
 export async function createTestApp(
   environment: Record<string, string> = {},
   built: BuildOptions = {},
 ): Promise<FastifyInstance> {
+  const bwrap = testConfig(environment).verification.sandbox === 'bwrap'
   const options: BuildOptions = {
     ...built,
+    sandbox: built.sandbox ?? (bwrap ? (sharedSandbox ??= new BwrapSandbox()) : undefined),
     onRoute: (route) => {
       built.onRoute?.(route)
       checkResponses(route)

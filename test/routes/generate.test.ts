@@ -146,10 +146,26 @@ describe('POST /api/generate', () => {
     expect(body.status).toBe('completed')
     expect(body.code).toBe(GOOD_CODE)
     expect(body.validation.repair_attempts).toBe(1)
-    expect(body.validation.attempts).toHaveLength(2)
-    expect(body.validation.attempts[0]).toMatchObject({ attempt: 1, syntax_valid: false })
+    // The code's two answers, then the tests' one: every answer is an attempt.
+    expect(body.validation.attempts.map((attempt: { stage: string }) => attempt.stage)).toEqual([
+      'code',
+      'code',
+      'tests',
+    ])
+    expect(body.validation.attempts[0]).toMatchObject({
+      attempt: 1,
+      kind: 'syntax',
+      round: 0,
+      reason: null,
+      syntax_valid: false,
+      syntax_checked_by: 'parser',
+    })
     expect(body.validation.attempts[0].syntax_errors[0]).toMatchObject({ line: 2 })
-    expect(body.validation.attempts[1]).toMatchObject({ attempt: 2, syntax_valid: true })
+    expect(body.validation.attempts[1]).toMatchObject({
+      attempt: 2,
+      syntax_valid: true,
+      reason: 'the previous answer did not parse',
+    })
 
     const repair = chatBody(upstream.requests(CHAT)[1]!)
     expect(repair.messages.map((message) => message.role)).toEqual([
