@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { UnsupportedLanguageError } from '../errors.js'
 import { languagesDir } from '../paths.js'
 import { verificationRulesSchema } from '../verification/rules.js'
+import { regexSource } from './regex-source.js'
 import { describeProfile, isProfileId, PROFILES, type ProfileId } from './profiles/catalogue.js'
 
 const nodeTypes = z.array(z.string().min(1))
@@ -12,21 +13,7 @@ const optionalNodeTypes = nodeTypes.default([])
 /** Plain names (functions, methods, commands) as the callee's last segment spells them. */
 const callNames = z.array(z.string().min(1)).default([])
 /** Regular expression sources; each must compile. */
-const patterns = z
-  .array(
-    z
-      .string()
-      .min(1)
-      .refine((source) => {
-        try {
-          new RegExp(source)
-          return true
-        } catch {
-          return false
-        }
-      }, 'a valid regular expression'),
-  )
-  .default([])
+const patterns = z.array(regexSource).default([])
 
 /**
  * How parameters are read off a function node (lizard's `parameter_count`), when the language's

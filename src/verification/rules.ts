@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { regexSource } from '../analysis/regex-source.js'
 
 /** Report formats the verification engine can read (see `src/verification/reports/`). */
 export const REPORT_FORMATS = [
@@ -8,19 +9,6 @@ export const REPORT_FORMATS = [
   'cargo-test',
   'rspec-json',
 ] as const
-
-/** A regular expression source; it must compile. */
-const pattern = z
-  .string()
-  .min(1)
-  .refine((source) => {
-    try {
-      new RegExp(source)
-      return true
-    } catch {
-      return false
-    }
-  }, 'a valid regular expression')
 
 /**
  * How a language's generated tests are run against its code: the `verification` key of
@@ -81,20 +69,22 @@ export const verificationRulesSchema = z.strictObject({
      * no-argument constructor), TypeScript's `super(` (derived classes). The call stays before
      * the stub.
      */
-    keep_call: pattern.optional(),
+    keep_call: regexSource.optional(),
     /**
      * Functions left as they are, as a pattern matched against the text from the start of the
      * function's first line to its body: C++ destructors and `noexcept` functions, where a throw
      * terminates the whole test program instead of failing one test.
      */
-    skip: pattern.optional(),
+    skip: regexSource.optional(),
     /**
      * Imports the compiler rejects once nothing uses them (Go): `pattern` matches one import on
      * its line (multiline mode) with the groups `alias` and `name` (the name the code uses it
      * by); an import whose name is no longer followed by `.` anywhere in the stubbed code is
      * rewritten as `replacement` (`$<group>` refers to the pattern's groups).
      */
-    unused_import: z.strictObject({ pattern, replacement: z.string().min(1) }).optional(),
+    unused_import: z
+      .strictObject({ pattern: regexSource, replacement: z.string().min(1) })
+      .optional(),
   }),
 })
 

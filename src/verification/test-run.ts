@@ -79,7 +79,8 @@ function howItEnded(status: number | undefined, result: SandboxResult): string {
   return signal ? `was killed by ${signal}` : `exited with ${status}`
 }
 
-function skipped(reason: string, runner: string | null): TestRun {
+/** A run that did not happen, and why. */
+export function skipped(reason: string, runner: string | null): TestRun {
   return {
     status: 'skipped',
     reason,

@@ -4,6 +4,7 @@ import type { Sandbox, SandboxStatus } from '../../src/ports/sandbox.js'
 import { createTestApp } from '../helpers/app.js'
 import { json, ScriptedLlmServer, sleep } from '../helpers/scripted-llm.js'
 import { sandboxOrSkip } from '../sandbox/helpers.js'
+import { RUNNABLE } from '../sandbox/helpers.js'
 
 /** What bubblewrap says on a machine whose kernel refuses unprivileged user namespaces. */
 const REFUSED = 'bwrap: setting up uid map: Permission denied'
@@ -18,20 +19,6 @@ class RefusedSandbox implements Sandbox {
     return Promise.reject(new Error(REFUSED))
   }
 }
-
-const RUNNABLE = [
-  'bash',
-  'c',
-  'cpp',
-  'go',
-  'java',
-  'javascript',
-  'php',
-  'python',
-  'ruby',
-  'rust',
-  'typescript',
-]
 
 describe('GET /api/health', () => {
   let upstream: ScriptedLlmServer

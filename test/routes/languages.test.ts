@@ -2,21 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { loadLanguageRegistry } from '../../src/analysis/language-registry.js'
 import { createTestApp } from '../helpers/app.js'
-
-/** The languages whose tests must run on a machine with the README's packages (CI is one). */
-const RUNNABLE = [
-  'bash',
-  'c',
-  'cpp',
-  'go',
-  'java',
-  'javascript',
-  'php',
-  'python',
-  'ruby',
-  'rust',
-  'typescript',
-]
+import { RUNNABLE } from '../sandbox/helpers.js'
 
 describe('languages routes', () => {
   it('lists every supported language with the published fields', async () => {

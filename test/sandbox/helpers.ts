@@ -3,6 +3,21 @@ import { promisify } from 'node:util'
 import { BwrapSandbox } from '../../src/adapters/sandbox/bwrap.js'
 import type { SandboxRequest } from '../../src/ports/sandbox.js'
 
+/** The languages whose tests must run on a machine with the README's packages (CI is one). */
+export const RUNNABLE = [
+  'bash',
+  'c',
+  'cpp',
+  'go',
+  'java',
+  'javascript',
+  'php',
+  'python',
+  'ruby',
+  'rust',
+  'typescript',
+]
+
 /**
  * One sandbox for a test file, checked once: when it cannot run, the file's tests skip locally
  * and fail under `CI=true`, where bubblewrap is installed.

@@ -3,7 +3,7 @@ import type { LlmProvider } from '../../ports/llm-provider.js'
 import type { MetricsRecorder } from '../../ports/metrics-recorder.js'
 import type { Verification } from '../../schemas/verification.js'
 import { stubCode } from '../../verification/stub.js'
-import type { TestRun } from '../../verification/test-run.js'
+import { skipped, type TestRun } from '../../verification/test-run.js'
 import type { Verifier } from '../verification/verifier.js'
 import { askModel } from './model-reply.js'
 import type { ParseGate } from './parse-gate.js'
@@ -198,15 +198,9 @@ export class VerifyStage {
 /** The verification of a generation whose tests did not run, and why. */
 export function skippedVerification(reason: string): Verification {
   return {
-    status: 'skipped',
-    reason,
-    runner: null,
+    ...skipped(reason, null),
     rounds: 0,
-    tests: { total: 0, passed: 0, failed: 0, errors: 0, skipped: 0 },
-    cases: [],
     test_quality: { fails_on_stub: null, passed_on_stub: [] },
-    duration_ms: 0,
-    output: '',
   }
 }
 

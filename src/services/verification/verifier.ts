@@ -8,6 +8,7 @@ import { checkSyntax } from '../../verification/syntax-check.js'
 import { discoverToolchain, type Toolchain } from '../../verification/toolchains.js'
 import {
   runTests,
+  skipped,
   type RunLimits,
   type TestFiles,
   type TestRun,
@@ -196,17 +197,5 @@ export class Verifier {
   private record(language: Language, run: TestRun): TestRun {
     this.metrics?.verifyRun(language.id, run.status, run.duration_ms / 1000)
     return run
-  }
-}
-
-function skipped(reason: string, runner: string | null): TestRun {
-  return {
-    status: 'skipped',
-    reason,
-    runner,
-    tests: { total: 0, passed: 0, failed: 0, errors: 0, skipped: 0 },
-    cases: [],
-    duration_ms: 0,
-    output: '',
   }
 }
