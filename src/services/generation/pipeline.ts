@@ -169,8 +169,13 @@ export class GenerationPipeline {
       verification: skippedVerification(reason),
     })
     const verify = this.verify
-    if (!(context.input.options.verify ?? this.verification?.verifyDefault ?? false)) {
-      return unverified('not asked for (options.verify is false)')
+    const asked = context.input.options.verify
+    if (!(asked ?? this.verification?.verifyDefault ?? false)) {
+      return unverified(
+        asked === false
+          ? 'not asked for (options.verify is false)'
+          : 'not asked for (VERIFY_DEFAULT is false and options.verify is not set)',
+      )
     }
     if (!verify) return unverified('verification is not set up in this process')
     if (!tests?.syntax_valid) return unverified('the tests do not parse')
@@ -178,9 +183,7 @@ export class GenerationPipeline {
     const outcome = await this.optionalStage(context, 'verify', report, () =>
       verify.run(context, files, maxRepairs),
     )
-    if (outcome === null) {
-      return unverified('the verification failed (see errors)')
-    }
+    if (outcome === null) return unverified('the verification failed (see errors)')
     if (outcome.problem !== null) report.errors.push({ stage: 'verify', detail: outcome.problem })
     return {
       code: { code: outcome.files.code, report: outcome.files.report },
