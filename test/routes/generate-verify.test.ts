@@ -11,6 +11,7 @@ import {
   ScriptedLlmServer,
 } from '../helpers/scripted-llm.js'
 import { collectSse } from '../helpers/sse.js'
+import { Client, isFinal } from '../helpers/ws-client.js'
 
 /**
  * Verified generation end to end: a scripted model, the real server, the real sandbox and
@@ -64,7 +65,8 @@ function askOf(text: string): Ask {
   return 'code'
 }
 
-describe('verified generation', () => {
+// Each case runs several sandboxed test runs (code, fixes, the stub): seconds on a busy machine.
+describe('verified generation', { timeout: 60_000 }, () => {
   let upstream: ScriptedLlmServer
   let app: FastifyInstance
   let url: string
@@ -183,6 +185,44 @@ describe('verified generation', () => {
     const completed = events.at(-1)!
     expect(completed.event).toBe('completed')
     expect(completed.data.verification.status).toBe('passed')
+  })
+
+  it('sends the same rounds over the WebSocket', async () => {
+    script.code = [fenced('python', BUGGY_CODE)]
+    const client = await Client.open(url)
+    try {
+      client.send({
+        type: 'generate',
+        ref: 'verified',
+        prompt: PROMPT,
+        programming_language: 'python',
+        include_docs: false,
+        options: { cache: false },
+      })
+      // Three sandbox runs and a fix round: longer than finished()'s 5 s on a busy machine.
+      await client.until(
+        () => client.messages.find((message) => message.ref === 'verified' && isFinal(message)),
+        'the end of the generation',
+        60_000,
+      )
+      const events = client.messages.filter((message) => message.ref === 'verified')
+      const verifying = events
+        .filter((event) => ['verify.started', 'verify.result', 'fix'].includes(event.type))
+        .map((event) => [event.type, event.data.round, event.data.status ?? null])
+      expect(verifying).toEqual([
+        ['verify.started', 0, null],
+        ['verify.result', 0, 'failed'],
+        ['fix', 1, null],
+        ['verify.started', 1, null],
+        ['verify.result', 1, 'passed'],
+      ])
+      expect(events.at(-1)).toMatchObject({
+        type: 'completed',
+        data: { verification: { status: 'passed', rounds: 1 } },
+      })
+    } finally {
+      client.socket.close()
+    }
   })
 
   it('is partial, with the failure in errors, when the fix rounds run out', async () => {
