@@ -36,10 +36,12 @@ export function discoverToolchain(
     bySandbox = new Map()
     found.set(sandbox, bySandbox)
   }
-  let toolchain = bySandbox.get(language.id)
+  // By the rules, not the id alone: a language whose rules differ is another toolchain.
+  const key = `${language.id} ${JSON.stringify(language.verification ?? null)}`
+  let toolchain = bySandbox.get(key)
   if (!toolchain) {
     toolchain = discover(sandbox, language, limits)
-    bySandbox.set(language.id, toolchain)
+    bySandbox.set(key, toolchain)
   }
   return toolchain
 }
