@@ -27,7 +27,7 @@ export const ERRORS = {
   APP_ERR_PROVIDER_REPLY_TOO_BIG: { status: 502, title: 'AI service reply too large' },
   APP_ERR_IDEMPOTENCY_MISMATCH: { status: 422, title: 'Idempotency key reused' },
   APP_ERR_IDEMPOTENCY_IN_PROGRESS: { status: 409, title: 'Idempotent request still running' },
-  APP_ERR_OVERLOADED: { status: 503, title: 'Too many generations waiting' },
+  APP_ERR_OVERLOADED: { status: 503, title: 'Too much work waiting' },
   APP_ERR_GENERATION_CANCELLED: { status: 409, title: 'Generation cancelled' },
   APP_ERR_GENERATION_FINISHED: { status: 409, title: 'Generation already finished' },
   APP_ERR_GENERATION_INTERRUPTED: { status: 503, title: 'Generation interrupted' },
