@@ -54,6 +54,22 @@ export function query(sql: <T>(parts: TemplateStringsArray) => T): Row[] {
 }
 `
 
+/** The verification events of a generation, as [type, round, status]. */
+function roundsOf(events: { type: string; data: { round?: number; status?: string } }[]) {
+  return events
+    .filter((event) => ['verify.started', 'verify.result', 'fix'].includes(event.type))
+    .map((event) => [event.type, event.data.round, event.data.status ?? null])
+}
+
+/** A buggy first answer, its failure quoted back, and the fixed code passing. */
+const ONE_FIX_ROUND = [
+  ['verify.started', 0, null],
+  ['verify.result', 0, 'failed'],
+  ['fix', 1, null],
+  ['verify.started', 1, null],
+  ['verify.result', 1, 'passed'],
+]
+
 type Ask = 'code' | 'tests' | 'docs' | 'fix' | 'stronger'
 
 /** What a chat request asks for, read from its last user message. */
@@ -172,16 +188,9 @@ describe('verified generation', { timeout: 60_000 }, () => {
       }),
     })
     const { events } = await collectSse(response)
-    const verifying = events
-      .filter((event) => ['verify.started', 'verify.result', 'fix'].includes(event.event))
-      .map((event) => [event.event, event.data.round, event.data.status ?? null])
-    expect(verifying).toEqual([
-      ['verify.started', 0, null],
-      ['verify.result', 0, 'failed'],
-      ['fix', 1, null],
-      ['verify.started', 1, null],
-      ['verify.result', 1, 'passed'],
-    ])
+    expect(roundsOf(events.map(({ event, data }) => ({ type: event, data })))).toEqual(
+      ONE_FIX_ROUND,
+    )
     const completed = events.at(-1)!
     expect(completed.event).toBe('completed')
     expect(completed.data.verification.status).toBe('passed')
@@ -206,16 +215,7 @@ describe('verified generation', { timeout: 60_000 }, () => {
         60_000,
       )
       const events = client.messages.filter((message) => message.ref === 'verified')
-      const verifying = events
-        .filter((event) => ['verify.started', 'verify.result', 'fix'].includes(event.type))
-        .map((event) => [event.type, event.data.round, event.data.status ?? null])
-      expect(verifying).toEqual([
-        ['verify.started', 0, null],
-        ['verify.result', 0, 'failed'],
-        ['fix', 1, null],
-        ['verify.started', 1, null],
-        ['verify.result', 1, 'passed'],
-      ])
+      expect(roundsOf(events)).toEqual(ONE_FIX_ROUND)
       expect(events.at(-1)).toMatchObject({
         type: 'completed',
         data: { verification: { status: 'passed', rounds: 1 } },
