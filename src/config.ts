@@ -104,6 +104,27 @@ export interface Config {
     /** Runs at once in this process; more wait for a slot. */
     readonly concurrency: number
   }
+  readonly jobs: {
+    /** Jobs a worker inside this process runs at once; 0 makes a pure API process. */
+    readonly workerConcurrency: number
+    /** Runs of one job at most: retryable failures and dead workers both use one up. */
+    readonly attempts: number
+    /** A running job whose worker has not renewed its claim for this long goes back to the queue. */
+    readonly stallMs: number
+    /** Jobs waiting at most; beyond, `POST /api/jobs` answers 503 APP_ERR_QUEUE_FULL. */
+    readonly queueMax: number
+    /** Finished jobs (not their generations) are deleted after this long. */
+    readonly retentionHours: number
+  }
+  readonly webhooks: {
+    /** Key of the `X-Verigen-Signature` HMAC; null when callbacks are off. */
+    readonly secret: string | null
+    /**
+     * Host names a `callback_url` may name (`*.example.com` matches subdomains); empty turns
+     * callbacks off.
+     */
+    readonly allowedHosts: readonly string[]
+  }
   /** Values that must never reach a log line, a stored row or a response: keys and passwords. */
   readonly secrets: readonly string[]
 }
@@ -290,6 +311,25 @@ function list() {
   )
 }
 
+/** A comma-separated list of host names, each optionally `*.`-prefixed; stored in lower case. */
+function hostList() {
+  return z.string().transform((raw, ctx) => {
+    const hosts = raw
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean)
+    for (const host of hosts) {
+      if (!/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host)) {
+        return invalid(
+          ctx,
+          `must be a comma-separated list of host names such as hooks.example.com or *.example.com, got '${host}'`,
+        )
+      }
+    }
+    return hosts
+  })
+}
+
 function trustProxy() {
   return z.string().transform((raw): boolean | string => {
     const text = raw.trim().toLowerCase()
@@ -350,6 +390,13 @@ const environmentSchema = z.object({
   // The output travels in the response and the history: 16 MiB is the most worth keeping.
   VERIFY_OUTPUT_BYTES: byteSize(16 * 1024 ** 2).default(65_536),
   VERIFY_CONCURRENCY: integer(1, 1024).default(availableParallelism()),
+  WORKER_CONCURRENCY: integer(0, 1024).default(4),
+  JOB_ATTEMPTS: integer(1, 100).default(3),
+  JOB_STALL_MS: integer(1000, 3_600_000).default(30_000),
+  JOB_QUEUE_MAX: integer(1, 10_000_000).default(10_000),
+  JOB_RETENTION_HOURS: integer(1, 87_600).default(168),
+  WEBHOOK_SECRET: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  WEBHOOK_ALLOWED_HOSTS: hostList().default([]),
 })
 
 /** The providers' own variables (`OPENAI_API_KEY`, …), named by the table of `llm-providers.ts`. */
@@ -473,6 +520,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const providerEnv: ProviderEnvironment = parsedProviders.data
   const problems: string[] = []
   const llm = resolveLlm(env, providerEnv, problems)
+  if (env.WEBHOOK_ALLOWED_HOSTS.length > 0 && !env.WEBHOOK_SECRET) {
+    problems.push(
+      'WEBHOOK_SECRET: required when WEBHOOK_ALLOWED_HOSTS is set (callbacks are signed with it); at least 16 characters',
+    )
+  }
   if (problems.length > 0) throw new ConfigError(problems)
   const providerKeys = LLM_PROVIDERS.map((row: LlmProviderSpec) => row.keyVariable)
     .filter((name): name is string => name !== null)
@@ -482,6 +534,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     ...providerKeys,
     urlPassword(env.DATABASE_URL),
     urlPassword(env.REDIS_URL),
+    env.WEBHOOK_SECRET,
   ].filter((secret): secret is string => Boolean(secret))
 
   return deepFreeze({
@@ -531,6 +584,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       outputBytes: env.VERIFY_OUTPUT_BYTES,
       concurrency: env.VERIFY_CONCURRENCY,
     },
+    jobs: {
+      workerConcurrency: env.WORKER_CONCURRENCY,
+      attempts: env.JOB_ATTEMPTS,
+      stallMs: env.JOB_STALL_MS,
+      queueMax: env.JOB_QUEUE_MAX,
+      retentionHours: env.JOB_RETENTION_HOURS,
+    },
+    webhooks: { secret: env.WEBHOOK_SECRET ?? null, allowedHosts: env.WEBHOOK_ALLOWED_HOSTS },
     secrets,
   })
 }

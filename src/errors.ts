@@ -33,6 +33,9 @@ export const ERRORS = {
   APP_ERR_GENERATION_INTERRUPTED: { status: 503, title: 'Generation interrupted' },
   APP_ERR_DEPENDENCY_DOWN: { status: 503, title: 'A backing service is unavailable' },
   APP_ERR_SHUTTING_DOWN: { status: 503, title: 'Server is shutting down' },
+  APP_ERR_QUEUE_FULL: { status: 503, title: 'Job queue full' },
+  APP_ERR_JOB_NOT_RETRYABLE: { status: 409, title: 'Job cannot be retried' },
+  APP_ERR_CALLBACK_NOT_ALLOWED: { status: 422, title: 'Callback URL not allowed' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

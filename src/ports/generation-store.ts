@@ -1,5 +1,8 @@
+import type { JobStore } from './job-store.js'
+
 /** Lifecycle of a stored generation. */
 export const GENERATION_STATUSES = [
+  'queued',
   'running',
   'completed',
   'partial',
@@ -171,6 +174,11 @@ export interface GenerationStore {
    * holds the key (another retry released it first).
    */
   releaseIdempotencyKey(id: string, key: string): Promise<boolean>
+  /**
+   * The jobs kept in the same database (their records are generations of this store). Job
+   * records are never `interruptOrphans`' to mark: a job whose worker died runs again.
+   */
+  readonly jobs: JobStore
   /** Round-trip time of a trivial query, in milliseconds. @throws DependencyError when down. */
   ping(): Promise<number>
   close(): Promise<void>
