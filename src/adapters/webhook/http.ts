@@ -79,9 +79,10 @@ function refused(detail: string): AppError {
 /**
  * Callbacks over `node:http`/`node:https`, one connection each, straight to the URL's host (no
  * proxy, no redirect followed: a 3xx is handed back as the answer). The address is checked when
- * the connection is made, after DNS, so that an allowed public name cannot be rebound to an
- * internal address; only a host written literally in the allowed list (`127.0.0.1`, `localhost`,
- * an intranet name) may be internal.
+ * the connection is made, after DNS, so that an allowed name cannot be rebound to an internal
+ * address (127.0.0.1, 169.254.169.254). Only hosts no outside DNS answers for may be internal, and
+ * only when written in the allowed list as they are in the URL: an IP address (`127.0.0.1`,
+ * `10.0.0.5`) or `localhost`.
  */
 export class HttpWebhookSender implements WebhookSender {
   private readonly literal: ReadonlySet<string>
@@ -89,7 +90,9 @@ export class HttpWebhookSender implements WebhookSender {
   private readonly userAgent = `verigen/${version}`
 
   constructor(allowedHosts: readonly string[], options: { resolve?: Resolver } = {}) {
-    this.literal = new Set(allowedHosts.filter((host) => !host.startsWith('*.')).map(bareHost))
+    this.literal = new Set(
+      allowedHosts.map(bareHost).filter((host) => isIP(host) !== 0 || host === 'localhost'),
+    )
     this.resolve = options.resolve ?? systemResolver
   }
 
