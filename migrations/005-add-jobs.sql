@@ -19,9 +19,12 @@ CREATE TABLE jobs (
   cancel_requested INTEGER NOT NULL DEFAULT 0
 );
 
+-- The queue's order, a worker's jobs, stalled runs, and the finished jobs to purge. The status of
+-- a job is looked up by generations_status_created_idx (migration 001).
 CREATE INDEX jobs_queued_at_idx ON jobs (queued_at, id);
 CREATE INDEX jobs_worker_idx ON jobs (worker_id);
-CREATE INDEX generations_status_idx ON generations (status);
+CREATE INDEX jobs_lease_until_idx ON jobs (lease_until);
+CREATE INDEX jobs_finished_at_idx ON jobs (finished_at);
 
 -- The events of a job's current run, for subscribers in any process; a new run starts a new list.
 CREATE TABLE job_events (

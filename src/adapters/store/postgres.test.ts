@@ -41,6 +41,7 @@ describe.skipIf(!available)('PostgreSQL', () => {
       '002-add-idempotency-key',
       '003-add-instances',
       '004-split-generation-error',
+      '005-add-jobs',
     ])
     await check.end()
     await Promise.all(stores.map((store) => store.close()))

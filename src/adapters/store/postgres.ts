@@ -31,6 +31,7 @@ import {
   type InstanceRow,
 } from './sql.js'
 import { redactUrl } from '../../config.js'
+import { PostgresJobStore } from './postgres-jobs.js'
 
 /** Any constant will do; it only has to be the same in every process that migrates this schema. */
 const MIGRATION_LOCK = 7_301_842_215
@@ -48,7 +49,12 @@ function isIdempotencyKeyViolation(error: unknown): boolean {
 export class PostgresGenerationStore implements GenerationStore {
   readonly backend = 'postgres'
 
-  private constructor(private readonly sql: postgres.Sql) {}
+  /** The jobs, on this pool. */
+  readonly jobs: PostgresJobStore
+
+  private constructor(private readonly sql: postgres.Sql) {
+    this.jobs = new PostgresJobStore(sql, isIdempotencyKeyViolation)
+  }
 
   static async open(
     url: string,

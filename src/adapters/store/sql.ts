@@ -180,7 +180,8 @@ export function encodeCursor(record: Pick<GenerationRecord, 'createdAt' | 'id'>)
   return Buffer.from(JSON.stringify([record.createdAt, record.id])).toString('base64url')
 }
 
-function decodeCursor(cursor: string): [string, string] {
+/** The sort key a cursor of `encodeCursor` holds. @throws ValidationError for any other text. */
+export function decodeCursor(cursor: string): [string, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
     if (
@@ -252,9 +253,10 @@ export function fromInstanceRow(row: InstanceRow): InstanceEntry {
 /**
  * Marks the orphans of `interruptOrphans` and answers their ids; parameters: error code, error
  * detail, now, staleBefore, self, in that order of appearance (SQLite binds `?` by position).
+ * Jobs are left out: a job whose worker died is queued again (`JobStore.requeueExpired`).
  */
 export function interruptQuery(placeholder: (position: number) => string): string {
-  return `UPDATE generations SET status = 'interrupted', error_code = ${placeholder(1)}, error_detail = ${placeholder(2)}, updated_at = ${placeholder(3)} WHERE status = 'running' AND (instance_id IS NULL OR (instance_id NOT IN (SELECT id FROM instances WHERE last_seen >= ${placeholder(4)}) AND instance_id <> ${placeholder(5)})) RETURNING id`
+  return `UPDATE generations SET status = 'interrupted', error_code = ${placeholder(1)}, error_detail = ${placeholder(2)}, updated_at = ${placeholder(3)} WHERE status = 'running' AND id NOT IN (SELECT id FROM jobs) AND (instance_id IS NULL OR (instance_id NOT IN (SELECT id FROM instances WHERE last_seen >= ${placeholder(4)}) AND instance_id <> ${placeholder(5)})) RETURNING id`
 }
 
 /** Drops the heart-beat entries older than its one parameter, staleBefore. */

@@ -37,6 +37,7 @@ describe('SqliteGenerationStore', () => {
       { version: '002-add-idempotency-key' },
       { version: '003-add-instances' },
       { version: '004-split-generation-error' },
+      { version: '005-add-jobs' },
     ])
     raw.close()
   })

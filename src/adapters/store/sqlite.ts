@@ -30,6 +30,7 @@ import {
   type GenerationRow,
   type InstanceRow,
 } from './sql.js'
+import { SqliteJobStore } from './sqlite-jobs.js'
 
 /** Path of the database file named by a `sqlite://` URL (`:memory:` for an in-memory database). */
 export function sqlitePath(url: string): string {
@@ -66,6 +67,8 @@ export class SqliteGenerationStore implements GenerationStore {
   private readonly statements = new Map<string, Database.Statement>()
   private pending: PendingWrite[] = []
   private readonly commitGroup: () => void
+  /** The jobs, on this connection and in its group commits. */
+  readonly jobs: SqliteJobStore
 
   private constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
@@ -100,6 +103,13 @@ export class SqliteGenerationStore implements GenerationStore {
         else write.reject(outcome.value)
       })
     }
+    this.jobs = new SqliteJobStore({
+      database: this.database,
+      prepared: (sql) => this.prepared(sql),
+      write: (run) => this.write(run),
+      flush: this.commitGroup,
+      isIdempotencyKeyViolation,
+    })
   }
 
   /** Queues a write for the group commit at the end of this turn of the event loop. */
