@@ -24,6 +24,7 @@ import { analyzeRoutes } from './routes/analyze/index.js'
 import { generateRoutes } from './routes/generate/index.js'
 import { generationRoutes } from './routes/generations/index.js'
 import { healthRoutes } from './routes/health.js'
+import { jobRoutes } from './routes/jobs/index.js'
 import { languageRoutes } from './routes/languages/index.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { verifyRoutes } from './routes/verify/index.js'
@@ -123,6 +124,7 @@ export async function buildApp(
   await app.register(analyzeRoutes, { prefix: server.apiPrefix })
   await app.register(generateRoutes, { prefix: server.apiPrefix })
   await app.register(generationRoutes, { prefix: server.apiPrefix })
+  await app.register(jobRoutes, { prefix: server.apiPrefix })
   await app.register(verifyRoutes, { prefix: server.apiPrefix })
   await app.register(wsRoutes, { prefix: server.apiPrefix })
   await app.register(metricsRoutes)

@@ -10,9 +10,13 @@ Commands:
   doctor             Check the sandbox and each language's test runner, and
                      print the apt-get line for what is missing (exit codes:
                      verigen doctor --help)
-  serve              Start the HTTP server (same as npm start)
+  serve              Start the HTTP server (same as npm start), with a worker
+                     inside it unless WORKER_CONCURRENCY is 0
     --port <n>       Port to listen on (overrides PORT)
     --host <addr>    Address to listen on (overrides HOST)
+  worker             Run queued jobs only, no HTTP server; stops on SIGTERM
+                     after its running jobs (or hands them back to the queue)
+    --concurrency <n>  Jobs run at once (overrides WORKER_CONCURRENCY, default 4)
 
 Options:
   -h, --help         Show this help
@@ -52,6 +56,23 @@ async function main(argv: string[]): Promise<number> {
       ...(values.port !== undefined ? { PORT: values.port } : {}),
       ...(values.host !== undefined ? { HOST: values.host } : {}),
     })
+    return -1
+  }
+  if (command === 'worker') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    })
+    if (values.help) {
+      console.log(USAGE)
+      return 0
+    }
+    const { runServer, startWorker } = await import('./server.js')
+    await runServer(
+      values.concurrency !== undefined ? { WORKER_CONCURRENCY: values.concurrency } : {},
+      startWorker,
+    )
     return -1
   }
   console.error(`verigen: unknown command '${command}'\n\n${USAGE}`)

@@ -34,6 +34,7 @@ export const ERRORS = {
   APP_ERR_DEPENDENCY_DOWN: { status: 503, title: 'A backing service is unavailable' },
   APP_ERR_SHUTTING_DOWN: { status: 503, title: 'Server is shutting down' },
   APP_ERR_QUEUE_FULL: { status: 503, title: 'Job queue full' },
+  APP_ERR_GENERATION_FAILED: { status: 502, title: 'Generation failed' },
   APP_ERR_JOB_NOT_RETRYABLE: { status: 409, title: 'Job cannot be retried' },
   APP_ERR_CALLBACK_NOT_ALLOWED: { status: 422, title: 'Callback URL not allowed' },
 } as const satisfies Record<string, { status: number; title: string }>

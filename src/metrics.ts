@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { MetricsRecorder } from './ports/metrics-recorder.js'
 
 const SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120]
@@ -24,6 +24,11 @@ export interface Metrics {
   readonly verifyDuration: Histogram<'language'>
   readonly fixRounds: Counter<'language'>
   readonly weakTests: Counter<'language'>
+  readonly jobs: Counter<'outcome'>
+  readonly jobWait: Histogram
+  readonly jobDuration: Histogram<'outcome'>
+  readonly jobsWaiting: Gauge
+  readonly jobsStalled: Counter
 }
 
 export function createMetrics(): Metrics {
@@ -113,6 +118,33 @@ export function createMetrics(): Metrics {
       'Generations whose tests still passed against a stub of the code after one request for stronger tests, by language.',
       ['language'],
     ),
+    jobs: counter(
+      'verigen_jobs_total',
+      'Job runs ended, by outcome (completed, failed, cancelled, retried, handed_back).',
+      ['outcome'],
+    ),
+    jobWait: histogram(
+      'verigen_job_wait_seconds',
+      'Time a job waited in the queue before a worker started it.',
+      [],
+      SECONDS,
+    ),
+    jobDuration: histogram(
+      'verigen_job_duration_seconds',
+      'Time of one run of a job on a worker, by outcome.',
+      ['outcome'],
+      SECONDS,
+    ),
+    jobsWaiting: new Gauge({
+      name: 'verigen_jobs_waiting',
+      help: 'Jobs queued and not yet started, as last counted by this process.',
+      registers: [registry],
+    }),
+    jobsStalled: new Counter({
+      name: 'verigen_jobs_stalled_total',
+      help: 'Running jobs put back in the queue because their worker stopped renewing its claim.',
+      registers: [registry],
+    }),
   }
 }
 
@@ -139,5 +171,12 @@ export function metricsRecorder(metrics: Metrics): MetricsRecorder {
     },
     fixRound: (language) => metrics.fixRounds.inc({ language }),
     weakTests: (language) => metrics.weakTests.inc({ language }),
+    jobStarted: (waitSeconds) => metrics.jobWait.observe(waitSeconds),
+    jobEnded: (outcome, seconds) => {
+      metrics.jobs.inc({ outcome })
+      metrics.jobDuration.observe({ outcome }, seconds)
+    },
+    jobsWaiting: (count) => metrics.jobsWaiting.set(count),
+    jobsStalled: (count) => metrics.jobsStalled.inc(count),
   }
 }

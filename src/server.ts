@@ -21,9 +21,36 @@ export async function startServer(config: Config): Promise<RunningServer> {
       docs: `${url}${config.server.apiPrefix}/docs`,
       database: config.database.kind,
       llm_provider: config.llm.provider ?? 'not configured',
+      queue: config.redis.url ? 'bullmq' : 'database',
+      worker_concurrency: config.jobs.workerConcurrency,
     },
     'server listening',
   )
+  return { app, url, shutdown: drainer(app, config) }
+}
+
+/**
+ * Builds the app without listening, for a process that only runs jobs (`verigen worker`): the
+ * worker inside it takes jobs from the queue until SIGTERM.
+ */
+export async function startWorker(config: Config): Promise<RunningServer> {
+  const app = await buildApp(config)
+  await app.ready()
+  app.log.info(
+    {
+      worker_id: app.services.worker?.id,
+      concurrency: config.jobs.workerConcurrency,
+      queue: config.redis.url ? 'bullmq' : 'database',
+      database: config.database.kind,
+      llm_provider: config.llm.provider ?? 'not configured',
+    },
+    'worker started',
+  )
+  return { app, url: '', shutdown: drainer(app, config) }
+}
+
+/** A shutdown that drains the app, closing what is still open once SHUTDOWN_TIMEOUT_MS passes. */
+function drainer(app: FastifyInstance, config: Config): RunningServer['shutdown'] {
   let closing: Promise<boolean> | null = null
   const shutdown = (reason: string) => {
     closing ??= (async () => {
@@ -48,14 +75,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
     })()
     return closing
   }
-  return { app, url, shutdown }
+  return shutdown
 }
 
 /**
  * The process entry: configuration errors are printed one per line (no stack trace) and exit 1;
  * SIGTERM or SIGINT drains and exits 0; a second signal exits at once.
  */
-export async function runServer(overrides: Partial<Record<string, string>> = {}): Promise<void> {
+export async function runServer(
+  overrides: Partial<Record<string, string>> = {},
+  start: (config: Config) => Promise<RunningServer> = startServer,
+): Promise<void> {
   let config: Config
   try {
     config = loadConfig({ ...process.env, ...overrides })
@@ -68,7 +98,11 @@ export async function runServer(overrides: Partial<Record<string, string>> = {})
   }
   let server: RunningServer
   try {
-    server = await startServer(config)
+    if (start === startWorker && config.jobs.workerConcurrency === 0) {
+      console.error('verigen: a worker needs WORKER_CONCURRENCY (or --concurrency) of at least 1')
+      process.exit(1)
+    }
+    server = await start(config)
   } catch (error) {
     console.error(`verigen: cannot start: ${(error as Error).message}`)
     process.exit(1)

@@ -3,13 +3,17 @@ import type { Redis } from 'ioredis'
 import { RedisGenerationBus } from '../adapters/bus/redis.js'
 import { MemoryCache } from '../adapters/cache/memory.js'
 import { RedisCache } from '../adapters/cache/redis.js'
+import { hostname } from 'node:os'
 import { localProcesses } from '../adapters/host/local-processes.js'
 import { createLlmProvider } from '../adapters/llm/provider-factories.js'
+import { BullmqJobQueue } from '../adapters/queue/bullmq.js'
+import { DatabaseJobQueue } from '../adapters/queue/database.js'
 import { connectRedis, pingRedis } from '../adapters/redis/connection.js'
 import { BwrapSandbox } from '../adapters/sandbox/bwrap.js'
 import { OffSandbox } from '../adapters/sandbox/off.js'
 import { PostgresGenerationStore } from '../adapters/store/postgres.js'
 import { SqliteGenerationStore } from '../adapters/store/sqlite.js'
+import { HttpWebhookSender } from '../adapters/webhook/http.js'
 import { loadLanguageRegistry, type LanguageRegistry } from '../analysis/language-registry.js'
 import { AnalysisPool } from '../analysis/worker-pool.js'
 import type { Config } from '../config.js'
@@ -19,12 +23,17 @@ import type { Cache } from '../ports/cache.js'
 import type { ComponentStatus } from '../ports/component-status.js'
 import { systemClock, type Clock } from '../ports/clock.js'
 import type { GenerationStore } from '../ports/generation-store.js'
+import type { JobQueue } from '../ports/job-queue.js'
 import type { LlmProvider } from '../ports/llm-provider.js'
 import type { Sandbox } from '../ports/sandbox.js'
 import { AnalysisService } from '../services/analysis.js'
 import type { PublishedEvent } from '../services/generation/event-hub.js'
 import { GenerationService } from '../services/generation/generation-service.js'
 import { componentCheck, databaseCheck, HealthService, llmCheck } from '../services/health.js'
+import { CallbackDelivery, checkCallbackUrl } from '../services/jobs/callbacks.js'
+import { JobEventSignals } from '../services/jobs/job-events.js'
+import { JobService } from '../services/jobs/job-service.js'
+import { JobWorker } from '../services/jobs/job-worker.js'
 import { Verifier } from '../services/verification/verifier.js'
 
 /** Everything the routes use, built once per app from the configuration. */
@@ -41,6 +50,10 @@ export interface Services {
   readonly health: HealthService
   readonly analysis: AnalysisService
   readonly generation: GenerationService
+  /** Generations queued for workers (`/api/jobs`). */
+  readonly jobs: JobService
+  /** The worker inside this process, or null in a pure API process (`WORKER_CONCURRENCY=0`). */
+  readonly worker: JobWorker | null
   /** Runs tests and compiler checks in the sandbox (`POST /api/verify`, the generation's verify stage). */
   readonly verifier: Verifier
 }
@@ -127,6 +140,23 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
           logger: app.log,
         })
       : null
+    const { jobs: jobSettings } = config
+    const queue: JobQueue = redis
+      ? new BullmqJobQueue({
+          url: config.redis.url as string,
+          keyPrefix: config.redis.keyPrefix,
+          stallMs: jobSettings.stallMs,
+          logger: app.log,
+        })
+      : new DatabaseJobQueue({
+          store: store.jobs,
+          clock,
+          stallMs: jobSettings.stallMs,
+          logger: app.log,
+        })
+    const signals = new JobEventSignals()
+    // Set below: the generation service of a pure API process queues through it.
+    let jobs: JobService | null = null
     const generation = new GenerationService({
       llm,
       languages,
@@ -152,10 +182,60 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         verifyDefault: config.verification.verifyDefault,
         metrics: recorder,
       },
+      viaQueue:
+        jobSettings.workerConcurrency === 0
+          ? (job, options) => (jobs as JobService).runQueued(job, options)
+          : null,
     })
+    const callbacks = config.webhooks.secret
+      ? new CallbackDelivery(
+          new HttpWebhookSender(config.webhooks.allowedHosts),
+          { secret: config.webhooks.secret, allowedHosts: config.webhooks.allowedHosts },
+          app.log,
+          clock,
+        )
+      : null
+    const worker =
+      jobSettings.workerConcurrency > 0
+        ? new JobWorker({
+            jobs: store.jobs,
+            queue,
+            generation,
+            signals,
+            deliver: callbacks
+              ? (url, event, body) => void callbacks.deliver(url, event, body)
+              : null,
+            clock,
+            logger: app.log,
+            metrics: recorder,
+            settings: {
+              concurrency: jobSettings.workerConcurrency,
+              attempts: jobSettings.attempts,
+              stallMs: jobSettings.stallMs,
+              shutdownTimeoutMs: config.server.shutdownTimeoutMs,
+            },
+            host: { name: hostname(), pid: process.pid },
+          })
+        : null
+    jobs = new JobService({
+      store,
+      queue,
+      generation,
+      checkCallbackUrl: (url) => checkCallbackUrl(url, config.webhooks.allowedHosts),
+      signals,
+      clock,
+      logger: app.log,
+      metrics: recorder,
+      settings: jobSettings,
+      provider: llm?.id ?? null,
+      cancelHere: worker ? (id) => worker.cancel(id) : undefined,
+    })
+    const jobService = jobs
     // Before the first request: what a crashed predecessor left running becomes interrupted.
     await generation.start()
     await bus?.serve(generation.owner)
+    jobService.start()
+    worker?.start()
     const healthTimeoutMs = 3000
     const health = new HealthService(
       [
@@ -174,6 +254,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         componentCheck('generation', {
           status: async () => ({ status: 'ok', ...generation.stats }),
         }),
+        componentCheck('queue', { status: () => jobService.health() }),
         componentCheck(
           'sandbox',
           { status: async () => verifier.health() },
@@ -194,10 +275,21 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       health,
       analysis,
       generation,
+      jobs: jobService,
+      worker,
       verifier,
     } satisfies Services)
 
+    // The worker takes no new job from the moment shutdown begins; its runs finish meanwhile.
+    let workerStopped: Promise<void> = Promise.resolve()
+    app.addHook('preClose', async () => {
+      workerStopped = worker?.stop() ?? Promise.resolve()
+    })
     app.addHook('onClose', async () => {
+      await workerStopped
+      jobService.stop()
+      callbacks?.close()
+      await queue.close()
       await generation.stop()
       await Promise.allSettled([store.close(), cache.close(), pool.close(), bus?.close()])
       await redis?.quit().catch(() => redis.disconnect())

@@ -56,6 +56,10 @@ export const docsPlugin = fp<{ apiPrefix: string }>(
             name: 'generation',
             description: 'Code, tests and documentation from a plain-language request, verified',
           },
+          {
+            name: 'jobs',
+            description: 'Generations queued for workers: follow, cancel and retry them',
+          },
           { name: 'history', description: 'Past generations' },
           {
             name: 'verification',

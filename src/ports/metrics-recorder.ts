@@ -7,6 +7,9 @@ export type CallOutcome = 'ok' | 'error' | 'cancelled'
 /** Whether generated code parsed on the model's first answer, after repairs, or never. */
 export type ParseOutcome = 'first_pass' | 'after_repair' | 'never'
 
+/** How one run of a job on a worker ended. */
+export type JobRunOutcome = 'completed' | 'failed' | 'cancelled' | 'retried' | 'handed_back'
+
 /**
  * What the generation use case reports to monitoring. Services record through this interface;
  * the Prometheus implementation (`src/metrics.ts`) decides names, labels and buckets.
@@ -31,4 +34,12 @@ export interface MetricsRecorder {
   fixRound(language: string): void
   /** Tests that still passed against a stub of the code after the model was asked for stronger ones. */
   weakTests(language: string): void
+  /** A worker started a run of a job that had waited `waitSeconds` in the queue. */
+  jobStarted(waitSeconds: number): void
+  /** A run of a job ended: `completed`, `failed`, `cancelled`, `retried` or `handed_back`. */
+  jobEnded(outcome: JobRunOutcome, seconds: number): void
+  /** Jobs queued now. */
+  jobsWaiting(count: number): void
+  /** Running jobs put back in the queue because their worker stopped answering. */
+  jobsStalled(count: number): void
 }

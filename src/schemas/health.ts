@@ -36,6 +36,30 @@ export const healthResponseSchema = z
       generation: componentStatusSchema
         .optional()
         .describe('Generations running and waiting in this process, and GENERATION_CONCURRENCY'),
+      queue: componentStatusSchema
+        .and(
+          z.looseObject({
+            waiting: z.number().int().optional().describe('Jobs queued'),
+            active: z.number().int().optional().describe('Jobs running'),
+            failed: z.number().int().optional().describe('Failed jobs kept (JOB_RETENTION_HOURS)'),
+            workers: z
+              .array(
+                z.object({
+                  id: z.string(),
+                  host: z.string(),
+                  pid: z.number().int(),
+                  concurrency: z.number().int(),
+                  last_seen: z.string(),
+                }),
+              )
+              .optional()
+              .describe('Worker processes seen in the last three heart-beats'),
+          }),
+        )
+        .optional()
+        .describe(
+          'The job queue (backend bullmq with REDIS_URL, else database): ok; degraded when jobs wait and no worker has been seen; down when Redis or the database cannot be reached',
+        ),
       sandbox: componentStatusSchema
         .and(
           z.looseObject({

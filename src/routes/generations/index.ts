@@ -48,7 +48,7 @@ function entry(record: GenerationRecord) {
 }
 
 export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { generation, languages } = app.services
+  const { generation, jobs, languages } = app.services
 
   app.get(
     '/generations',
@@ -122,7 +122,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
       serializerCompiler: jsonWithoutCheck,
     },
     async (request) => {
-      return entry(await generation.cancel(request.params.id))
+      return entry(await jobs.cancelGeneration(request.params.id))
     },
   )
 }

@@ -57,7 +57,7 @@ function refOf(message: unknown): string | undefined {
  * optional `ref` echoed on its events), `cancel {id}` and `subscribe {id}`.
  */
 export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { generation, config } = app.services
+  const { generation, jobs, config } = app.services
   await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } })
 
   const generateMessage = z.object({
@@ -84,7 +84,7 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
         ...errorResponses(400),
       },
       description:
-        'A WebSocket endpoint: connect with Upgrade: websocket (a plain GET answers 400). Send {"type":"generate", "ref"?, …request}, {"type":"cancel", "ref"?, "id"} or {"type":"subscribe", "ref"?, "id"}. Receive {type, id, ref?, data} with the event types of POST /generate/stream; an error caused by a message carries its ref. Every message counts against the rate limit like an HTTP request (a refused one gets an error with code APP_ERR_RATE_LIMITED and retry_after_s), and one socket may have 32 generations, subscriptions and messages in flight. Closing the socket cancels the generations it started.',
+        'A WebSocket endpoint: connect with Upgrade: websocket (a plain GET answers 400). Send {"type":"generate", "ref"?, …request}, {"type":"cancel", "ref"?, "id"} or {"type":"subscribe", "ref"?, "id"} (the id of a generation or of a job). Receive {type, id, ref?, data} with the event types of POST /generate/stream; an error caused by a message carries its ref. Every message counts against the rate limit like an HTTP request (a refused one gets an error with code APP_ERR_RATE_LIMITED and retry_after_s), and one socket may have 32 generations, subscriptions and messages in flight. Closing the socket cancels the generations it started.',
     },
     onRequest: async (request) => {
       if (!(request.raw as { upgrade?: boolean }).upgrade) return
@@ -149,7 +149,8 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
             stop()
           }
         }
-        generation
+        // A job id or the id of a generation run directly: either can be followed.
+        jobs
           .watch(
             id,
             (event) => {
@@ -178,9 +179,9 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
         const message = result.data
         if (message.type === 'generate') return startGeneration(message)
         if (message.type === 'subscribe') return subscribe(message.id, message.ref)
-        // Any generation: of this socket, another one, or (with Redis) another API process.
-        generation
-          .cancel(message.id)
+        // Any generation or job: of this socket, another one, or another process's.
+        jobs
+          .cancelGeneration(message.id)
           .catch((error: unknown) => sendError(error, message.id, message.ref))
       }
 

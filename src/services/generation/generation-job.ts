@@ -1,4 +1,5 @@
 import type { ErrorBody } from '../../errors.js'
+import type { GenerationRecord } from '../../ports/generation-store.js'
 import type { PublishedEvent } from './event-hub.js'
 import type { GenerationInput, GenerationResult } from './types.js'
 
@@ -26,6 +27,12 @@ export interface RunOptions {
   requestId?: string | undefined
   /** Told the generation's id once its record exists. */
   onRecord?: ((id: string) => void) | undefined
+  /**
+   * A job's record, already `running` under the worker that runs it: the run writes its outcome
+   * there instead of inserting a record, and leaves the status to the job, which decides
+   * whether the run ends the job or is retried.
+   */
+  record?: GenerationRecord | undefined
 }
 
 export interface GenerateOptions extends Omit<RunOptions, 'onRecord'> {

@@ -1,14 +1,18 @@
-import { randomUUID } from 'node:crypto'
 import type { LanguageRegistry } from '../../analysis/language-registry.js'
 import { AppError, toAppError, toErrorBody } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
-import type { GenerationRecord, GenerationStore } from '../../ports/generation-store.js'
+import type {
+  GenerationRecord,
+  GenerationStatus,
+  GenerationStore,
+} from '../../ports/generation-store.js'
 import type { LlmProvider } from '../../ports/llm-provider.js'
 import type { Logger } from '../../ports/logger.js'
 import type { MetricsRecorder } from '../../ports/metrics-recorder.js'
 import type { PublishedEvent } from './event-hub.js'
 import type { GenerationJob, RunOptions } from './generation-job.js'
 import type { Limiter } from './limiter.js'
+import { newGenerationRecord } from './new-record.js'
 import type { GenerationPipeline, ModelStage } from './pipeline.js'
 import type { ResultCache } from './result-cache.js'
 import type { RunningGenerations } from './running-generations.js'
@@ -76,10 +80,19 @@ export class GenerationRunner {
     const { store, logger, llm, metrics } = this.deps
     const signal = controller.signal
     const language = this.deps.languages.resolve(job.languageId)
-    const record = this.newRecord(job)
+    const record =
+      options.record ??
+      newGenerationRecord(job, {
+        status: 'running',
+        provider: llm.id,
+        instanceId: this.deps.instanceId,
+        now: this.deps.clock.now(),
+      })
     const usage = new UsageCounter()
-    await store.insert(record)
+    if (!options.record) await store.insert(record)
     options.onRecord?.(record.id)
+    // A job's status is its worker's to write: it knows whether this run ends the job.
+    const outcome = (status: GenerationStatus) => (options.record ? {} : { status })
     const handle = this.deps.running.begin(record.id, controller)
     const publish = (event: PublishedEvent) => {
       handle.publish(event)
@@ -124,7 +137,7 @@ export class GenerationRunner {
       codeAttempts = result.validation.repair_attempts + 1
       // False when the generation was deleted while it ran: then it is not cached either.
       const kept = await store.update(record.id, {
-        status: result.status,
+        ...outcome(result.status),
         model: result.model,
         result,
         attempts: result.validation.attempts,
@@ -147,7 +160,7 @@ export class GenerationRunner {
       }
       await store
         .update(record.id, {
-          status,
+          ...outcome(status),
           usage: usage.stored(),
           durationMs: since(started),
           error: storedError(appError),
@@ -180,28 +193,6 @@ export class GenerationRunner {
         },
         'generation finished',
       )
-    }
-  }
-
-  private newRecord(job: GenerationJob): GenerationRecord {
-    const createdAt = new Date(this.deps.clock.now()).toISOString()
-    return {
-      id: randomUUID(),
-      createdAt,
-      updatedAt: createdAt,
-      status: 'running',
-      programmingLanguage: job.languageId,
-      provider: this.deps.llm.id,
-      model: job.model,
-      request: job.input,
-      result: null,
-      attempts: [],
-      usage: new UsageCounter().stored(),
-      durationMs: null,
-      error: null,
-      idempotencyKey: job.idempotencyKey,
-      requestHash: job.requestHash,
-      instanceId: this.deps.instanceId,
     }
   }
 

@@ -18,15 +18,23 @@ import type { AnalysisService } from '../analysis.js'
 import { runBatch } from './batch.js'
 import type { PublishedEvent } from './event-hub.js'
 import { GenerationHistory } from './generation-history.js'
-import type { BatchItem, GenerateOptions, Generated, GenerationJob } from './generation-job.js'
+import type {
+  BatchItem,
+  GenerateOptions,
+  Generated,
+  GenerationJob,
+  RunOptions,
+} from './generation-job.js'
 import { GenerationRunner } from './generation-runner.js'
 import { IdempotentRequests } from './idempotency.js'
+import { jobOfRecord } from './new-record.js'
 import { InstanceHeartbeat } from './instance-heartbeat.js'
 import { Limiter } from './limiter.js'
 import { DEFAULT_REPAIR_ATTEMPTS, GenerationPipeline, type VerificationSetup } from './pipeline.js'
 import { DEFAULT_FIX_ROUNDS } from './verify-stage.js'
 import { PromptBuilder } from './prompts.js'
 import { requestKey } from './request-key.js'
+import { replayEvents } from './replay-events.js'
 import { ResultCache } from './result-cache.js'
 import { RunningGenerations } from './running-generations.js'
 import type { GenerationInput, GenerationResult } from './types.js'
@@ -65,6 +73,11 @@ export interface GenerationServiceDependencies {
   bus?: GenerationBus<PublishedEvent> | null
   /** The sandbox that runs generated tests; without it nothing is verified. */
   verification?: VerificationSetup | null
+  /**
+   * Set in a process that runs no worker: each generation is queued as a job, and the request
+   * waits for it (or relays its events) while a worker elsewhere runs it.
+   */
+  viaQueue?: ((job: GenerationJob, options: RunOptions) => Promise<GenerationResult>) | null
 }
 
 /**
@@ -241,7 +254,19 @@ export class GenerationService {
     if (!(await this.deps.store.delete(id))) throw new NotFoundError('Generation', id)
   }
 
-  private run(job: GenerationJob, options: GenerateOptions) {
+  /**
+   * Runs a job's generation here, for the worker that started it: the outcome goes into the
+   * job's record, whose status the worker then sets.
+   */
+  runJob(record: GenerationRecord, options: Omit<RunOptions, 'record'>): Promise<GenerationResult> {
+    if (!this.runner) {
+      throw new AppError('APP_ERR_PROVIDER_NOT_CONFIGURED', PROVIDER_NOT_CONFIGURED_DETAIL)
+    }
+    return this.runner.run(jobOfRecord(record), { ...options, record })
+  }
+
+  private run(job: GenerationJob, options: RunOptions) {
+    if (this.deps.viaQueue) return this.deps.viaQueue(job, options)
     // prepare() has checked that a provider, hence a runner, exists.
     return (this.runner as GenerationRunner).run(job, options)
   }
@@ -263,20 +288,4 @@ export class GenerationService {
     }
     return model
   }
-}
-
-/** The events of a generation answered from the cache, for a client that streams. */
-function replayEvents(
-  result: GenerationResult,
-  input: GenerationInput,
-  emit: (event: PublishedEvent) => void,
-): void {
-  emit({ type: 'started', data: { id: result.id, model: result.model } })
-  emit({ type: 'code.done', data: { code: result.code, validation: result.validation } })
-  if (input.include_tests) emit({ type: 'tests.done', data: result.tests })
-  if (input.include_docs) emit({ type: 'docs.done', data: result.documentation })
-  const { status, rounds, tests } = result.verification
-  if (status !== 'skipped') emit({ type: 'verify.result', data: { round: rounds, status, tests } })
-  emit({ type: 'metrics', data: result.metrics })
-  emit({ type: 'completed', data: result })
 }

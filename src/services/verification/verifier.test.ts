@@ -36,6 +36,10 @@ function recordingMetrics(): MetricsRecorder & { runs: [string, string, number][
     generationParsed: ignore,
     fixRound: ignore,
     weakTests: ignore,
+    jobStarted: ignore,
+    jobEnded: ignore,
+    jobsWaiting: ignore,
+    jobsStalled: ignore,
     verifyRun: (language, outcome, seconds) => runs.push([language, outcome, seconds]),
   }
 }

@@ -1,0 +1,202 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { JobView } from '../../ports/job-store.js'
+import { errorResponses } from '../../schemas/error.js'
+import { generationIdParamsSchema } from '../../schemas/generation.js'
+import {
+  jobAcceptedSchema,
+  jobListQuerySchema,
+  jobListSchema,
+  jobRequestSchema,
+  jobSchema,
+} from '../../schemas/job.js'
+import { jsonWithoutCheck } from '../../schemas/serializer.js'
+import { jobBody } from '../../services/jobs/job-body.js'
+import { EventStream } from '../../streaming/connection.js'
+import { errorEvent, isFinal } from '../../streaming/events.js'
+
+const headersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional()
+    .describe('Repeat a request with the same key to get the first job instead of a new one'),
+})
+
+/**
+ * `/api/jobs`: generations queued for workers. Anyone who can reach the API may call them, as
+ * `POST /api/generate` (access control comes with users and keys).
+ */
+export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { jobs, config } = app.services
+  const prefix = config.server.apiPrefix
+  const heartbeatMs = config.generation.heartbeatMs
+
+  const body = async (view: JobView, requestId: string) =>
+    jobBody(view, await jobs.position(view), requestId)
+
+  app.post(
+    '/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Queue a generation as a job; a worker runs it',
+        description:
+          'The same body as POST /api/generate, plus an optional callback_url. Answers at once with 202 and where to follow the job: GET status_url for its state and result, GET events_url for its events as Server-Sent Events. JOB_QUEUE_MAX jobs may wait; beyond that 503 APP_ERR_QUEUE_FULL with Retry-After.',
+        headers: headersSchema,
+        body: jobRequestSchema(config.limits.maxPromptLength),
+        response: {
+          202: jobAcceptedSchema,
+          ...errorResponses(400, 422, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { callback_url: callbackUrl, ...input } = request.body
+      const view = await jobs.submit(input, {
+        idempotencyKey: request.headers['idempotency-key'],
+        callbackUrl,
+      })
+      const id = view.record.id
+      const statusUrl = `${prefix}/jobs/${id}`
+      const accepted = await body(view, request.id)
+      return reply
+        .code(202)
+        .header('location', statusUrl)
+        .send({
+          job_id: id,
+          status: accepted.status,
+          position: accepted.position,
+          status_url: statusUrl,
+          events_url: `${statusUrl}/events`,
+        })
+    },
+  )
+
+  app.get(
+    '/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Jobs, newest first, with cursor pagination and a status filter',
+        querystring: jobListQuerySchema,
+        response: { 200: jobListSchema, ...errorResponses(400) },
+      },
+      serializerCompiler: jsonWithoutCheck,
+    },
+    async (request) => {
+      const page = await jobs.list(request.query)
+      return {
+        items: await Promise.all(page.items.map((view) => body(view, request.id))),
+        next_cursor: page.nextCursor,
+      }
+    },
+  )
+
+  app.get(
+    '/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'One job: its status, stage, attempts, place in the queue, result or error',
+        params: generationIdParamsSchema,
+        response: { 200: jobSchema, ...errorResponses(404) },
+      },
+      serializerCompiler: jsonWithoutCheck,
+    },
+    async (request) => body(await jobs.get(request.params.id), request.id),
+  )
+
+  app.post(
+    '/jobs/:id/cancel',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel a job: a queued one leaves the queue, a running one stops',
+        description:
+          'A running job stops wherever its worker runs: its model calls and sandbox runs end. Answers with the job once it says cancelled, or as it stands after 5 s. A finished job answers 409 APP_ERR_GENERATION_FINISHED.',
+        params: generationIdParamsSchema,
+        response: { 200: jobSchema, ...errorResponses(404, 409) },
+      },
+      serializerCompiler: jsonWithoutCheck,
+    },
+    async (request) => body(await jobs.cancel(request.params.id), request.id),
+  )
+
+  app.post(
+    '/jobs/:id/retry',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Queue a failed or cancelled job again',
+        description:
+          'Its attempts start again from zero; any other state answers 409 APP_ERR_JOB_NOT_RETRYABLE.',
+        params: generationIdParamsSchema,
+        response: { 202: jobSchema, ...errorResponses(404, 409, 503) },
+      },
+      serializerCompiler: jsonWithoutCheck,
+    },
+    async (request, reply) => {
+      const view = await jobs.retry(request.params.id)
+      return reply
+        .code(202)
+        .header('location', `${prefix}/jobs/${view.record.id}`)
+        .send(await body(view, request.id))
+    },
+  )
+
+  app.get(
+    '/jobs/:id/events',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: "The job's events as Server-Sent Events, from the first",
+        description:
+          'The events of POST /api/generate/stream, replayed from the start of the current run for a late subscriber, from any API process, then live until completed or error. A run started again (its worker died, or a retryable failure) begins with a new started event. Closing the stream does not cancel the job.',
+        params: generationIdParamsSchema,
+        response: {
+          200: {
+            description: 'The events, as Server-Sent Events',
+            content: { 'text/event-stream': { schema: z.string() } },
+          },
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      await jobs.get(id)
+      const stream = new EventStream(reply.raw, heartbeatMs)
+      let stop: (() => void) | null = null
+      const finish = () => {
+        stop?.()
+        stream.end()
+      }
+      stream.signal.addEventListener('abort', finish, { once: true })
+      jobs
+        .watch(
+          id,
+          (event) => {
+            stream.send(event)
+            if (isFinal(event)) finish()
+          },
+          request.id,
+        )
+        .then((unsubscribe) => {
+          stop = unsubscribe
+          if (stream.signal.aborted) unsubscribe()
+        })
+        .catch((error: unknown) => {
+          stream.send(errorEvent(error, request.id))
+          finish()
+        })
+      return reply
+        .type('text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache, no-transform')
+        .header('x-accel-buffering', 'no')
+        .send(stream.body as never)
+    },
+  )
+}
