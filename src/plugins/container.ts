@@ -34,6 +34,7 @@ import { CallbackDelivery, checkCallbackUrl } from '../services/jobs/callbacks.j
 import { JobEventSignals } from '../services/jobs/job-events.js'
 import { JobService } from '../services/jobs/job-service.js'
 import { JobWorker } from '../services/jobs/job-worker.js'
+import { runQueued } from '../services/jobs/queued-run.js'
 import { Verifier } from '../services/verification/verifier.js'
 
 /** Everything the routes use, built once per app from the configuration. */
@@ -184,7 +185,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       },
       viaQueue:
         jobSettings.workerConcurrency === 0
-          ? (job, options) => (jobs as JobService).runQueued(job, options)
+          ? (job, options) => runQueued(jobs as JobService, job, options)
           : null,
     })
     const callbacks = config.webhooks.secret

@@ -11,12 +11,12 @@ import type { JobEntry, JobPage, JobQuery, JobStore, JobView } from '../../ports
 import type { Logger } from '../../ports/logger.js'
 import type { MetricsRecorder } from '../../ports/metrics-recorder.js'
 import type { PublishedEvent } from '../generation/event-hub.js'
-import type { GenerationJob, RunOptions } from '../generation/generation-job.js'
+import type { GenerationJob } from '../generation/generation-job.js'
 import { isIssuedId, printable } from '../generation/generation-history.js'
 import type { GenerationService } from '../generation/generation-service.js'
 import { newGenerationRecord } from '../generation/new-record.js'
 import { storedError } from '../generation/stored-error.js'
-import type { GenerationInput, GenerationResult } from '../generation/types.js'
+import type { GenerationInput } from '../generation/types.js'
 import { finalEvent, jobStatus } from './job-body.js'
 import { followJobEvents, JobEventWriter, type JobEventSignals } from './job-events.js'
 import { JobMaintenance, workerBeatMs } from './maintenance.js'
@@ -264,32 +264,6 @@ export class JobService {
         return current ? finalEvent(current) : null
       },
     })
-  }
-
-  /**
-   * A generation run on a worker for a process that runs none: queued, followed, and answered
-   * as if it ran here. A client that leaves cancels it.
-   */
-  async runQueued(job: GenerationJob, options: RunOptions): Promise<GenerationResult> {
-    const view = await this.enqueue(job, null)
-    const { id } = view.record
-    options.onRecord?.(id)
-    const onAbort = () => void this.cancel(id).catch(() => {})
-    if (options.signal?.aborted) onAbort()
-    options.signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      return await new Promise<GenerationResult>((resolve, reject) => {
-        void this.watch(id, (event) => {
-          options.emit?.(event)
-          if (event.type === 'completed') resolve(event.data)
-          if (event.type === 'error') {
-            reject(new AppError(event.data.code, event.data.detail, { retryable: false }))
-          }
-        }).catch(reject)
-      })
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort)
-    }
   }
 
   /** `services.queue` of the health report. */

@@ -4,17 +4,15 @@ import type { Clock } from '../../ports/clock.js'
 import type { JobConsumer, JobOutcome, JobQueue } from '../../ports/job-queue.js'
 import type { JobStore, JobView } from '../../ports/job-store.js'
 import type { Logger } from '../../ports/logger.js'
-import type { JobRunOutcome, MetricsRecorder } from '../../ports/metrics-recorder.js'
+import type { MetricsRecorder } from '../../ports/metrics-recorder.js'
 import type { PublishedEvent } from '../generation/event-hub.js'
 import type { GenerationService } from '../generation/generation-service.js'
 import { cancellation } from '../generation/stop.js'
 import { storedError } from '../generation/stored-error.js'
 import { jobBody } from './job-body.js'
 import { JobEventWriter, type JobEventSignals } from './job-events.js'
-import { workerBeatMs } from './maintenance.js'
+import { WorkerPresence } from './worker-presence.js'
 
-/** How often a busy worker renews its leases and looks for cancel requests. */
-const RENEW_MS = 500
 /** First retry delay after a retryable failure; each further one doubles, up to the cap. */
 const RETRY_BASE_MS = 1000
 const RETRY_CAP_MS = 60_000
@@ -70,21 +68,28 @@ export class JobWorker {
   readonly id = randomUUID()
   private consumer: JobConsumer | null = null
   private readonly runs = new Map<string, AbortController>()
-  private readonly timers: NodeJS.Timeout[] = []
-  private startedAt = ''
-  private renewing = false
+  private readonly presence: WorkerPresence
 
-  constructor(private readonly deps: JobWorkerDependencies) {}
+  constructor(private readonly deps: JobWorkerDependencies) {
+    const { settings } = deps
+    this.presence = new WorkerPresence(
+      deps.jobs,
+      deps.clock,
+      deps.logger,
+      {
+        workerId: this.id,
+        host: deps.host,
+        concurrency: settings.concurrency,
+        stallMs: settings.stallMs,
+      },
+      () => this.runs.size,
+      (id) => this.cancel(id),
+    )
+  }
 
   start(): void {
-    const { settings, clock } = this.deps
-    this.startedAt = new Date(clock.now()).toISOString()
-    void this.beat()
-    this.timers.push(
-      setInterval(() => void this.beat(), workerBeatMs(settings.stallMs)),
-      setInterval(() => void this.renew(), RENEW_MS),
-    )
-    for (const timer of this.timers) timer.unref()
+    const { settings } = this.deps
+    this.presence.start()
     this.consumer = this.deps.queue.consume((id, started) => this.handle(id, started), {
       concurrency: settings.concurrency,
       workerId: this.id,
@@ -115,9 +120,7 @@ export class JobWorker {
     }, patience)
     await closing
     clearTimeout(deadline)
-    for (const timer of this.timers) clearInterval(timer)
-    const stale = new Date(this.deps.clock.now() - 3 * workerBeatMs(this.deps.settings.stallMs))
-    await this.deps.jobs.forgetWorker(this.id, stale.toISOString()).catch(() => {})
+    await this.presence.stop()
   }
 
   private async handle(id: string, started?: JobView): Promise<JobOutcome> {
@@ -273,46 +276,9 @@ export class JobWorker {
     return {
       workerId: this.id,
       now: new Date(now).toISOString(),
-      leaseUntil: new Date(now + this.deps.settings.stallMs).toISOString(),
-    }
-  }
-
-  private async beat(): Promise<void> {
-    const { jobs, clock, settings, host, logger } = this.deps
-    await jobs
-      .workerBeat(
-        {
-          id: this.id,
-          host: host.name,
-          pid: host.pid,
-          concurrency: settings.concurrency,
-          startedAt: this.startedAt,
-        },
-        new Date(clock.now()).toISOString(),
-      )
-      .catch((error: unknown) =>
-        logger.warn({ detail: (error as Error).message }, 'worker heart-beat failed'),
-      )
-  }
-
-  /** Keeps the leases of the running jobs, and stops those whose cancel was asked elsewhere. */
-  private async renew(): Promise<void> {
-    if (this.runs.size === 0 || this.renewing) return
-    this.renewing = true
-    try {
-      const cancelled = await this.deps.jobs.renewLeases(
-        this.id,
-        this.claim(this.deps.clock.now()).leaseUntil,
-      )
-      for (const id of cancelled) this.cancel(id)
-    } catch (error) {
-      this.deps.logger.warn({ detail: (error as Error).message }, 'could not renew job leases')
-    } finally {
-      this.renewing = false
+      leaseUntil: this.presence.leaseUntil(now),
     }
   }
 }
 
 const seconds = (began: number) => (performance.now() - began) / 1000
-
-export type { JobRunOutcome }
