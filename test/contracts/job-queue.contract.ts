@@ -236,6 +236,26 @@ export function runJobQueueContract(
       expect(runs).toHaveLength(1)
     }, 15_000)
 
+    it('runs a job again a second after its handler threw, so that it is not lost', async () => {
+      const { harness, runs, add, count } = await setUp()
+      const id = randomUUID()
+      const consumer = harness.queue.consume(
+        async (jobId, started) => {
+          runs.push({ id: jobId, workerId: 'worker-a', started, at: Date.now() })
+          if (runs.length === 1) throw new Error('database down')
+          await harness.settle(jobId, 'worker-a', { kind: 'done' })
+          return { kind: 'done' }
+        },
+        { concurrency: 1, workerId: 'worker-a' },
+      )
+      consumers.push(consumer)
+      await add(id)
+      await until(() => count(id) === 2, 5000, 'the job to run again')
+      expect(runs[1]!.at - runs[0]!.at).toBeGreaterThanOrEqual(950)
+      await sleep(500)
+      expect(count(id)).toBe(2)
+    }, 15_000)
+
     it('gives the job of a consumer that died to another once its stall time passed', async () => {
       const stallMs = 1000
       const { harness, runs, consume, count } = await setUp(stallMs)

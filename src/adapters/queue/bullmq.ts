@@ -22,6 +22,8 @@ const THROWN_RETRY_MS = 1000
  * worker's run counts there), so BullMQ must never fail a job on its own.
  */
 const MAX_STALLED_COUNT = 1000
+/** Time BullMQ gets to close once no handler runs (it would wait for ever while Redis is down). */
+const CLOSE_GRACE_MS = 3000
 /** Connection errors are logged at most this often while ioredis reconnects. */
 const ERROR_LOG_INTERVAL_MS = 60_000
 
@@ -97,7 +99,8 @@ export class BullmqJobQueue implements JobQueue {
   /** Closes the consumers (waiting for their running handlers), then the producer. */
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((consumer) => consumer.close()))
-    await this.queue.close().catch(() => undefined)
+    const closed = this.queue.close().catch(() => undefined)
+    await within(closed, CLOSE_GRACE_MS)
     this.connection.disconnect()
   }
 
@@ -153,7 +156,7 @@ class BullmqConsumer implements JobConsumer {
   private readonly connection: Redis
   private readonly worker: Worker
   private readonly logger: Logger
-  private active = 0
+  private readonly handlers = new Set<Promise<JobOutcome>>()
   private closing: Promise<void> | null = null
   onClosed: () => void = () => {}
 
@@ -181,27 +184,33 @@ class BullmqConsumer implements JobConsumer {
   }
 
   get running(): number {
-    return this.active
+    return this.handlers.size
   }
 
+  /**
+   * Stops taking jobs and waits for the running handlers; BullMQ then has `CLOSE_GRACE_MS` to
+   * record their ends in Redis (while Redis is down it would wait for ever: the jobs it could not
+   * record stay active there and go back to the queue once their locks expire).
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      try {
-        await this.worker.close()
-      } finally {
-        this.connection.disconnect()
-        this.onClosed()
-      }
+      const closed = this.worker.close().catch(() => undefined)
+      while (this.handlers.size > 0) await Promise.allSettled([...this.handlers])
+      await within(closed, CLOSE_GRACE_MS)
+      this.connection.disconnect()
+      await within(closed, 500)
+      this.onClosed()
     })()
     return this.closing
   }
 
   private async process(job: Job, token: string | undefined): Promise<void> {
     const id = job.id!
-    this.active += 1
+    const running = this.handler(id)
+    this.handlers.add(running)
     let outcome: JobOutcome
     try {
-      outcome = await this.handler(id)
+      outcome = await running
     } catch (error) {
       // The job service never throws on purpose: this is a bug or its database down. The job must
       // not be lost, so it runs again shortly.
@@ -211,7 +220,7 @@ class BullmqConsumer implements JobConsumer {
       )
       outcome = { kind: 'retry', delayMs: THROWN_RETRY_MS }
     } finally {
-      this.active -= 1
+      this.handlers.delete(running)
     }
     if (outcome.kind === 'done') return
     const delayMs = outcome.kind === 'retry' ? Math.max(0, outcome.delayMs) : 0
@@ -219,4 +228,11 @@ class BullmqConsumer implements JobConsumer {
     await job.moveToDelayed(Date.now() + delayMs, token)
     throw new DelayedError()
   }
+}
+
+/** Waits for `promise`, or `ms` at most. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
 }

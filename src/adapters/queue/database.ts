@@ -1,3 +1,4 @@
+import { DependencyError } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
 import type {
   ConsumeOptions,
@@ -64,7 +65,14 @@ export class DatabaseJobQueue implements JobQueue {
 
   async ping(): Promise<number> {
     const started = performance.now()
-    await this.options.store.counts()
+    try {
+      await this.options.store.counts()
+    } catch (error) {
+      throw new DependencyError(
+        `Job queue (database) unavailable: ${(error as Error).message}`,
+        error,
+      )
+    }
     return Math.round((performance.now() - started) * 100) / 100
   }
 
