@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generationResultSchema } from '../../src/schemas/generation.js'
+import { readJson } from '../helpers/app.js'
+import { postGeneration } from '../helpers/generation.js'
+import { REDIS_URL, serviceAvailable } from '../helpers/services.js'
+import { collectSse, type SseEvent } from '../helpers/sse.js'
+import {
+  alive,
+  baseEnv,
+  deleteRedisKeys,
+  finishedJobs,
+  freshPostgres,
+  getJob,
+  killAll,
+  settle,
+  SlowUpstream,
+  startApi,
+  startWorkerProcess,
+  submitJob,
+  uniquePrefix,
+  until,
+  type AppProcess,
+} from '../helpers/workers.js'
+
+/**
+ * The scaled setup in separate operating-system processes: two API processes without workers and
+ * two `verigen worker` processes, on one PostgreSQL database and one Redis. A worker killed with
+ * SIGKILL in the middle of its jobs loses none: they come back after JOB_STALL_MS and run once
+ * more elsewhere, and every job ends completed exactly once, seen alike from both API processes.
+ */
+const JOBS = 100
+const redisUp = await serviceAvailable('Redis', '127.0.0.1', 6379)
+const postgresUp = await serviceAvailable('PostgreSQL', '127.0.0.1', 5432)
+
+describe.skipIf(!redisUp || !postgresUp)('jobs across API and worker processes', () => {
+  const upstream = new SlowUpstream(300, 500)
+  const processes: AppProcess[] = []
+  const prefix = uniquePrefix('processes')
+  let database: Awaited<ReturnType<typeof freshPostgres>> | null = null
+  let apis: AppProcess[] = []
+  let workers: AppProcess[] = []
+
+  beforeAll(async () => {
+    await upstream.start()
+    database = await freshPostgres()
+    const environment = {
+      ...baseEnv(upstream.url),
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      JOB_STALL_MS: '2000',
+      JOB_ATTEMPTS: '3',
+    }
+    // All at once, as a deployment starts them: one migrates the new database, the others wait.
+    const started = await Promise.allSettled([
+      startApi({ ...environment, WORKER_CONCURRENCY: '0' }),
+      startApi({ ...environment, WORKER_CONCURRENCY: '0' }),
+      startWorkerProcess(environment, 4),
+      startWorkerProcess(environment, 4),
+    ])
+    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value)
+    for (const result of started) if (result.status === 'rejected') throw result.reason
+    apis = processes.slice(0, 2)
+    workers = processes.slice(2)
+  }, 60_000)
+
+  afterAll(async () => {
+    await killAll(processes)
+    await upstream.close()
+    await database?.drop()
+    await deleteRedisKeys(REDIS_URL, prefix)
+  }, 30_000)
+
+  it('completes every job exactly once when a worker is killed in the middle of its jobs', async () => {
+    const [apiA, apiB] = apis as [AppProcess, AppProcess]
+    const [victim, survivor] = workers as [AppProcess, AppProcess]
+    const sql = database!.sql
+    /** Which API process queued each job; the other one is asked about it. */
+    const submittedTo = new Map<string, AppProcess>()
+    const prompts = new Map<string, string>()
+    for (let start = 0; start < JOBS; start += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, offset) => {
+          const index = start + offset
+          const api = index % 2 === 0 ? apiA : apiB
+          const prompt = `parse an ISO-8601 duration, job JOB-${String(index).padStart(4, '0')}-X`
+          const id = await submitJob(api.url, prompt)
+          submittedTo.set(id, api)
+          prompts.set(id, prompt)
+        }),
+      )
+    }
+    const ids = [...submittedTo.keys()]
+    expect(ids).toHaveLength(JOBS)
+
+    // Its jobs as the database says: running, leased to it.
+    const runningOn = async (workerId: string) =>
+      (
+        await sql<{ id: string }[]>`
+          SELECT j.id FROM jobs j JOIN generations g ON g.id = j.id
+          WHERE j.worker_id = ${workerId} AND g.status = 'running'`
+      ).map((row) => row.id)
+    expect(await until(async () => (await runningOn(victim.workerId)).length >= 2, 15_000)).toBe(
+      true,
+    )
+    victim.child.kill('SIGKILL')
+    await victim.exit
+    const orphans = await runningOn(victim.workerId)
+    expect(orphans.length).toBeGreaterThanOrEqual(1)
+
+    // Followers on the API process that did not queue the job, open while the job runs again.
+    const other = (id: string) => (submittedTo.get(id) === apiA ? apiB : apiA)
+    const follow = (id: string) =>
+      fetch(`${other(id).url}/api/jobs/${id}/events`).then(async (response) => {
+        expect(response.status).toBe(200)
+        return (await collectSse(response)).events
+      })
+    const live = new Map(
+      ids
+        .slice(-10)
+        .concat(orphans)
+        .map((id) => [id, follow(id)]),
+    )
+
+    const fromA = await settle(apiA.url, ids, 50_000)
+    const notDone = ids.filter((id) => fromA.get(id)?.status !== 'completed')
+    expect(notDone, `jobs not completed: ${notDone.join(', ')}`).toEqual([])
+    for (const id of ids) {
+      const body = fromA.get(id)
+      expect(body, id).toMatchObject({ status: 'completed', error: null, result: { id } })
+      expect(body.attempts, `attempts of ${id}`).toBe(orphans.includes(id) ? 2 : 1)
+    }
+    // The other API process says the same.
+    const fromB = await Promise.all(ids.map((id) => getJob(apiB.url, id)))
+    expect(fromB.map((body) => [body.id, body.status, body.attempts])).toEqual(
+      ids.map((id) => [id, 'completed', fromA.get(id).attempts]),
+    )
+
+    // One record in the history per job, completed; the history holds nothing else.
+    const records = await sql<{ id: string; status: string }[]>`SELECT id, status FROM generations`
+    expect(records).toHaveLength(JOBS)
+    expect(new Set(records.map((row) => row.id))).toEqual(new Set(ids))
+    expect(records.every((row) => row.status === 'completed')).toBe(true)
+    expect(
+      (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM jobs`)[0]?.n,
+      'one jobs row per job',
+    ).toBe(JOBS)
+
+    // Finished once: the two workers together logged each job's end exactly once, and the
+    // survivor is the one that finished the orphans.
+    const ends = [...finishedJobs(victim), ...finishedJobs(survivor)]
+    expect(ends).toHaveLength(JOBS)
+    expect(new Set(ends)).toEqual(new Set(ids))
+    for (const id of orphans) expect(finishedJobs(survivor)).toContain(id)
+    // A job run once called the model once; an orphan at most twice.
+    for (const id of ids) {
+      const calls = upstream.callsWith(prompts.get(id) as string)
+      if (orphans.includes(id)) expect(calls).toBeGreaterThanOrEqual(1)
+      else expect(calls, `model calls of ${id}`).toBe(1)
+      if (orphans.includes(id)) expect(calls).toBeLessThanOrEqual(2)
+    }
+
+    // Events, live and replayed, from the API process that did not queue the job.
+    const expectOneCompleted = (id: string, events: SseEvent[]) => {
+      const names = events.map((event) => event.event)
+      expect(
+        names.filter((name) => name === 'completed'),
+        `completed events of ${id}`,
+      ).toHaveLength(1)
+      expect(names.at(-1)).toBe('completed')
+      expect(names).not.toContain('error')
+      expect(events.at(-1)?.data.id).toBe(id)
+    }
+    for (const [id, events] of live) expectOneCompleted(id, await events)
+    for (const id of [...orphans, ...ids.slice(0, 10)]) expectOneCompleted(id, await follow(id))
+
+    expect(alive(survivor)).toBe(true)
+    expect(apis.every(alive)).toBe(true)
+  }, 90_000)
+
+  it('answers POST /api/generate and /api/generate/stream through the queue, as before', async () => {
+    const api = apis[0] as AppProcess
+    const response = await postGeneration(api.url, 'parse an ISO-8601 duration, blocking')
+    expect(response.status).toBe(200)
+    const body = await readJson(response)
+    // The same fields as a generation run in the API process answers, no more, no fewer.
+    expect(Object.keys(body).sort()).toEqual(Object.keys(generationResultSchema.shape).sort())
+    expect(generationResultSchema.safeParse(body).success).toBe(true)
+    expect(body).toMatchObject({ status: 'completed', programming_language: 'python' })
+    expect(body.code).toContain('def parse_duration')
+    // It ran as a job on a worker process.
+    expect(await getJob(api.url, body.id)).toMatchObject({ status: 'completed', attempts: 1 })
+    const record = await readJson(await fetch(`${apis[1]!.url}/api/generations/${body.id}`))
+    expect(record.status).toBe('completed')
+
+    const stream = await postGeneration(
+      api.url,
+      'parse an ISO-8601 duration, streamed',
+      '/api/generate/stream',
+    )
+    expect(stream.status).toBe(200)
+    expect(stream.headers.get('content-type')).toContain('text/event-stream')
+    const { events } = await collectSse(stream)
+    const names = events.map((event) => event.event)
+    expect(names[0]).toBe('started')
+    expect(names).toContain('code.done')
+    expect(names.filter((name) => name === 'completed')).toHaveLength(1)
+    expect(names.at(-1)).toBe('completed')
+    const result = events.at(-1)?.data
+    expect(Object.keys(result).sort()).toEqual(Object.keys(generationResultSchema.shape).sort())
+    expect(result).toMatchObject({ status: 'completed', programming_language: 'python' })
+    expect(events[0]?.data.id).toBe(result.id)
+    expect((await getJob(api.url, result.id)).status).toBe('completed')
+  }, 30_000)
+})
