@@ -8,12 +8,13 @@ import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BullmqJobQueue } from '../../src/adapters/queue/bullmq.js'
 import { DatabaseJobQueue } from '../../src/adapters/queue/database.js'
+import { SqliteGenerationStore } from '../../src/adapters/store/sqlite.js'
 import { DependencyError } from '../../src/errors.js'
 import { systemClock } from '../../src/ports/clock.js'
 import type { JobOutcome } from '../../src/ports/job-queue.js'
 import type { JobStore } from '../../src/ports/job-store.js'
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js'
-import { FakeJobStore } from './fake-job-store.js'
+import { sampleJob } from './job-store.contract.js'
 import { runJobQueueContract, type QueueHarness } from './job-queue.contract.js'
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
@@ -267,21 +268,30 @@ describe('BullMQ across a Redis restart', () => {
   )
 })
 
-describe('database', () => {
+describe('database (SQLite)', () => {
   runJobQueueContract('database', async ({ stallMs }) => {
-    const store = new FakeJobStore()
+    const database = await SqliteGenerationStore.open('sqlite://:memory:')
+    const store = database.jobs
     const queue = new DatabaseJobQueue({ store, clock: systemClock, stallMs, logger: silent })
     const harness: QueueHarness = {
       queue,
       stallMs,
       removeKnowsState: false,
-      store: async (id, delayMs = 0) =>
-        store.enqueue(id, iso(Date.now()), iso(Date.now() + delayMs)),
+      store: async (id, delayMs = 0) => {
+        const now = Date.now()
+        const { record, job } = sampleJob(0, {
+          record: { id, createdAt: iso(now), updatedAt: iso(now) },
+          job: { queuedAt: iso(now), availableAt: iso(now + delayMs) },
+        })
+        await store.create(record, job)
+      },
       settle: (id, workerId, outcome) => settleInStore(store, id, workerId, outcome),
       cancel: async (id) => {
-        expect(
-          await store.cancelQueued(id, iso(Date.now()), { code: null, detail: 'cancelled' }),
-        ).toBe(true)
+        const cancelled = await store.cancelQueued(id, iso(Date.now()), {
+          code: null,
+          detail: 'cancelled',
+        })
+        expect(cancelled).toBe(true)
       },
       takeAndDie: async (id) => {
         await harness.store(id)
@@ -293,7 +303,10 @@ describe('database', () => {
         })
         expect(view?.record.id).toBe(id)
       },
-      close: () => queue.close(),
+      close: async () => {
+        await queue.close()
+        await database.close()
+      },
     }
     return harness
   })
