@@ -219,10 +219,13 @@ class DatabaseConsumer implements JobConsumer {
     }
   }
 
-  /** Puts back the jobs of dead workers, at most twice per lease length. */
+  /**
+   * Puts back the jobs of dead workers, four times per lease length (at most every 5 s: a stall
+   * found a few seconds late costs nothing, a query at every poll would).
+   */
   private async sweepExpired(): Promise<void> {
     const now = this.options.clock.now()
-    if (now - this.lastSweep < Math.min(1000, this.options.stallMs / 2)) return
+    if (now - this.lastSweep < Math.min(5000, this.options.stallMs / 4)) return
     this.lastSweep = now
     await this.options.store.requeueExpired(new Date(now).toISOString())
   }
