@@ -1,4 +1,4 @@
-import type { GenerationRecord, StoredError } from './generation-store.js'
+import type { GenerationRecord, StoredError } from './generation-record.js'
 
 /** A job's status as clients see it; it follows from its generation's status. */
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const
