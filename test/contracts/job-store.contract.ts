@@ -49,6 +49,8 @@ export interface JobDatabase {
   open(): Promise<GenerationStore>
   /** Whether a second `open` reaches the same database (false for `:memory:`). */
   shared: boolean
+  /** Removes the database once the test's connections are closed. */
+  remove?: () => Promise<void>
 }
 
 /**
@@ -84,6 +86,7 @@ export function runJobStoreContract(name: string, database: () => Promise<JobDat
     })
     afterEach(async () => {
       for (const each of opened.splice(0)) await each.close()
+      await db?.remove?.()
     })
 
     it('creates a job with its generation record, and reads both back', async () => {

@@ -78,7 +78,7 @@ describe.skipIf(!available)('PostgreSQL', () => {
   afterAll(async () => {
     for (const name of databases) await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     await admin.end()
-  })
+  }, 60_000)
 
   runJobStoreContract('postgres', async () => {
     const name = `${prefix}_${databases.length + 1}`
@@ -89,6 +89,9 @@ describe.skipIf(!available)('PostgreSQL', () => {
     return {
       open: () => PostgresGenerationStore.open(url.toString(), { poolSize: 4 }),
       shared: true,
+      remove: async () => {
+        await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      },
     }
   })
 
