@@ -22,6 +22,7 @@ import {
   type ScriptedHandler,
 } from '../helpers/scripted-llm.js'
 import { collectSse } from '../helpers/sse.js'
+import { Client, isFinal } from '../helpers/ws-client.js'
 
 const REQUEST = {
   prompt: 'parse an ISO-8601 duration into seconds',
@@ -260,6 +261,55 @@ describe('/api/jobs with the worker inside the API process (database queue)', ()
     for (const queued of [blocking, ...waiting]) {
       await fetch(`${url}/api/jobs/${queued.job_id}/cancel`, { method: 'POST' })
     }
+  })
+
+  it('follows a job over the WebSocket, and deleting a waiting job cancels it and forgets it', async () => {
+    special.push(['HOLDS-SLOT', hang()])
+    const holder = await readJson(
+      await post({ ...REQUEST, prompt: `${REQUEST.prompt} HOLDS-SLOT` }),
+    )
+    await until(holder.job_id, ['running'])
+    const waiting = await readJson(await post(REQUEST))
+    const socket = await Client.open(url)
+    socket.send({ type: 'subscribe', ref: 'job', id: waiting.job_id })
+    expect((await job(waiting.job_id)).status).toBe('queued')
+
+    // Cancelled over the socket, the running job frees the slot; the waiting one then runs.
+    socket.send({ type: 'cancel', id: holder.job_id })
+    const seen = await socket.until(
+      () => {
+        const end = socket.messages.findIndex(
+          (message) => message.ref === 'job' && isFinal(message),
+        )
+        return (
+          end >= 0 && socket.messages.slice(0, end + 1).filter((message) => message.ref === 'job')
+        )
+      },
+      'the job to end',
+      10_000,
+    )
+    expect(seen[0]).toMatchObject({ type: 'started', id: waiting.job_id })
+    expect(seen.at(-1)).toMatchObject({
+      type: 'completed',
+      id: waiting.job_id,
+      data: { status: 'completed' },
+    })
+    expect((await job(holder.job_id)).status).toBe('cancelled')
+    socket.socket.close()
+
+    const another = await readJson(
+      await post({ ...REQUEST, prompt: `${REQUEST.prompt} HOLDS-SLOT` }),
+    )
+    await until(another.job_id, ['running'])
+    const doomed = await readJson(await post(REQUEST))
+    const deleted = await fetch(`${url}/api/generations/${doomed.job_id}`, { method: 'DELETE' })
+    expect(deleted.status).toBe(204)
+    expect((await fetch(`${url}/api/jobs/${doomed.job_id}`)).status).toBe(404)
+    expect((await fetch(`${url}/api/generations/${doomed.job_id}`)).status).toBe(404)
+    expect(
+      (await fetch(`${url}/api/generations/${another.job_id}`, { method: 'DELETE' })).status,
+    ).toBe(204)
+    expect((await fetch(`${url}/api/jobs/${another.job_id}`)).status).toBe(404)
   })
 
   it('answers 404 for an unknown job, and health lists the queue and this worker', async () => {

@@ -151,7 +151,12 @@ export class PostgresGenerationStore implements GenerationStore {
 
   async delete(id: string): Promise<boolean> {
     if (!storable(id)) return false
-    const result = await this.sql.unsafe('DELETE FROM generations WHERE id = $1', [id])
+    // A job's entry and events go with its generation.
+    const result = await this.sql.begin(async (transaction) => {
+      await transaction.unsafe('DELETE FROM job_events WHERE job_id = $1', [id])
+      await transaction.unsafe('DELETE FROM jobs WHERE id = $1', [id])
+      return transaction.unsafe('DELETE FROM generations WHERE id = $1', [id])
+    })
     return result.count > 0
   }
 

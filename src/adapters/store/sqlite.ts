@@ -220,7 +220,12 @@ export class SqliteGenerationStore implements GenerationStore {
 
   async delete(id: string): Promise<boolean> {
     this.commitGroup()
-    return this.prepared('DELETE FROM generations WHERE id = ?').run(id).changes > 0
+    // A job's entry and events go with its generation.
+    return this.database.transaction(() => {
+      this.prepared('DELETE FROM job_events WHERE job_id = ?').run(id)
+      this.prepared('DELETE FROM jobs WHERE id = ?').run(id)
+      return this.prepared('DELETE FROM generations WHERE id = ?').run(id).changes > 0
+    })()
   }
 
   async heartbeat(instance: Omit<InstanceEntry, 'lastSeen'>, now: string): Promise<void> {

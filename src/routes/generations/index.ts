@@ -102,7 +102,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await generation.delete(request.params.id)
+      await jobs.deleteGeneration(request.params.id)
       return reply.code(204).send(null)
     },
   )

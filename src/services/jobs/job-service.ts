@@ -19,7 +19,7 @@ import { storedError } from '../generation/stored-error.js'
 import type { GenerationInput } from '../generation/types.js'
 import { finalEvent, jobStatus } from './job-body.js'
 import { followJobEvents, JobEventWriter, type JobEventSignals } from './job-events.js'
-import { JobMaintenance, workerBeatMs } from './maintenance.js'
+import { JobMaintenance, queueHealth } from './maintenance.js'
 
 /** How long a cancel request waits for a running job to record that it stopped. */
 const CANCEL_PATIENCE_MS = 5000
@@ -162,6 +162,18 @@ export class JobService {
   }
 
   /**
+   * Deletes a generation from the history; a job still waiting or running is cancelled first,
+   * so that no worker goes on paying for it.
+   */
+  async deleteGeneration(id: string): Promise<void> {
+    const view = await this.find(id)
+    if (view && (view.record.status === 'queued' || view.record.status === 'running')) {
+      await this.cancel(id).catch(() => {})
+    }
+    await this.deps.generation.delete(id)
+  }
+
+  /**
    * Cancels a generation, whether it runs as a job or directly (`POST /api/generations/{id}/cancel`
    * and the WebSocket's `cancel` take either).
    */
@@ -267,30 +279,7 @@ export class JobService {
   }
 
   /** `services.queue` of the health report. */
-  async health(): Promise<ComponentStatus> {
-    const { queue, clock, settings } = this.deps
-    const since = new Date(clock.now() - 3 * workerBeatMs(settings.stallMs)).toISOString()
-    const [latency, counts, workers] = await Promise.all([
-      queue.ping(),
-      this.jobs.counts(),
-      this.jobs.listWorkers(since),
-    ])
-    const idle = workers.length === 0 && counts.waiting > 0
-    return {
-      status: idle ? 'degraded' : 'ok',
-      backend: queue.backend,
-      ...(idle
-        ? { detail: 'No worker has been seen; queued jobs wait (start `verigen worker`)' }
-        : {}),
-      latency_ms: latency,
-      ...counts,
-      workers: workers.map((worker) => ({
-        id: worker.id,
-        host: worker.host,
-        pid: worker.pid,
-        concurrency: worker.concurrency,
-        last_seen: worker.lastSeen,
-      })),
-    }
+  health(): Promise<ComponentStatus> {
+    return queueHealth(this.deps.queue, this.jobs, this.deps.clock, this.deps.settings.stallMs)
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../../ports/clock.js'
+import type { ComponentStatus } from '../../ports/component-status.js'
 import type { JobQueue } from '../../ports/job-queue.js'
 import type { JobStore } from '../../ports/job-store.js'
 import type { Logger } from '../../ports/logger.js'
@@ -75,5 +76,40 @@ export class JobMaintenance {
     } finally {
       this.sweeping = false
     }
+  }
+}
+
+/**
+ * `services.queue` of the health report: the backend's round trip, the jobs by state, and the
+ * workers seen in their last three beats. Degraded when jobs wait and no worker is there.
+ */
+export async function queueHealth(
+  queue: JobQueue,
+  jobs: JobStore,
+  clock: Clock,
+  stallMs: number,
+): Promise<ComponentStatus> {
+  const since = new Date(clock.now() - 3 * workerBeatMs(stallMs)).toISOString()
+  const [latency, counts, workers] = await Promise.all([
+    queue.ping(),
+    jobs.counts(),
+    jobs.listWorkers(since),
+  ])
+  const idle = workers.length === 0 && counts.waiting > 0
+  return {
+    status: idle ? 'degraded' : 'ok',
+    backend: queue.backend,
+    ...(idle
+      ? { detail: 'No worker has been seen; queued jobs wait (start `verigen worker`)' }
+      : {}),
+    latency_ms: latency,
+    ...counts,
+    workers: workers.map((worker) => ({
+      id: worker.id,
+      host: worker.host,
+      pid: worker.pid,
+      concurrency: worker.concurrency,
+      last_seen: worker.lastSeen,
+    })),
   }
 }
