@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -31,6 +31,12 @@ export interface JobsBackendResult {
     job_submit_to_completed: Percentiles
     added_p50: number
     added_p99: number
+    /** From the job's own times (millisecond clock): where a job's time goes. */
+    phases: {
+      queued_to_started: Percentiles
+      started_to_finished: Percentiles
+      finished_to_client_saw_completed: Percentiles
+    }
   }
   /** Against a 500 ms upstream; an API process without a worker, worker processes beside it. */
   throughput: {
@@ -42,6 +48,8 @@ export interface JobsBackendResult {
     /** Jobs over the whole run, first start to last finish (includes ramp-up and tail). */
     wall_jobs_per_s: { one_worker: number; two_workers: number }
     failed: number
+    /** Share of the machine's CPU time in use while the workers ran (all processes). */
+    machine_cpu_busy: { one_worker: number | null; two_workers: number | null }
   } | null
   /** GET /api/health on the API process, with no job and with `waiting` jobs queued. */
   health_ms: {
@@ -53,7 +61,7 @@ export interface JobsBackendResult {
     /** POST /api/jobs latency while the queue filled, per slice of the fill (p50, ms). */
     enqueue_p50_while_filling: { waiting_before: number; p50: number }[]
     fill_s: number
-  } | null
+  }
   seconds: number
 }
 
@@ -225,6 +233,25 @@ async function timedGets(agent: Agent, url: string, count: number): Promise<Perc
   return percentiles(latencies)
 }
 
+/** The machine's CPU time so far, busy and in all (Linux `/proc/stat`); null elsewhere. */
+function cpuTicks(): { busy: number; total: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.split(/\s+/).slice(1, 9)
+    const ticks = (fields ?? []).map(Number)
+    const total = ticks.reduce((sum, value) => sum + value, 0)
+    return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total }
+  } catch {
+    return null
+  }
+}
+
+interface JobTimes {
+  status: string
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+}
+
 interface QueueCounts {
   waiting: number
   active: number
@@ -253,9 +280,11 @@ async function throughputRun(
   jobs: number,
   concurrency: number,
   environment: Record<string, string>,
-): Promise<{ steady: number; wall: number; failed: number }> {
+): Promise<{ steady: number; wall: number; failed: number; cpuBusy: number | null }> {
   const { ids } = await submitJobs(agent, apiPort, jobs, 4, jobBody(`w${workers}-${randomUUID()}`))
+  const before = cpuTicks()
   const children = Array.from({ length: workers }, () => spawnWorker(concurrency, environment))
+  let cpuBusy: number | null = null
   try {
     const deadline = Date.now() + 120_000
     for (;;) {
@@ -264,6 +293,8 @@ async function throughputRun(
       if (Date.now() > deadline) throw new Error(`jobs did not finish: ${JSON.stringify(counts)}`)
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
+    const after = cpuTicks()
+    if (before && after) cpuBusy = round((after.busy - before.busy) / (after.total - before.total))
   } finally {
     await Promise.all(children.map(stop))
   }
@@ -272,11 +303,7 @@ async function throughputRun(
   let failed = 0
   for (const id of ids) {
     const answer = await call(agent, 'GET', `http://127.0.0.1:${apiPort}/api/jobs/${id}`)
-    const job = JSON.parse(answer.text) as {
-      status: string
-      started_at: string | null
-      finished_at: string | null
-    }
+    const job = JSON.parse(answer.text) as JobTimes
     if (job.status !== 'completed') failed++
     if (job.started_at) starts.push(Date.parse(job.started_at))
     if (job.finished_at) finishes.push(Date.parse(job.finished_at))
@@ -287,7 +314,7 @@ async function throughputRun(
   const last = finishes[finishes.length - 1 - edge] ?? 0
   const steady = last > first ? (finishes.length - 2 * edge - 1) / ((last - first) / 1000) : 0
   const wall = finishes.length / (((finishes.at(-1) ?? 0) - Math.min(...starts)) / 1000)
-  return { steady: round(steady), wall: round(wall), failed }
+  return { steady: round(steady), wall: round(wall), failed, cpuBusy }
 }
 
 interface Backend {
@@ -304,6 +331,10 @@ export interface BenchJobsOptions {
   throughputJobs: number
   /** Waiting jobs for the health measurement (0: not measured). */
   fillTo: number
+  /** The same for SQLite when PostgreSQL was measured too. */
+  backupFillTo: number
+  /** One backend only. */
+  only?: 'postgres' | 'sqlite'
 }
 
 const PORTS = { fast: 18_661, slow: 18_662, inside: 18_671, api: 18_672 }
@@ -338,6 +369,7 @@ async function benchBackend(
     const base = `http://127.0.0.1:${PORTS.inside}/api`
     const direct: number[] = []
     const viaJob: number[] = []
+    const phases = { wait: [] as number[], run: [] as number[], seen: [] as number[] }
     const body = jobBody(`overhead-${randomUUID()}`)
     const samples = options.overheadSamples
     for (let index = -20; index < samples; index++) {
@@ -351,9 +383,18 @@ async function benchBackend(
       const { events_url: eventsUrl } = JSON.parse(accepted.text) as { events_url: string }
       const last = await followToEnd(agent, `http://127.0.0.1:${PORTS.inside}${eventsUrl}`)
       if (last !== 'completed') throw new Error(`a job ended with the event '${last}'`)
+      const seenMs = Date.now()
       if (index < 0) continue // warm-up
       direct.push(generateMs)
       viaJob.push(performance.now() - jobSent)
+      const { job_id: id } = JSON.parse(accepted.text) as { job_id: string }
+      const job = JSON.parse((await call(agent, 'GET', `${base}/jobs/${id}`)).text) as JobTimes
+      const [created, begun, finished] = [job.created_at, job.started_at, job.finished_at].map(
+        (time) => Date.parse(time ?? ''),
+      ) as [number, number, number]
+      phases.wait.push(begun - created)
+      phases.run.push(finished - begun)
+      phases.seen.push(seenMs - finished)
     }
     await stop(inside)
     const generateDirect = percentiles(direct)
@@ -383,6 +424,7 @@ async function benchBackend(
         ratio: round(two.steady / one.steady),
         wall_jobs_per_s: { one_worker: one.wall, two_workers: two.wall },
         failed: one.failed + two.failed,
+        machine_cpu_busy: { one_worker: one.cpuBusy, two_workers: two.cpuBusy },
       }
     }
 
@@ -394,40 +436,37 @@ async function benchBackend(
     const concurrent = await submitJobs(agent, PORTS.api, 500, clients, (index) =>
       enqueueBody(1000 + index),
     )
+    let lastId = concurrent.ids.at(-1) ?? ''
 
-    // 4. Health with the queue full of waiting jobs.
-    let health: JobsBackendResult['health_ms'] = null
-    if (options.fillTo > 0) {
-      const fillStarted = performance.now()
-      const slices: { waiting_before: number; p50: number }[] = []
-      let waiting = (await queueCounts(agent, PORTS.api)).waiting
-      const slice = 1000
-      let lastId = ''
-      const fillBody = jobBody(`fill-${randomUUID()}`)
-      while (waiting < options.fillTo) {
-        const count = Math.min(slice, options.fillTo - waiting)
-        const batch = await submitJobs(agent, PORTS.api, count, 4, (index) =>
-          fillBody(waiting + index),
-        )
-        slices.push({ waiting_before: waiting, p50: percentiles(batch.latencies).p50 })
-        lastId = batch.ids.at(-1) ?? lastId
-        waiting += count
-      }
-      const fillSeconds = (performance.now() - fillStarted) / 1000
-      const counted = await queueCounts(agent, PORTS.api)
-      await timedGets(agent, healthUrl, 10)
-      health = {
-        empty_queue: emptyHealth,
-        waiting: counted.waiting,
-        full_queue: await timedGets(agent, healthUrl, 200),
-        get_last_queued_job: await timedGets(
-          agent,
-          `http://127.0.0.1:${PORTS.api}/api/jobs/${lastId}`,
-          50,
-        ),
-        enqueue_p50_while_filling: slices,
-        fill_s: round(fillSeconds),
-      }
+    // 4. Health with the queue full of waiting jobs (those of the enqueue runs, then up to fillTo).
+    const fillStarted = performance.now()
+    const slices: { waiting_before: number; p50: number }[] = []
+    let waiting = (await queueCounts(agent, PORTS.api)).waiting
+    const slice = 1000
+    const fillBody = jobBody(`fill-${randomUUID()}`)
+    while (waiting < options.fillTo) {
+      const count = Math.min(slice, options.fillTo - waiting)
+      const batch = await submitJobs(agent, PORTS.api, count, 8, (index) =>
+        fillBody(waiting + index),
+      )
+      slices.push({ waiting_before: waiting, p50: percentiles(batch.latencies).p50 })
+      lastId = batch.ids.at(-1) ?? lastId
+      waiting += count
+    }
+    const fillSeconds = (performance.now() - fillStarted) / 1000
+    const counted = await queueCounts(agent, PORTS.api)
+    await timedGets(agent, healthUrl, 10)
+    const health = {
+      empty_queue: emptyHealth,
+      waiting: counted.waiting,
+      full_queue: await timedGets(agent, healthUrl, 200),
+      get_last_queued_job: await timedGets(
+        agent,
+        `http://127.0.0.1:${PORTS.api}/api/jobs/${lastId}`,
+        50,
+      ),
+      enqueue_p50_while_filling: slices,
+      fill_s: round(fillSeconds),
     }
     await stop(api)
 
@@ -446,6 +485,11 @@ async function benchBackend(
         job_submit_to_completed: jobCompleted,
         added_p50: round(jobCompleted.p50 - generateDirect.p50),
         added_p99: round(jobCompleted.p99 - generateDirect.p99),
+        phases: {
+          queued_to_started: percentiles(phases.wait),
+          started_to_finished: percentiles(phases.run),
+          finished_to_client_saw_completed: percentiles(phases.seen),
+        },
       },
       throughput,
       health_ms: health,
@@ -511,17 +555,29 @@ function sqliteBackend(): Backend {
  * an I/O-bound upstream, and what a queue of 10,000 waiting jobs does to /api/health. Runs on
  * PostgreSQL + Redis (BullMQ) when both answer on 127.0.0.1, and on SQLite with the database queue.
  */
-export async function benchJobs(
-  options: BenchJobsOptions = { overheadSamples: 150, throughputJobs: 100, fillTo: 10_000 },
-): Promise<JobsBenchResult> {
+export async function benchJobs(options: Partial<BenchJobsOptions> = {}): Promise<JobsBenchResult> {
+  const settings: BenchJobsOptions = {
+    overheadSamples: 100,
+    throughputJobs: 80,
+    fillTo: 10_000,
+    backupFillTo: 0,
+    ...options,
+  }
   const fast = await startUpstream(PORTS.fast, 20)
   const slow = await startUpstream(PORTS.slow, 500)
   const backends: JobsBackendResult[] = []
   try {
-    const scaled = await postgresRedisBackend()
-    if (scaled) backends.push(await benchBackend(scaled, options))
-    else console.warn('jobs bench: PostgreSQL or Redis not reachable; SQLite only')
-    backends.push(await benchBackend(sqliteBackend(), options))
+    const scaled = settings.only === 'sqlite' ? null : await postgresRedisBackend()
+    if (scaled) backends.push(await benchBackend(scaled, settings))
+    else if (settings.only !== 'sqlite') {
+      console.warn('jobs bench: PostgreSQL or Redis not reachable; SQLite only')
+    }
+    if (settings.only !== 'postgres') {
+      // Filling SQLite to 10,000 takes minutes (each POST /api/jobs scans the queue): a smaller
+      // fill when the PostgreSQL run measured the full one.
+      const fillTo = scaled ? settings.backupFillTo : settings.fillTo
+      backends.push(await benchBackend(sqliteBackend(), { ...settings, fillTo }))
+    }
   } finally {
     await Promise.all([fast, slow].map(stop))
   }
@@ -535,9 +591,7 @@ export async function benchJobs(
         throughput
           ? `  throughput ${throughput.one_worker_jobs_per_s} jobs/s (1 worker), ${throughput.two_workers_jobs_per_s} jobs/s (2 workers): ×${throughput.ratio}`
           : '  throughput not measured',
-        health
-          ? `  health p50/p99 ${health.empty_queue.p50}/${health.empty_queue.p99} ms empty, ${health.full_queue.p50}/${health.full_queue.p99} ms with ${health.waiting} waiting`
-          : '  health with a full queue not measured',
+        `  health p50/p99 ${health.empty_queue.p50}/${health.empty_queue.p99} ms empty, ${health.full_queue.p50}/${health.full_queue.p99} ms with ${health.waiting} waiting`,
       ].join('\n'),
     )
   }
