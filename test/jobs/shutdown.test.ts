@@ -63,6 +63,9 @@ describe.skipIf(!redisUp || !postgresUp)('a worker process stopped with SIGTERM'
         { worker_id: string | null }[]
       >`SELECT worker_id FROM jobs WHERE id = ${id}`
     )[0]?.worker_id ?? null
+  /** Whether the process logged that it stopped within SHUTDOWN_TIMEOUT_MS. */
+  const stoppedInTime = (worker: AppProcess) =>
+    worker.logs().find((line) => line.msg === 'server stopped')?.timed_out === false
   const statusOf = async (id: string) => (await getJob(api!.url, id)).status as string
   const start = async (extra: Record<string, string>, concurrency: number) => {
     const worker = await startWorkerProcess({ ...environment, ...extra }, concurrency)
@@ -103,6 +106,7 @@ describe.skipIf(!redisUp || !postgresUp)('a worker process stopped with SIGTERM'
       new Promise((r) => setTimeout(() => r('hung'), 14_000)),
     ])
     expect(code).toBe(0)
+    expect(stoppedInTime(first)).toBe(true)
 
     for (const id of running) {
       expect(await getJob(url, id)).toMatchObject({ status: 'completed', attempts: 1 })
@@ -147,6 +151,7 @@ describe.skipIf(!redisUp || !postgresUp)('a worker process stopped with SIGTERM'
     expect(code).toBe(0)
     // Stopped within its shutdown time (plus the start of Node), not after the job.
     expect(Date.now() - signalled).toBeLessThan(6000)
+    expect(stoppedInTime(first)).toBe(true)
     // Handed back: queued again at once, its run counted, no end logged by the stopped worker.
     expect(await getJob(url, slow)).toMatchObject({ status: 'queued', attempts: 1 })
     expect(finishedJobs(first)).toEqual([])
