@@ -156,6 +156,12 @@ export interface JobStore {
    * answering); answers their ids.
    */
   requeueExpired(now: string): Promise<string[]>
+  /**
+   * Ids of queued jobs that could have run since before `before` (ISO-8601), oldest first, at
+   * most `limit`: those a queue that lost its data (Redis restarted without persistence) no longer
+   * holds, to be added again.
+   */
+  overdue(before: string, limit: number): Promise<string[]>
   /** Deletes jobs finished before `before` with their events (their generations stay). */
   purgeFinished(before: string): Promise<number>
   /** Appends events to the job's current run; `seq` values are the caller's and increase. */

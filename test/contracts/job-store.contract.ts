@@ -425,6 +425,18 @@ export function runJobStoreContract(name: string, database: () => Promise<JobDat
       )
     })
 
+    it('names the queued jobs ready since before a time, oldest first, for a queue that lost them', async () => {
+      const older = await created(0, { job: { availableAt: at(5) } })
+      const newer = await created(1, { job: { availableAt: at(2) } })
+      const later = await created(2, { job: { availableAt: at(30) } })
+      const running = await created(3)
+      await jobs.start(running.record.id, claim('w1', 4))
+      expect(await jobs.overdue(at(10), 10)).toEqual([newer.record.id, older.record.id])
+      expect(await jobs.overdue(at(10), 1)).toEqual([newer.record.id])
+      expect(await jobs.overdue(at(60), 10)).not.toContain(running.record.id)
+      expect(await jobs.overdue(at(60), 10)).toContain(later.record.id)
+    })
+
     it('leaves job records alone when interrupting the orphans of gone processes', async () => {
       const job = await created(0)
       await jobs.start(job.record.id, claim('gone-worker', 1))

@@ -141,7 +141,13 @@ export function listJobsSql(statuses: GenerationStatus[] | null, cursor: boolean
 
 export const POSITION = `SELECT (SELECT COUNT(*) FROM jobs o JOIN generations og ON og.id = o.id WHERE og.status = 'queued' AND (o.queued_at < j.queued_at OR (o.queued_at = j.queued_at AND o.id < j.id))) + 1 AS position FROM jobs j JOIN generations g ON g.id = j.id WHERE j.id = :id AND g.status = 'queued'`
 
-export const COUNTS = `SELECT COALESCE(SUM(CASE WHEN g.status = 'queued' THEN 1 ELSE 0 END), 0) AS waiting, COALESCE(SUM(CASE WHEN g.status = 'running' THEN 1 ELSE 0 END), 0) AS active, COALESCE(SUM(CASE WHEN g.status IN ('failed', 'interrupted') THEN 1 ELSE 0 END), 0) AS failed FROM jobs j JOIN generations g ON g.id = j.id`
+/** One count per state, each from the generations' status index: never a scan of every job kept. */
+const countOf = (statuses: string) =>
+  `(SELECT COUNT(*) FROM generations g JOIN jobs j ON j.id = g.id WHERE g.status IN (${statuses}))`
+export const COUNTS = `SELECT ${countOf("'queued'")} AS waiting, ${countOf("'running'")} AS active, ${countOf("'failed', 'interrupted'")} AS failed`
+
+/** Queued jobs ready since before `:before`, oldest first: those a queue may have lost. */
+export const OVERDUE = `SELECT j.id FROM jobs j JOIN generations g ON g.id = j.id WHERE g.status = 'queued' AND j.available_at < :before ORDER BY j.available_at, j.id LIMIT :limit`
 
 /** A new run: the record as a fresh run leaves it, owned by the worker's instance id. */
 export const START_GENERATION = `UPDATE generations SET status = 'running', result = NULL, error_code = NULL, error_detail = NULL, attempts = '[]', prompt_tokens = 0, completion_tokens = 0, total_tokens = 0, llm_calls = 0, duration_ms = NULL, instance_id = :workerId, updated_at = :now WHERE id = :id`

@@ -34,6 +34,7 @@ import {
   listJobsSql,
   LIST_WORKERS,
   LOCK_EXPIRED,
+  OVERDUE,
   LOCK_JOB,
   NEXT_READY,
   POSITION,
@@ -289,6 +290,12 @@ export abstract class SqlJobStore implements JobStore {
         yield* count(REQUEUE_JOB, { id, now, availableAt: now })
       }
       return expired.map((row) => row.id)
+    })
+  }
+
+  overdue(before: string, limit: number): Promise<string[]> {
+    return this.read(function* () {
+      return (yield* rows<{ id: string }>(OVERDUE, { before, limit })).map((row) => row.id)
     })
   }
 

@@ -12,6 +12,13 @@ export function workerBeatMs(stallMs: number): number {
 
 /** How often finished jobs past their retention are deleted. */
 const PURGE_EVERY_MS = 3_600_000
+/**
+ * How often jobs waiting long past their time are added to the queue again, and how many at
+ * most: adding a job the queue holds changes nothing, and one it lost (Redis restarted without
+ * persistence) is back.
+ */
+const REVIVE_EVERY_MS = 5000
+const REVIVE_BATCH = 500
 
 /**
  * The sweeps every process with jobs runs; each is one idempotent statement, so several
@@ -22,6 +29,7 @@ const PURGE_EVERY_MS = 3_600_000
 export class JobMaintenance {
   private timer: NodeJS.Timeout | undefined
   private lastPurge = 0
+  private lastRevive = 0
   private sweeping = false
 
   constructor(
@@ -62,6 +70,11 @@ export class JobMaintenance {
         for (const id of stalled) await this.queue.add(id)
       }
       metrics.jobsWaiting((await this.jobs.counts()).waiting)
+      if (now - this.lastRevive >= Math.max(REVIVE_EVERY_MS, settings.stallMs)) {
+        this.lastRevive = now
+        const before = new Date(now - Math.max(REVIVE_EVERY_MS, settings.stallMs)).toISOString()
+        for (const id of await this.jobs.overdue(before, REVIVE_BATCH)) await this.queue.add(id)
+      }
       if (now - this.lastPurge >= PURGE_EVERY_MS) {
         this.lastPurge = now
         const before = new Date(now - settings.retentionHours * 3_600_000).toISOString()
