@@ -87,11 +87,13 @@ export class IdempotentRequests {
     // client waits. A process that dies meanwhile misses its beats, and a peer's sweep marks the
     // record interrupted.
     const deadline = Date.now() + this.waitMs
-    while (record.status === 'running' && Date.now() < deadline) {
+    // A job waiting for a worker (a process without one queues its generations) is on its way.
+    const unfinished = () => record.status === 'running' || record.status === 'queued'
+    while (unfinished() && Date.now() < deadline) {
       await abortableDelay(REPLAY_POLL_MS, signal)
       record = (await this.history.store.get(record.id)) ?? record
     }
-    if (record.status === 'running') {
+    if (unfinished()) {
       throw new AppError(
         'APP_ERR_IDEMPOTENCY_IN_PROGRESS',
         `The first request with Idempotency-Key '${job.idempotencyKey}' is still running (generation '${record.id}') after ${this.waitMs} ms (IDEMPOTENCY_WAIT_MS); retry later`,
