@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { readJson } from './app.js'
 import { CODE_REPLY } from './generation.js'
-import { sleep, startServerProcess, type ServerProcess } from './process.js'
+import { sleep, spawnServer, type ServerProcess } from './process.js'
 import {
   CHAT,
   chatBody,
@@ -57,11 +57,21 @@ const parseLines = (text: string) =>
       }
     })
 
+/** How long a process may take to start: several start at once on a small machine. */
+const START_MS = 45_000
+
 /** Starts `src/server.ts` and waits until it listens. */
 export async function startApi(environment: Record<string, string>): Promise<AppProcess> {
-  const server = await startServerProcess(environment)
-  return { ...server, workerId: '', logs: () => parseLines(server.stdout()) }
+  const spawned = spawnServer(environment)
+  const started = await waitForLine(
+    { ...spawned, url: '', workerId: '', logs: () => parseLines(spawned.stdout()) },
+    'server listening',
+    'server',
+  )
+  return { ...started, url: String(started.logs().find(listening)?.url) }
 }
+
+const listening = (entry: Record<string, unknown>) => entry.msg === 'server listening'
 
 /** Starts `verigen worker --concurrency N` and waits for its "worker started" line. */
 export async function startWorkerProcess(
@@ -87,24 +97,37 @@ export async function startWorkerProcess(
     recordArtifact('process', out)
     recordArtifact('process', err)
   })
-  const started: AppProcess = {
-    child,
-    url: '',
-    workerId: '',
-    stdout: () => out,
-    stderr: () => err,
-    exit,
-    logs: () => parseLines(out),
-  }
-  const deadline = Date.now() + 20_000
+  const started = await waitForLine(
+    {
+      child,
+      url: '',
+      workerId: '',
+      stdout: () => out,
+      stderr: () => err,
+      exit,
+      logs: () => parseLines(out),
+    },
+    'worker started',
+    'worker',
+  )
+  const line = started.logs().find((entry) => entry.msg === 'worker started')
+  return { ...started, workerId: String(line?.worker_id) }
+}
+
+/** Waits for the log line `message`; kills the process when it does not come in time. */
+async function waitForLine(
+  started: AppProcess,
+  message: string,
+  what: string,
+): Promise<AppProcess> {
+  const deadline = Date.now() + START_MS
   while (Date.now() < deadline) {
-    const line = started.logs().find((entry) => entry.msg === 'worker started')
-    if (line) return { ...started, workerId: String(line.worker_id) }
-    const exited = await Promise.race([exit.then(() => true), sleep(50).then(() => false)])
-    if (exited) throw new Error(`worker exited early:\n${err}`)
+    if (started.logs().some((entry) => entry.msg === message)) return started
+    const exited = await Promise.race([started.exit.then(() => true), sleep(50).then(() => false)])
+    if (exited) throw new Error(`${what} exited early:\n${started.stderr()}`)
   }
-  child.kill('SIGKILL')
-  throw new Error(`worker did not start:\n${out}\n${err}`)
+  started.child.kill('SIGKILL')
+  throw new Error(`${what} did not start:\n${started.stdout()}\n${started.stderr()}`)
 }
 
 /** SIGKILLs every process still alive in `processes` and waits for them; empties the list. */

@@ -98,5 +98,5 @@ describe('jobs in the database queue across a kill -9', () => {
     // One record in the history per job.
     const history = await readJson(await fetch(`${second.url}/api/generations?limit=100`))
     expect(history.items.map((item: { id: string }) => item.id).sort()).toEqual([...ids].sort())
-  }, 60_000)
+  }, 120_000)
 })

@@ -3,7 +3,7 @@ import { generationResultSchema } from '../../src/schemas/generation.js'
 import { readJson } from '../helpers/app.js'
 import { postGeneration } from '../helpers/generation.js'
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js'
-import { collectSse, type SseEvent } from '../helpers/sse.js'
+import { collectSse, readSse, type SseEvent } from '../helpers/sse.js'
 import {
   alive,
   baseEnv,
@@ -62,7 +62,7 @@ describe.skipIf(!redisUp || !postgresUp)('jobs across API and worker processes',
     for (const result of started) if (result.status === 'rejected') throw result.reason
     apis = processes.slice(0, 2)
     workers = processes.slice(2)
-  }, 60_000)
+  }, 90_000)
 
   afterAll(async () => {
     await killAll(processes)
@@ -211,5 +211,37 @@ describe.skipIf(!redisUp || !postgresUp)('jobs across API and worker processes',
     expect(result).toMatchObject({ status: 'completed', programming_language: 'python' })
     expect(events[0]?.data.id).toBe(result.id)
     expect((await getJob(api.url, result.id)).status).toBe('completed')
+  }, 30_000)
+
+  it('finishes a job whose API process dies while a client streams it; the other API answers for it', async () => {
+    const [apiA, apiB] = apis as [AppProcess, AppProcess]
+    upstream.hold('API-DIES')
+    const stream = await postGeneration(
+      apiA.url,
+      'parse an ISO-8601 duration API-DIES',
+      '/api/generate/stream',
+    )
+    expect(stream.status).toBe(200)
+    let id = ''
+    for await (const item of readSse(stream)) {
+      if ('event' in item && item.event.event === 'started') {
+        id = item.event.data.id as string
+        break
+      }
+    }
+    expect(id).not.toBe('')
+    expect(await until(() => upstream.callsWith('API-DIES') === 1, 10_000)).toBe(true)
+    apiA.child.kill('SIGKILL')
+    await apiA.exit
+    upstream.release('API-DIES')
+
+    // The client's process died without cancelling: the worker completes the job, once.
+    const done = await settle(apiB.url, [id], 15_000)
+    expect(done.get(id)).toMatchObject({ status: 'completed', attempts: 1, error: null })
+    const { events } = await collectSse(await fetch(`${apiB.url}/api/jobs/${id}/events`))
+    const names = events.map((event) => event.event)
+    expect(names.filter((name) => name === 'completed')).toHaveLength(1)
+    expect(names.at(-1)).toBe('completed')
+    expect(upstream.callsWith('API-DIES')).toBe(1)
   }, 30_000)
 })

@@ -46,7 +46,7 @@ describe.skipIf(!redisUp || !postgresUp)('a worker process stopped with SIGTERM'
       JOB_STALL_MS: '30000',
     }
     api = await startApi({ ...environment, WORKER_CONCURRENCY: '0' })
-  }, 30_000)
+  }, 60_000)
   afterEach(async () => {
     await killAll(workers)
   })
@@ -125,7 +125,7 @@ describe.skipIf(!redisUp || !postgresUp)('a worker process stopped with SIGTERM'
     }
     // A finished job keeps no worker id: the logs tell who finished it.
     expect(finishedJobs(second).sort()).toEqual([...waiting].sort())
-  }, 50_000)
+  }, 90_000)
 
   it('hands a job longer than SHUTDOWN_TIMEOUT_MS back to the queue; another worker completes it', async () => {
     const url = api!.url
@@ -174,5 +174,5 @@ describe.skipIf(!redisUp || !postgresUp)('a worker process stopped with SIGTERM'
     expect(names.filter((name) => name === 'completed')).toHaveLength(1)
     expect(names.at(-1)).toBe('completed')
     expect(alive(second)).toBe(true)
-  }, 50_000)
+  }, 90_000)
 })
