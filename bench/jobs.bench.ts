@@ -587,11 +587,11 @@ export async function benchJobs(options: Partial<BenchJobsOptions> = {}): Promis
       [
         `jobs [${result.backend.store}+${result.backend.queue}] (${result.seconds} s)`,
         `  enqueue p50/p99 ${enqueue.sequential.p50}/${enqueue.sequential.p99} ms sequential, ${enqueue.concurrent.p50}/${enqueue.concurrent.p99} ms with ${enqueue.concurrent.clients} clients (${enqueue.concurrent.jobs_per_s}/s)`,
-        `  generate ${overhead.generate_direct.p50}/${overhead.generate_direct.p99} ms, job ${overhead.job_submit_to_completed.p50}/${overhead.job_submit_to_completed.p99} ms: +${overhead.added_p50}/+${overhead.added_p99} ms`,
+        `  generate ${overhead.generate_direct.p50}/${overhead.generate_direct.p99} ms, job ${overhead.job_submit_to_completed.p50}/${overhead.job_submit_to_completed.p99} ms: +${overhead.added_p50}/+${overhead.added_p99} ms (p50 wait ${overhead.phases.queued_to_started.p50}, run ${overhead.phases.started_to_finished.p50}, seen ${overhead.phases.finished_to_client_saw_completed.p50} ms after its end)`,
         throughput
-          ? `  throughput ${throughput.one_worker_jobs_per_s} jobs/s (1 worker), ${throughput.two_workers_jobs_per_s} jobs/s (2 workers): ×${throughput.ratio}`
+          ? `  throughput ${throughput.one_worker_jobs_per_s} jobs/s (1 worker), ${throughput.two_workers_jobs_per_s} jobs/s (2 workers): ×${throughput.ratio}; machine CPU busy ${throughput.machine_cpu_busy.one_worker}/${throughput.machine_cpu_busy.two_workers}`
           : '  throughput not measured',
-        `  health p50/p99 ${health.empty_queue.p50}/${health.empty_queue.p99} ms empty, ${health.full_queue.p50}/${health.full_queue.p99} ms with ${health.waiting} waiting`,
+        `  health p50/p99 ${health.empty_queue.p50}/${health.empty_queue.p99} ms empty, ${health.full_queue.p50}/${health.full_queue.p99} ms with ${health.waiting} waiting; GET of the last queued job ${health.get_last_queued_job.p50}/${health.get_last_queued_job.p99} ms; filled in ${health.fill_s} s`,
       ].join('\n'),
     )
   }

@@ -4,6 +4,7 @@ import { cpus } from 'node:os'
 import { benchAnalysis } from './analysis.bench.js'
 import { benchGeneration } from './generation.bench.js'
 import { benchHostileAnalysis } from './hostile-analysis.bench.js'
+import { benchJobs } from './jobs.bench.js'
 import { benchSandbox } from './sandbox.bench.js'
 import { benchStartup } from './startup.bench.js'
 import { benchStreaming } from './streaming.bench.js'
@@ -24,6 +25,7 @@ const results = {
   hostile_analysis: await benchHostileAnalysis(),
   generation: await benchGeneration(),
   streaming: await benchStreaming(),
+  jobs: await benchJobs(),
   sandbox: await benchSandbox(),
   verify_languages: await benchVerifyLanguages(),
   verify: await benchVerify(),
