@@ -127,14 +127,15 @@ export interface JobStore {
   finish(id: string, workerId: string, finish: JobFinish): Promise<boolean>
   /**
    * Puts a job back in the queue, to run at `availableAt`: a retry after a retryable failure, a
-   * run handed back at shutdown (`workerId` given: only while that worker holds it), or a failed
+   * run handed back at shutdown (`workerId` given: only while that worker holds it; with
+   * `handback` the run is not counted among its attempts and the job keeps its place), or a failed
    * or cancelled job retried on request (`from: 'finished'`; attempts restart at 0, result and
    * error cleared). False when the job is not in the state asked for.
    */
   requeue(
     id: string,
     requeue: { now: string; availableAt: string } & (
-      { from: 'running'; workerId: string } | { from: 'finished' }
+      { from: 'running'; workerId: string; handback?: boolean } | { from: 'finished' }
     ),
   ): Promise<boolean>
   /** Records the stage of the current run. */

@@ -317,6 +317,20 @@ export function runJobStoreContract(name: string, database: () => Promise<JobDat
       expect((await jobs.claimNext(claim('w2', 65)))?.job.attempts).toBe(2)
     })
 
+    it('takes a run handed back by a stopping worker as no attempt, keeping its place in line', async () => {
+      const { record } = await created(0)
+      await created(1)
+      await jobs.start(record.id, claim('w1', 2))
+      const back = { from: 'running', workerId: 'w1', handback: true } as const
+      expect(await jobs.requeue(record.id, { ...back, now: at(5), availableAt: at(5) })).toBe(true)
+      expect((await jobs.get(record.id))?.job).toMatchObject({ attempts: 0, queuedAt: at(0) })
+      expect(await jobs.position(record.id)).toBe(1)
+      expect((await jobs.claimNext(claim('w2', 6)))?.job).toMatchObject({
+        id: record.id,
+        attempts: 1,
+      })
+    })
+
     it('retries a failed or cancelled job on request from scratch, never a completed one', async () => {
       const failed = await created(0)
       await jobs.start(failed.record.id, claim('w1', 1))

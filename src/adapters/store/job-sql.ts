@@ -167,6 +167,9 @@ export const REQUEUE_GENERATION = `UPDATE generations SET status = 'queued', upd
 export const RESET_GENERATION = `UPDATE generations SET status = 'queued', result = NULL, error_code = NULL, error_detail = NULL, attempts = '[]', prompt_tokens = 0, completion_tokens = 0, total_tokens = 0, llm_calls = 0, duration_ms = NULL, updated_at = :now WHERE id = :id`
 export const REQUEUE_JOB =
   'UPDATE jobs SET queued_at = :now, available_at = :availableAt, worker_id = NULL, lease_until = NULL WHERE id = :id'
+/** A run handed back by a stopping worker: not an attempt, and its place in the line kept. */
+export const HAND_BACK_JOB =
+  'UPDATE jobs SET attempts = attempts - 1, available_at = :availableAt, worker_id = NULL, lease_until = NULL WHERE id = :id'
 export const RESET_JOB =
   'UPDATE jobs SET attempts = 0, stage = NULL, queued_at = :now, available_at = :availableAt, started_at = NULL, finished_at = NULL, worker_id = NULL, lease_until = NULL, cancel_requested = 0 WHERE id = :id'
 

@@ -45,6 +45,7 @@ import {
   REQUEST_CANCEL,
   REQUEUE_GENERATION,
   REQUEUE_JOB,
+  HAND_BACK_JOB,
   RESET_GENERATION,
   RESET_JOB,
   SET_STAGE,
@@ -214,7 +215,7 @@ export abstract class SqlJobStore implements JobStore {
   requeue(
     id: string,
     requeue: { now: string; availableAt: string } & (
-      { from: 'running'; workerId: string } | { from: 'finished' }
+      { from: 'running'; workerId: string; handback?: boolean } | { from: 'finished' }
     ),
   ): Promise<boolean> {
     if (!storable(id)) return Promise.resolve(false)
@@ -225,7 +226,7 @@ export abstract class SqlJobStore implements JobStore {
       if (requeue.from === 'running') {
         if (view.record.status !== 'running' || view.job.workerId !== requeue.workerId) return false
         yield* count(REQUEUE_GENERATION, parameters)
-        yield* count(REQUEUE_JOB, parameters)
+        yield* count(requeue.handback ? HAND_BACK_JOB : REQUEUE_JOB, parameters)
         return true
       }
       if (!RETRYABLE.has(view.record.status)) return false

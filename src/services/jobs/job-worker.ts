@@ -182,15 +182,16 @@ export class JobWorker {
     const { jobs, clock, settings, metrics, logger } = this.deps
     const { id } = view.record
     const now = clock.now()
-    const requeue = (delayMs: number) =>
+    const requeue = (delayMs: number, handback = false) =>
       jobs.requeue(id, {
         from: 'running',
         workerId: this.id,
+        handback,
         now: new Date(now).toISOString(),
         availableAt: new Date(now + delayMs).toISOString(),
       })
     if (signal.reason === SHUTDOWN) {
-      await requeue(0)
+      await requeue(0, true)
       metrics.jobEnded('handed_back', seconds(began))
       return { kind: 'handback' }
     }
