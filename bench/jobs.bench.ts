@@ -598,7 +598,7 @@ export async function benchJobs(options: Partial<BenchJobsOptions> = {}): Promis
   return {
     note: 'Upstreams answer after 20 ms (overhead) and 500 ms (throughput); one model call per job (no tests, no docs, cache off), unique prompts. Upstreams, server, workers and this client share the machine.',
     machine_cores_note:
-      'The throughput runs are I/O-bound (each job waits 500 ms on the upstream), so two worker processes should nearly double jobs/s even on 2 cores.',
+      'The throughput runs are I/O-bound (each job waits 500 ms on the upstream), so two worker processes should nearly double jobs/s even on 2 cores, unless the CPU is saturated: machine_cpu_busy tells (other work on the machine counts too).',
     backends,
   }
 }
