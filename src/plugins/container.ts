@@ -154,6 +154,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
           clock,
           stallMs: jobSettings.stallMs,
           logger: app.log,
+          probe: () => store.ping(),
         })
     const signals = new JobEventSignals()
     // Set below: the generation service of a pure API process queues through it.

@@ -141,10 +141,13 @@ export function listJobsSql(statuses: GenerationStatus[] | null, cursor: boolean
 
 export const POSITION = `SELECT (SELECT COUNT(*) FROM jobs o JOIN generations og ON og.id = o.id WHERE og.status = 'queued' AND (o.queued_at < j.queued_at OR (o.queued_at = j.queued_at AND o.id < j.id))) + 1 AS position FROM jobs j JOIN generations g ON g.id = j.id WHERE j.id = :id AND g.status = 'queued'`
 
-/** One count per state, each from the generations' status index: never a scan of every job kept. */
+/**
+ * One count per state, each from the generations' status index: never a scan of every job kept.
+ * Only jobs are ever `queued`, so that count needs no join.
+ */
 const countOf = (statuses: string) =>
   `(SELECT COUNT(*) FROM generations g JOIN jobs j ON j.id = g.id WHERE g.status IN (${statuses}))`
-export const COUNTS = `SELECT ${countOf("'queued'")} AS waiting, ${countOf("'running'")} AS active, ${countOf("'failed', 'interrupted'")} AS failed`
+export const COUNTS = `SELECT (SELECT COUNT(*) FROM generations WHERE status = 'queued') AS waiting, ${countOf("'running'")} AS active, ${countOf("'failed', 'interrupted'")} AS failed`
 
 /** Queued jobs ready since before `:before`, oldest first: those a queue may have lost. */
 export const OVERDUE = `SELECT j.id FROM jobs j JOIN generations g ON g.id = j.id WHERE g.status = 'queued' AND j.available_at < :before ORDER BY j.available_at, j.id LIMIT :limit`

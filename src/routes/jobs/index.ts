@@ -11,7 +11,7 @@ import {
   jobSchema,
 } from '../../schemas/job.js'
 import { jsonWithoutCheck } from '../../schemas/serializer.js'
-import { jobBody } from '../../services/jobs/job-body.js'
+import { jobBody, jobStatus } from '../../services/jobs/job-body.js'
 import { EventStream } from '../../streaming/connection.js'
 import { errorEvent, isFinal } from '../../streaming/events.js'
 
@@ -55,20 +55,19 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { callback_url: callbackUrl, ...input } = request.body
-      const view = await jobs.submit(input, {
+      const { view, position } = await jobs.submit(input, {
         idempotencyKey: request.headers['idempotency-key'],
         callbackUrl,
       })
       const id = view.record.id
       const statusUrl = `${prefix}/jobs/${id}`
-      const accepted = await body(view, request.id)
       return reply
         .code(202)
         .header('location', statusUrl)
         .send({
           job_id: id,
-          status: accepted.status,
-          position: accepted.position,
+          status: jobStatus(view.record.status),
+          position,
           status_url: statusUrl,
           events_url: `${statusUrl}/events`,
         })

@@ -37,6 +37,12 @@ export interface JobSettings {
   retentionHours: number
 }
 
+/** A job just queued (or found again by its Idempotency-Key), and its place in the queue. */
+export interface Queued {
+  view: JobView
+  position: number | null
+}
+
 export interface JobServiceDependencies {
   store: GenerationStore
   queue: JobQueue
@@ -77,13 +83,13 @@ export class JobService {
   }
 
   /**
-   * Queues a generation request as a job. A repeated `Idempotency-Key` answers the job queued
-   * with it first.
+   * Queues a generation request as a job, and answers it with its place in the queue. A repeated
+   * `Idempotency-Key` answers the job queued with it first.
    */
   async submit(
     input: GenerationInput,
     options: { idempotencyKey?: string | undefined; callbackUrl?: string | undefined } = {},
-  ): Promise<JobView> {
+  ): Promise<Queued> {
     const callbackUrl = options.callbackUrl ? this.deps.checkCallbackUrl(options.callbackUrl) : null
     const job = this.deps.generation.prepare(input, options.idempotencyKey)
     try {
@@ -99,12 +105,15 @@ export class JobService {
           `Idempotency-Key '${error.key}' was already used for a different request; use a new key for each distinct request`,
         )
       }
-      return view
+      return { view, position: await this.position(view) }
     }
   }
 
-  /** Stores a prepared generation as a queued job and hands it to the queue. */
-  async enqueue(job: GenerationJob, callbackUrl: string | null): Promise<JobView> {
+  /**
+   * Stores a prepared generation as a queued job and hands it to the queue. Its place is counted
+   * before it is stored (it is last), not looked up after: that lookup grows with the queue.
+   */
+  async enqueue(job: GenerationJob, callbackUrl: string | null): Promise<Queued> {
     const { settings } = this.deps
     const { waiting } = await this.jobs.counts()
     if (waiting >= settings.queueMax) {
@@ -146,7 +155,7 @@ export class JobService {
         .catch(() => {})
       throw error
     }
-    return { record, job: entry }
+    return { view: { record, job: entry }, position: waiting + 1 }
   }
 
   /** @throws NotFoundError for an id that is no job. */

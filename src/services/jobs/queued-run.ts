@@ -13,7 +13,7 @@ export async function runQueued(
   job: GenerationJob,
   options: RunOptions,
 ): Promise<GenerationResult> {
-  const view = await jobs.enqueue(job, null)
+  const { view } = await jobs.enqueue(job, null)
   const { id } = view.record
   options.onRecord?.(id)
   const onAbort = () => void jobs.cancel(id).catch(() => {})
