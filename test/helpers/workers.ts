@@ -154,6 +154,18 @@ export function finishedJobs(running: AppProcess): string[] {
     .map((entry) => String(entry.job_id))
 }
 
+/**
+ * The jobs the processes logged as finished, once at least `count` are (a worker logs a job's end
+ * just after it records it, so a client may see the job completed a moment earlier), plus a short
+ * grace for a second end of one job to show.
+ */
+export async function endsOf(processes: AppProcess[], count: number): Promise<string[]> {
+  const all = () => processes.flatMap(finishedJobs)
+  await until(() => all().length >= count, 10_000)
+  await sleep(300)
+  return all()
+}
+
 /** A job request: Python code only, never from the cache; `prompt` tells the upstream what to do. */
 export function jobRequest(prompt: string): object {
   return {

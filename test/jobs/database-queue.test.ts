@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readJson } from '../helpers/app.js'
 import {
   baseEnv,
+  endsOf,
   finishedJobs,
   killAll,
   settle,
@@ -88,7 +89,7 @@ describe('jobs in the database queue across a kill -9', () => {
       expect(done.get(id).attempts, `attempts of ${id}`).toBe(orphans.includes(id) ? 2 : 1)
     }
     // Ended once: across both lives of the process, each job's end is logged once.
-    const ends = [...finishedJobs(first), ...finishedJobs(second)]
+    const ends = await endsOf([first, second], JOBS)
     expect(ends).toHaveLength(JOBS)
     expect(new Set(ends)).toEqual(new Set(ids))
     for (const id of orphans) expect(finishedJobs(second)).toContain(id)

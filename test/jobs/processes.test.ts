@@ -8,6 +8,7 @@ import {
   alive,
   baseEnv,
   deleteRedisKeys,
+  endsOf,
   finishedJobs,
   freshPostgres,
   getJob,
@@ -148,7 +149,7 @@ describe.skipIf(!redisUp || !postgresUp)('jobs across API and worker processes',
 
     // Finished once: the two workers together logged each job's end exactly once, and the
     // survivor is the one that finished the orphans.
-    const ends = [...finishedJobs(victim), ...finishedJobs(survivor)]
+    const ends = await endsOf([victim, survivor], JOBS)
     expect(ends).toHaveLength(JOBS)
     expect(new Set(ends)).toEqual(new Set(ids))
     for (const id of orphans) expect(finishedJobs(survivor)).toContain(id)

@@ -10,7 +10,7 @@ import { sleep } from '../helpers/process.js'
 import {
   alive,
   baseEnv,
-  finishedJobs,
+  endsOf,
   getJob,
   killAll,
   settle,
@@ -184,7 +184,7 @@ describe.skipIf(!installed)('jobs while Redis restarts', () => {
     for (const id of ids) expect(done.get(id).attempts, `attempts of ${id}`).toBe(1)
 
     // Once each, by the worker that was there all along.
-    const ends = finishedJobs(worker)
+    const ends = await endsOf([worker], ids.length)
     expect(ends).toHaveLength(ids.length)
     expect(new Set(ends)).toEqual(new Set(ids))
     expect([api.child.pid, worker.child.pid]).toEqual(pids)

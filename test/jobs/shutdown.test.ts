@@ -5,6 +5,7 @@ import {
   alive,
   baseEnv,
   deleteRedisKeys,
+  endsOf,
   finishedJobs,
   freshPostgres,
   getJob,
@@ -124,7 +125,7 @@ describe.skipIf(!redisUp || !postgresUp)('a worker process stopped with SIGTERM'
       expect(done.get(id)).toMatchObject({ status: 'completed', attempts: 1 })
     }
     // A finished job keeps no worker id: the logs tell who finished it.
-    expect(finishedJobs(second).sort()).toEqual([...waiting].sort())
+    expect((await endsOf([second], waiting.length)).sort()).toEqual([...waiting].sort())
   }, 90_000)
 
   it('hands a job longer than SHUTDOWN_TIMEOUT_MS back to the queue; another worker completes it', async () => {
@@ -152,8 +153,9 @@ describe.skipIf(!redisUp || !postgresUp)('a worker process stopped with SIGTERM'
     // Stopped within its shutdown time (plus the start of Node), not after the job.
     expect(Date.now() - signalled).toBeLessThan(6000)
     expect(stoppedInTime(first)).toBe(true)
-    // Handed back: queued again at once, its run counted, no end logged by the stopped worker.
-    expect(await getJob(url, slow)).toMatchObject({ status: 'queued', attempts: 1 })
+    // Handed back: queued again at once, the cut run counted as no attempt (a rolling restart must
+    // not use up JOB_ATTEMPTS), no end logged by the stopped worker.
+    expect(await getJob(url, slow)).toMatchObject({ status: 'queued', attempts: 0 })
     expect(finishedJobs(first)).toEqual([])
     expect(await getJob(url, behind)).toMatchObject({ status: 'queued', attempts: 0 })
 
@@ -161,11 +163,16 @@ describe.skipIf(!redisUp || !postgresUp)('a worker process stopped with SIGTERM'
     const handedBackAt = Date.now()
     const second = await start({ SHUTDOWN_TIMEOUT_MS: '2000' }, 1)
     const done = await settle(url, [slow, behind], 20_000)
-    expect(done.get(slow)).toMatchObject({ status: 'completed', attempts: 2, error: null })
+    expect(done.get(slow)).toMatchObject({ status: 'completed', attempts: 1, error: null })
     expect(done.get(behind)).toMatchObject({ status: 'completed', attempts: 1 })
     // Well before JOB_STALL_MS (30 s): the hand-back brought it back, not stall detection.
     expect(Date.now() - handedBackAt).toBeLessThan(20_000)
-    expect(finishedJobs(second).sort()).toEqual([slow, behind].sort())
+    // It kept its place in line (JobOutcome 'handback': "back to the queue as it was"): the next
+    // worker, with one slot, runs it before the job queued after it.
+    // KNOWN FAILURE on BullMQ until src/adapters/queue/bullmq.ts hands back with
+    // `job.moveToWait(token)` + `WaitingError` instead of `moveToDelayed(now)` + `DelayedError`,
+    // which puts the job at the back of the line.
+    expect(await endsOf([second], 2)).toEqual([slow, behind])
     expect(upstream.callsWith('HANGS-B')).toBe(2)
 
     // Its events are those of the run that completed it, ending with one completed.
