@@ -53,6 +53,8 @@ class OwnRedis {
   constructor(
     readonly port: number,
     private readonly directory: string,
+    /** false: no append-only file either, so that a restart loses every key. */
+    private readonly persistent = true,
   ) {}
 
   get url(): string {
@@ -70,7 +72,7 @@ class OwnRedis {
         '--save',
         '',
         '--appendonly',
-        'yes',
+        this.persistent ? 'yes' : 'no',
         '--dir',
         this.directory,
       ],
@@ -108,6 +110,7 @@ describe.skipIf(!installed)('jobs while Redis restarts', () => {
   const directory = mkdtempSync(join(tmpdir(), 'verigen-redis-restart-'))
   const processes: AppProcess[] = []
   let redis: OwnRedis
+  let forgetful: OwnRedis | null = null
 
   beforeAll(async () => {
     await upstream.start()
@@ -117,6 +120,7 @@ describe.skipIf(!installed)('jobs while Redis restarts', () => {
   afterAll(async () => {
     await killAll(processes)
     await redis?.stop('SIGKILL')
+    await forgetful?.stop('SIGKILL')
     await upstream.close()
     rmSync(directory, { recursive: true, force: true })
   }, 30_000)
@@ -197,5 +201,56 @@ describe.skipIf(!installed)('jobs while Redis restarts', () => {
     // The history holds the job refused during the outage too, ended, and no other record.
     const history = await readJson(await fetch(`${api.url}/api/generations?limit=100`))
     expect(history.items).toHaveLength(ids.length + 1)
+  }, 90_000)
+
+  it('completes the waiting jobs of a Redis that lost its data in a restart', async () => {
+    forgetful = new OwnRedis(await freePort(), mkdtempSync(join(directory, 'forgetful-')), false)
+    await forgetful.start()
+    const environment = {
+      ...baseEnv(upstream.url),
+      DATABASE_URL: `sqlite://${join(directory, 'forgetful.db')}`,
+      REDIS_URL: forgetful.url,
+      REDIS_KEY_PREFIX: 'verigen-forgetful:',
+      JOB_STALL_MS: '3000',
+    }
+    const api = await startApi({ ...environment, WORKER_CONCURRENCY: '0' })
+    processes.push(api)
+    const worker = await startWorkerProcess(environment, 2)
+    processes.push(worker)
+    const ids: string[] = []
+    for (let index = 0; index < 8; index++) {
+      ids.push(await submitJob(api.url, `parse an ISO-8601 duration, job F${index}-X`))
+    }
+    expect(
+      await until(
+        async () => (await getJob(api.url, ids[0] as string)).status !== 'queued',
+        15_000,
+      ),
+    ).toBe(true)
+    const waitingIn = async () => {
+      const client = new Redis(forgetful!.url)
+      try {
+        return await client.llen('verigen-forgetful:jobs:wait')
+      } finally {
+        client.disconnect()
+      }
+    }
+    expect(await waitingIn()).toBeGreaterThan(0)
+    await forgetful.stop()
+    await forgetful.start()
+    // Every waiting job is gone from Redis.
+    expect(await waitingIn()).toBe(0)
+
+    // The database still says queued: the maintenance sweep adds them to the new Redis again.
+    const done = await settle(api.url, ids, 45_000)
+    const notDone = ids.filter((id) => done.get(id)?.status !== 'completed')
+    expect(
+      notDone,
+      `not completed: ${notDone.map((id) => done.get(id)?.status).join(', ')}`,
+    ).toEqual([])
+    const ends = await endsOf([worker], ids.length)
+    expect(ends).toHaveLength(ids.length)
+    expect(new Set(ends)).toEqual(new Set(ids))
+    expect(alive(api) && alive(worker)).toBe(true)
   }, 90_000)
 })
