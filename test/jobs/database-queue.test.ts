@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readJson } from '../helpers/app.js'
+import { collectSse } from '../helpers/sse.js'
 import {
   baseEnv,
   endsOf,
@@ -99,5 +100,56 @@ describe('jobs in the database queue across a kill -9', () => {
     // One record in the history per job.
     const history = await readJson(await fetch(`${second.url}/api/generations?limit=100`))
     expect(history.items.map((item: { id: string }) => item.id).sort()).toEqual([...ids].sort())
+  }, 120_000)
+
+  it('fails a job after JOB_ATTEMPTS runs cut short by a dying process; a retry runs it again', async () => {
+    const environment = {
+      ...baseEnv(upstream.url),
+      DATABASE_URL: `sqlite://${join(directory, 'attempts.db')}`,
+      WORKER_CONCURRENCY: '1',
+      JOB_STALL_MS: '1000',
+      JOB_ATTEMPTS: '2',
+    }
+    upstream.hold('DIES-EACH-TIME')
+    let server = await startApi(environment)
+    processes.push(server)
+    const id = await submitJob(server.url, 'parse an ISO-8601 duration DIES-EACH-TIME')
+    for (const attempt of [1, 2]) {
+      const url = server.url
+      expect(
+        await until(async () => {
+          const body = await readJson(await fetch(`${url}/api/jobs/${id}`))
+          return body.status === 'running' && body.attempts === attempt
+        }, 15_000),
+      ).toBe(true)
+      expect(await until(() => upstream.callsWith('DIES-EACH-TIME') === attempt, 5000)).toBe(true)
+      server.child.kill('SIGKILL')
+      await server.exit
+      server = await startApi(environment)
+      processes.push(server)
+    }
+    // Its third start is past JOB_ATTEMPTS: it fails without a model call, saying why.
+    const failed = (await settle(server.url, [id], 15_000)).get(id)
+    expect(failed).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      error: { code: 'APP_ERR_GENERATION_INTERRUPTED' },
+    })
+    expect(upstream.callsWith('DIES-EACH-TIME')).toBe(2)
+    const { events } = await collectSse(await fetch(`${server.url}/api/jobs/${id}/events`))
+    expect(events.filter((event) => event.event === 'error')).toHaveLength(1)
+    expect(events.at(-1)).toMatchObject({
+      event: 'error',
+      data: { code: 'APP_ERR_GENERATION_INTERRUPTED' },
+    })
+
+    upstream.release('DIES-EACH-TIME')
+    const retried = await fetch(`${server.url}/api/jobs/${id}/retry`, { method: 'POST' })
+    expect(retried.status).toBe(202)
+    expect((await settle(server.url, [id], 15_000)).get(id)).toMatchObject({
+      status: 'completed',
+      attempts: 1,
+      error: null,
+    })
   }, 120_000)
 })
