@@ -135,6 +135,30 @@ describe('/api/jobs with the worker inside the API process (database queue)', ()
     expect(JSON.parse(callback!.body)).toMatchObject({ id: accepted.job_id, status: 'completed' })
   })
 
+  it('answers a repeated Idempotency-Key with the first job, and refuses a key used elsewhere', async () => {
+    const key = { 'idempotency-key': `job-key-${Date.now()}` }
+    const first = await readJson(await post(REQUEST, key))
+    const again = await post(REQUEST, key)
+    expect(again.status).toBe(202)
+    expect((await readJson(again)).job_id).toBe(first.job_id)
+    const other = await post({ ...REQUEST, prompt: `${REQUEST.prompt}, in hours` }, key)
+    expect(other.status).toBe(422)
+    expect((await readJson(other)).code).toBe('APP_ERR_IDEMPOTENCY_MISMATCH')
+    await until(first.job_id, ['completed'])
+
+    // A key that named a generation run directly names no job.
+    const direct = { 'idempotency-key': `direct-key-${Date.now()}` }
+    const generated = await fetch(`${url}/api/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...direct },
+      body: JSON.stringify(REQUEST),
+    })
+    expect(generated.status).toBe(200)
+    const refused = await post(REQUEST, direct)
+    expect(refused.status).toBe(422)
+    expect((await readJson(refused)).code).toBe('APP_ERR_IDEMPOTENCY_MISMATCH')
+  })
+
   it('replays the events of a finished job from the start, ending with completed', async () => {
     const accepted = await readJson(await post(REQUEST))
     await until(accepted.job_id, ['completed'])

@@ -98,8 +98,8 @@ export class JobService {
       if (!(error instanceof IdempotencyKeyTaken)) throw error
       const first = await this.deps.store.findByIdempotencyKey(error.key)
       const view = first && (await this.jobs.get(first.id))
-      if (!view) throw error
-      if (view.record.requestHash !== job.requestHash) {
+      // A generation run directly holds the key: the same key cannot also name a job.
+      if (!view || view.record.requestHash !== job.requestHash) {
         throw new AppError(
           'APP_ERR_IDEMPOTENCY_MISMATCH',
           `Idempotency-Key '${error.key}' was already used for a different request; use a new key for each distinct request`,
