@@ -169,9 +169,6 @@ describe.skipIf(!redisUp || !postgresUp)('a worker process stopped with SIGTERM'
     expect(Date.now() - handedBackAt).toBeLessThan(20_000)
     // It kept its place in line (JobOutcome 'handback': "back to the queue as it was"): the next
     // worker, with one slot, runs it before the job queued after it.
-    // KNOWN FAILURE on BullMQ until src/adapters/queue/bullmq.ts hands back with
-    // `job.moveToWait(token)` + `WaitingError` instead of `moveToDelayed(now)` + `DelayedError`,
-    // which puts the job at the back of the line.
     expect(await endsOf([second], 2)).toEqual([slow, behind])
     expect(upstream.callsWith('HANGS-B')).toBe(2)
 

@@ -1,4 +1,4 @@
-import { DelayedError, Queue, Worker, type Job } from 'bullmq'
+import { DelayedError, Queue, WaitingError, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
 import { redactUrl } from '../../config.js'
 import { DependencyError } from '../../errors.js'
@@ -223,9 +223,13 @@ class BullmqConsumer implements JobConsumer {
       this.handlers.delete(running)
     }
     if (outcome.kind === 'done') return
-    const delayMs = outcome.kind === 'retry' ? Math.max(0, outcome.delayMs) : 0
+    if (outcome.kind === 'handback') {
+      // Back where it stood: the end of the wait list workers take from next.
+      await job.moveToWait(token)
+      throw new WaitingError()
+    }
     // BullMQ's manual delay: the job leaves the active set without counting as failed.
-    await job.moveToDelayed(Date.now() + delayMs, token)
+    await job.moveToDelayed(Date.now() + Math.max(0, outcome.delayMs), token)
     throw new DelayedError()
   }
 }
