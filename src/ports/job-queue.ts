@@ -46,7 +46,11 @@ export interface JobQueue {
    * Adding a job the queue holds already changes nothing.
    */
   add(id: string, options?: { delayMs?: number }): Promise<void>
-  /** Takes a waiting job out of the queue; false when it is not waiting (running, unknown). */
+  /**
+   * Takes a waiting job out of the queue; false when it is not waiting (running, unknown). A
+   * queue whose state is the database's holds nothing of its own and answers true: the job
+   * service has cancelled the job there already.
+   */
   remove(id: string): Promise<boolean>
   /**
    * Starts a consumer: `handler` runs each job handed to this process, at most `concurrency` at
