@@ -250,7 +250,8 @@ export const generationRecordSchema = z
   })
   .meta({ id: 'GenerationRecord' })
 
-export const generationListQuerySchema = z.strictObject({
+/** The paging of a list: a page size, and the cursor the previous page answered. */
+export const pageQueryShape = {
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z
     .string()
@@ -259,6 +260,21 @@ export const generationListQuerySchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this server issued')
     .optional()
     .describe('next_cursor of the previous page'),
+}
+
+/** The `Idempotency-Key` header of the routes that start a generation or a job. */
+export const idempotencyHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional()
+    .describe('Repeat a request with the same key to get the first answer instead of a new one'),
+})
+
+export const generationListQuerySchema = z.strictObject({
+  ...pageQueryShape,
   programming_language: z
     .string()
     .trim()

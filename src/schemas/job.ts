@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { JOB_STATUSES } from '../ports/job-store.js'
 import { errorResponseSchema } from './error.js'
-import { generateRequestSchema, generationResultSchema } from './generation.js'
+import { generateRequestSchema, generationResultSchema, pageQueryShape } from './generation.js'
 
 const jobStatusSchema = z.enum(JOB_STATUSES)
 
@@ -79,14 +79,7 @@ export const jobSchema = z
   .meta({ id: 'Job' })
 
 export const jobListQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
-    .string()
-    .min(1)
-    .max(500)
-    .regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this server issued')
-    .optional()
-    .describe('next_cursor of the previous page'),
+  ...pageQueryShape,
   status: jobStatusSchema.optional(),
 })
 

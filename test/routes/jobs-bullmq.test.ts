@@ -3,14 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
-import {
-  CODE_REPLY,
-  DOCS,
-  llmEnv,
-  repliesByStage,
-  TESTS_REPLY,
-  waitFor,
-} from '../helpers/generation.js'
+import { jobsApi } from '../helpers/jobs.js'
+import { CODE_REPLY, DOCS, llmEnv, repliesByStage, TESTS_REPLY } from '../helpers/generation.js'
 import { CHAT, chatBody, hang, ScriptedLlmServer } from '../helpers/scripted-llm.js'
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js'
 
@@ -57,20 +51,9 @@ describe.skipIf(!redisUp)('/api/jobs on BullMQ (REDIS_URL)', () => {
     await redis.quit()
   })
 
-  const post = async (body: object) =>
-    readJson(
-      await fetch(`${url}/api/jobs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-    )
-  const job = async (id: string) => readJson(await fetch(`${url}/api/jobs/${id}`))
-  const until = async (id: string, statuses: string[], timeoutMs = 10_000) => {
-    let body = await job(id)
-    await waitFor(async () => statuses.includes((body = await job(id)).status), timeoutMs)
-    return body
-  }
+  const post = async (body: object) => readJson(await jobsApi(url).post(body))
+  const until = (id: string, statuses: string[], timeoutMs?: number) =>
+    jobsApi(url).until(id, statuses, timeoutMs)
 
   it('runs a job, keeps the queue under REDIS_KEY_PREFIX, and reports the backend', async () => {
     const accepted = await post(REQUEST)

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
+import { jobsApi } from '../helpers/jobs.js'
 import {
   CODE_REPLY,
   DOCS,
@@ -84,18 +85,10 @@ describe('/api/jobs with the worker inside the API process (database queue)', ()
     await new Promise((resolve) => hooks.close(resolve))
   })
 
-  const post = (body: object, headers: Record<string, string> = {}) =>
-    fetch(`${url}/api/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    })
-  const job = async (id: string) => readJson(await fetch(`${url}/api/jobs/${id}`))
-  const until = async (id: string, statuses: string[], timeoutMs = 10_000) => {
-    let body = await job(id)
-    await waitFor(async () => statuses.includes((body = await job(id)).status), timeoutMs)
-    return body
-  }
+  let post: ReturnType<typeof jobsApi>['post']
+  let job: ReturnType<typeof jobsApi>['job']
+  let until: ReturnType<typeof jobsApi>['until']
+  beforeAll(() => ({ post, job, until } = jobsApi(url)))
 
   it('answers 202 with where to follow the job, and the job ends with the result /api/generate gives', async () => {
     const response = await post({ ...REQUEST, callback_url: hookUrl })

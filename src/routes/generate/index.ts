@@ -7,20 +7,11 @@ import {
   batchGenerateResponseSchema,
   generateRequestSchema,
   generationResultSchema,
+  idempotencyHeadersSchema,
 } from '../../schemas/generation.js'
 import { jsonWithoutCheck } from '../../schemas/serializer.js'
 import { abortOnDisconnect, EventStream } from '../../streaming/connection.js'
 import { errorEvent } from '../../streaming/events.js'
-
-const headersSchema = z.looseObject({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
-    .optional()
-    .describe('Repeat a request with the same key to get the first result instead of a new one'),
-})
 
 export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
   const { generation, config } = app.services
@@ -35,7 +26,7 @@ export const generateRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Generate code that parses, with tests, documentation and metrics',
         description:
           'Answers when the generation is over. One cancelled while the client waits (POST /api/generations/{id}/cancel, from any client) answers 409 APP_ERR_GENERATION_CANCELLED; its history entry says cancelled.',
-        headers: headersSchema,
+        headers: idempotencyHeadersSchema,
         body: generateRequestSchema(maxPromptLength),
         response: {
           200: generationResultSchema,

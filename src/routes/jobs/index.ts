@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { JobView } from '../../ports/job-store.js'
 import { errorResponses } from '../../schemas/error.js'
-import { generationIdParamsSchema } from '../../schemas/generation.js'
+import { generationIdParamsSchema, idempotencyHeadersSchema } from '../../schemas/generation.js'
 import {
   jobAcceptedSchema,
   jobListQuerySchema,
@@ -14,16 +14,6 @@ import { jsonWithoutCheck } from '../../schemas/serializer.js'
 import { jobBody, jobStatus } from '../../services/jobs/job-body.js'
 import { EventStream } from '../../streaming/connection.js'
 import { errorEvent, isFinal } from '../../streaming/events.js'
-
-const headersSchema = z.looseObject({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
-    .optional()
-    .describe('Repeat a request with the same key to get the first job instead of a new one'),
-})
 
 /**
  * `/api/jobs`: generations queued for workers. Anyone who can reach the API may call them, as
@@ -45,7 +35,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Queue a generation as a job; a worker runs it',
         description:
           'The same body as POST /api/generate, plus an optional callback_url. Answers at once with 202 and where to follow the job: GET status_url for its state and result, GET events_url for its events as Server-Sent Events. JOB_QUEUE_MAX jobs may wait; beyond that 503 APP_ERR_QUEUE_FULL with Retry-After.',
-        headers: headersSchema,
+        headers: idempotencyHeadersSchema,
         body: jobRequestSchema(config.limits.maxPromptLength),
         response: {
           202: jobAcceptedSchema,
