@@ -9,13 +9,7 @@ import { Redis } from 'ioredis'
 import postgres from 'postgres'
 import { generationBody } from './load.js'
 import { projectRoot, spawnBuiltServer, startUpstream, stop, waitHealthy } from './server.js'
-
-interface Percentiles {
-  samples: number
-  p50: number
-  p99: number
-  max: number
-}
+import { percentiles, round, type Percentiles } from './stats.js'
 
 export interface JobsBackendResult {
   /** What held the jobs and dispatched them. */
@@ -69,20 +63,6 @@ export interface JobsBenchResult {
   note: string
   machine_cores_note: string
   backends: JobsBackendResult[]
-}
-
-const round = (value: number) => Math.round(value * 100) / 100
-
-function percentiles(values: number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b)
-  const at = (fraction: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0
-  return {
-    samples: sorted.length,
-    p50: round(at(0.5)),
-    p99: round(at(0.99)),
-    max: round(sorted.at(-1) ?? 0),
-  }
 }
 
 const REQUEST_TIMEOUT_MS = 60_000

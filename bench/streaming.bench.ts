@@ -3,13 +3,7 @@ import { request, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnBuiltServer, startUpstream, stop, waitHealthy } from './server.js'
-
-interface Percentiles {
-  samples: number
-  p50: number
-  p99: number
-  max: number
-}
+import { percentiles, round, type Percentiles } from './stats.js'
 
 export interface StreamingBenchResult {
   note: string
@@ -41,20 +35,6 @@ export interface StreamingBenchResult {
     rss_idle_mib: number
     rss_peak_mib: number
     memory_per_stream_kib: number
-  }
-}
-
-const round = (value: number) => Math.round(value * 100) / 100
-
-function percentiles(values: number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b)
-  const at = (fraction: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0
-  return {
-    samples: sorted.length,
-    p50: round(at(0.5)),
-    p99: round(at(0.99)),
-    max: round(sorted.at(-1) ?? 0),
   }
 }
 
