@@ -6,7 +6,6 @@ import { RedisCache } from '../adapters/cache/redis.js'
 import { hostname } from 'node:os'
 import { localProcesses } from '../adapters/host/local-processes.js'
 import { createLlmProvider } from '../adapters/llm/provider-factories.js'
-import { BullmqJobQueue } from '../adapters/queue/bullmq.js'
 import { DatabaseJobQueue } from '../adapters/queue/database.js'
 import { connectRedis, pingRedis } from '../adapters/redis/connection.js'
 import { BwrapSandbox } from '../adapters/sandbox/bwrap.js'
@@ -143,7 +142,8 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       : null
     const { jobs: jobSettings } = config
     const queue: JobQueue = redis
-      ? new BullmqJobQueue({
+      ? // Loaded only with Redis: BullMQ and its dependencies cost a single-machine setup memory.
+        new (await import('../adapters/queue/bullmq.js')).BullmqJobQueue({
           url: config.redis.url as string,
           keyPrefix: config.redis.keyPrefix,
           stallMs: jobSettings.stallMs,
