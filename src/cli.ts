@@ -17,6 +17,8 @@ Commands:
   worker             Run queued jobs only, no HTTP server; stops on SIGTERM
                      after its running jobs (or hands them back to the queue)
     --concurrency <n>  Jobs run at once (overrides WORKER_CONCURRENCY, default 4)
+    --port <n>       Answer /metrics and /api/health on this port (overrides
+                     WORKER_PORT; none by default)
 
 Options:
   -h, --help         Show this help
@@ -61,7 +63,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'worker') {
     const { values } = parseArgs({
       args: rest,
-      options: { concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        concurrency: { type: 'string' },
+        port: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     })
     if (values.help) {
@@ -70,7 +76,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const { runServer, startWorker } = await import('./server.js')
     await runServer(
-      values.concurrency !== undefined ? { WORKER_CONCURRENCY: values.concurrency } : {},
+      {
+        ...(values.concurrency !== undefined ? { WORKER_CONCURRENCY: values.concurrency } : {}),
+        ...(values.port !== undefined ? { WORKER_PORT: values.port } : {}),
+      },
       startWorker,
     )
     return -1

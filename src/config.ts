@@ -107,6 +107,11 @@ export interface Config {
   readonly jobs: {
     /** Jobs a worker inside this process runs at once; 0 makes a pure API process. */
     readonly workerConcurrency: number
+    /**
+     * Port on which `verigen worker` answers `/metrics` and `/api/health` (on `HOST`), or null
+     * for none. The API's own port is `PORT`.
+     */
+    readonly workerPort: number | null
     /** Runs of one job at most: retryable failures and dead workers both use one up. */
     readonly attempts: number
     /** A running job whose worker has not renewed its claim for this long goes back to the queue. */
@@ -391,6 +396,7 @@ const environmentSchema = z.object({
   VERIFY_OUTPUT_BYTES: byteSize(16 * 1024 ** 2).default(65_536),
   VERIFY_CONCURRENCY: integer(1, 1024).default(availableParallelism()),
   WORKER_CONCURRENCY: integer(0, 1024).default(4),
+  WORKER_PORT: integer(0, 65535).optional(),
   JOB_ATTEMPTS: integer(1, 100).default(3),
   JOB_STALL_MS: integer(1000, 3_600_000).default(30_000),
   JOB_QUEUE_MAX: integer(1, 10_000_000).default(10_000),
@@ -586,6 +592,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     jobs: {
       workerConcurrency: env.WORKER_CONCURRENCY,
+      workerPort: env.WORKER_PORT ?? null,
       attempts: env.JOB_ATTEMPTS,
       stallMs: env.JOB_STALL_MS,
       queueMax: env.JOB_QUEUE_MAX,

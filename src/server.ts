@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
@@ -30,12 +32,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 /**
- * Builds the app without listening, for a process that only runs jobs (`verigen worker`): the
- * worker inside it takes jobs from the queue until SIGTERM.
+ * Builds the app without its HTTP API, for a process that only runs jobs (`verigen worker`): the
+ * worker inside it takes jobs from the queue until SIGTERM. With `WORKER_PORT` it answers
+ * `GET /metrics` and `GET /api/health` there, and nothing else, for monitoring.
  */
 export async function startWorker(config: Config): Promise<RunningServer> {
   const app = await buildApp(config)
   await app.ready()
+  const port = config.jobs.workerPort
+  const probe = port === null ? null : await listenProbe(app, config.server.host, port)
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host
+  const url = probe ? `http://${host}:${(probe.address() as AddressInfo).port}` : ''
   app.log.info(
     {
       worker_id: app.services.worker?.id,
@@ -43,10 +50,53 @@ export async function startWorker(config: Config): Promise<RunningServer> {
       queue: config.redis.url ? 'bullmq' : 'database',
       database: config.database.kind,
       llm_provider: config.llm.provider ?? 'not configured',
+      ...(probe ? { metrics: `${url}/metrics`, health: `${url}/api/health` } : {}),
     },
     'worker started',
   )
-  return { app, url: '', shutdown: drainer(app, config) }
+  const drain = drainer(app, config)
+  // Health stays answerable while the worker drains; the probe closes last.
+  const shutdown = async (reason: string) => {
+    const drained = await drain(reason)
+    await new Promise((resolve) => (probe ? probe.close(resolve) : resolve(null)))
+    return drained
+  }
+  return { app, url, shutdown }
+}
+
+/** The worker's monitoring port: its metrics and its health report, as the API serves them. */
+async function listenProbe(app: FastifyInstance, host: string, port: number): Promise<Server> {
+  const { metrics, health } = app.services
+  const probe = createServer((request, response) => {
+    const path = request.url?.split('?')[0]
+    const answer = async () => {
+      if (request.method === 'GET' && path === '/metrics') {
+        response.setHeader('content-type', metrics.registry.contentType)
+        return response.end(await metrics.registry.metrics())
+      }
+      if (request.method === 'GET' && path === '/api/health') {
+        const report = await health.report()
+        response.statusCode = report.status === 'unhealthy' ? 503 : 200
+        response.setHeader('content-type', 'application/json; charset=utf-8')
+        return response.end(JSON.stringify(report))
+      }
+      response.statusCode = 404
+      response.end()
+    }
+    answer().catch((error: unknown) => {
+      app.log.error({ err: error }, 'worker probe failed')
+      response.statusCode = 500
+      response.end()
+    })
+  })
+  // Nothing to read from a client: headers alone, quickly.
+  probe.headersTimeout = 5000
+  probe.requestTimeout = 10_000
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject)
+    probe.listen(port, host, () => resolve())
+  })
+  return probe
 }
 
 /** A shutdown that drains the app, closing what is still open once SHUTDOWN_TIMEOUT_MS passes. */
