@@ -323,6 +323,15 @@ describe('/api/jobs with the worker inside the API process (database queue)', ()
     expect(deleted.status).toBe(204)
     expect((await fetch(`${url}/api/jobs/${doomed.job_id}`)).status).toBe(404)
     expect((await fetch(`${url}/api/generations/${doomed.job_id}`)).status).toBe(404)
+
+    // A job that vanishes from the store under its followers (no final event) ends them too.
+    const vanishing = await readJson(await post(REQUEST))
+    const followed = fetch(`${url}/api/jobs/${vanishing.job_id}/events`).then(collectSse)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await app.services.store.delete(vanishing.job_id)
+    const { events } = await followed
+    expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'APP_ERR_NOT_FOUND' } })
+
     expect(
       (await fetch(`${url}/api/generations/${another.job_id}`, { method: 'DELETE' })).status,
     ).toBe(204)

@@ -1,4 +1,4 @@
-import { AppError, NotFoundError, toAppError } from '../../errors.js'
+import { AppError, NotFoundError, toAppError, toErrorBody } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
 import type { ComponentStatus } from '../../ports/component-status.js'
 import {
@@ -282,7 +282,9 @@ export class JobService {
       pollMs: FOLLOW_POLL_MS,
       settled: async () => {
         const current = await this.jobs.get(id)
-        return current ? finalEvent(current) : null
+        if (current) return finalEvent(current)
+        // Deleted while followed: nothing more will come.
+        return { type: 'error', data: toErrorBody(new NotFoundError('Job', id), requestId ?? id) }
       },
     })
   }
