@@ -71,7 +71,10 @@ export const jobSchema = z
       .nullable()
       .describe('What POST /api/generate answers, once there is one'),
     error: errorResponseSchema.nullable().describe('Why it failed or was cancelled'),
-    callback_url: z.string().nullable(),
+    callback_url: z
+      .string()
+      .nullable()
+      .describe('Where the outcome is posted; its query and fragment are shown as ?…'),
     created_at: z.string(),
     started_at: z.string().nullable().describe('When its last run started'),
     finished_at: z.string().nullable(),

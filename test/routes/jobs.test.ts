@@ -44,7 +44,7 @@ describe('/api/jobs with the worker inside the API process (database queue)', ()
   let url: string
   let hooks: Server
   let hookUrl: string
-  const received: Array<{ headers: IncomingMessage['headers']; body: string }> = []
+  const received: Array<{ url?: string; headers: IncomingMessage['headers']; body: string }> = []
   /** Prompts with these words get a special reply; others the normal script. */
   const special: Array<[string, ScriptedHandler]> = []
   const script: StageReplies = { code: CODE_REPLY, tests: TESTS_REPLY, docs: DOCS }
@@ -54,7 +54,7 @@ describe('/api/jobs with the worker inside the API process (database queue)', ()
       let body = ''
       request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
       request.on('end', () => {
-        received.push({ headers: request.headers, body })
+        received.push({ url: request.url, headers: request.headers, body })
         response.end('ok')
       })
     })
@@ -91,7 +91,7 @@ describe('/api/jobs with the worker inside the API process (database queue)', ()
   beforeAll(() => ({ post, job, until } = jobsApi(url)))
 
   it('answers 202 with where to follow the job, and the job ends with the result /api/generate gives', async () => {
-    const response = await post({ ...REQUEST, callback_url: hookUrl })
+    const response = await post({ ...REQUEST, callback_url: `${hookUrl}?token=receiver-token` })
     expect(response.status).toBe(202)
     const accepted = await readJson(response)
     expect(accepted).toMatchObject({
@@ -126,6 +126,10 @@ describe('/api/jobs with the worker inside the API process (database queue)', ()
     const expected = `sha256=${createHmac('sha256', SECRET).update(callback!.body).digest('hex')}`
     expect(callback?.headers['x-verigen-signature']).toBe(expected)
     expect(JSON.parse(callback!.body)).toMatchObject({ id: accepted.job_id, status: 'completed' })
+    // The callback goes to the whole URL; a reader of the job never sees its query.
+    expect(callback?.url).toBe('/hook?token=receiver-token')
+    expect(done.callback_url).toBe(`${hookUrl}?…`)
+    expect(JSON.stringify(await job(accepted.job_id))).not.toContain('receiver-token')
   })
 
   it('answers a repeated Idempotency-Key with the first job, and refuses a key used elsewhere', async () => {

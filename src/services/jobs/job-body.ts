@@ -24,6 +24,16 @@ export interface JobBody {
   finished_at: string | null
 }
 
+/**
+ * A callback URL as a response shows it: its query and fragment, where a receiver's token often
+ * travels, are not repeated to whoever reads the job.
+ */
+function shownCallbackUrl(url: string): string {
+  const parsed = new URL(url)
+  const hidden = parsed.search !== '' || parsed.hash !== ''
+  return `${parsed.origin}${parsed.pathname}${hidden ? '?…' : ''}`
+}
+
 const JOB_STATUS: Record<GenerationStatus, JobStatus> = {
   queued: 'queued',
   running: 'running',
@@ -67,7 +77,7 @@ export function jobBody(view: JobView, position: number | null, requestId: strin
     position,
     result: (record.result as GenerationResult | null) ?? null,
     error: error && toErrorBody(error, requestId, new Date(job.finishedAt ?? record.updatedAt)),
-    callback_url: job.callbackUrl,
+    callback_url: job.callbackUrl && shownCallbackUrl(job.callbackUrl),
     created_at: record.createdAt,
     started_at: job.startedAt,
     finished_at: job.finishedAt,
