@@ -130,6 +130,42 @@ export interface Config {
      */
     readonly allowedHosts: readonly string[]
   }
+  readonly auth: {
+    /** `on`: every route but the public ones needs a credential; `off`: one anonymous user. */
+    readonly mode: 'off' | 'on'
+    /** Whether `AUTH` was set; `off` chosen explicitly on a public address is logged as a warning. */
+    readonly explicit: boolean
+    /** HS256 key of the access tokens this server signs; null when AUTH is off and none is set. */
+    readonly jwtSecret: string | null
+    readonly accessTtlMs: number
+    readonly refreshTtlMs: number
+    /** An external OIDC issuer whose tokens are accepted as well, or null. */
+    readonly jwks: {
+      readonly url: string
+      readonly issuer: string
+      readonly audience: string
+    } | null
+    /** Clock skew allowed when checking `exp`, `nbf` and `iat`. */
+    readonly clockToleranceMs: number
+    /** Bearer token `/metrics` asks for, or null for none. */
+    readonly metricsToken: string | null
+    readonly login: {
+      /** Failed logins of one user name within `windowMs` before further attempts are refused. */
+      readonly maxFailures: number
+      /** Failed logins from one address within `windowMs` before further attempts are refused. */
+      readonly maxFailuresPerIp: number
+      readonly windowMs: number
+    }
+  }
+  /** Starting values of the default budgets (runtime settings override them); 0 is no limit. */
+  readonly budgets: {
+    readonly requestsPerMinute: number
+    readonly concurrentGenerations: number
+    readonly tokensPerDay: number
+    readonly verifyRunsPerDay: number
+  }
+  /** How often each process reads the runtime settings back from the database. */
+  readonly settings: { readonly refreshMs: number }
   /** Values that must never reach a log line, a stored row or a response: keys and passwords. */
   readonly secrets: readonly string[]
 }
@@ -194,15 +230,28 @@ function byteSize(max = Number.MAX_SAFE_INTEGER) {
   })
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, '': 1000, s: 1000, m: 60_000, h: 3_600_000 }
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  '': 1000,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+}
 
-/** A duration in milliseconds, written in seconds (`60`) or with a unit (`500ms`, `30s`, `1m`, `1h`). */
+/**
+ * A duration in milliseconds, written in seconds (`60`) or with a unit (`500ms`, `30s`, `1m`,
+ * `1h`, `30d`).
+ */
 function duration() {
   return z.string().transform((raw, ctx) => {
-    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|)$/i.exec(raw.trim())
+    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|)$/i.exec(raw.trim())
     const unit = DURATION_UNITS[match?.[2]?.toLowerCase() ?? 'x']
     if (!match || unit === undefined || Number(match[1]) <= 0) {
-      return invalid(ctx, `must be a duration such as 60 (seconds), 30s, 1m or 500ms, got '${raw}'`)
+      return invalid(
+        ctx,
+        `must be a duration such as 60 (seconds), 30s, 1m, 1h, 30d or 500ms, got '${raw}'`,
+      )
     }
     return Math.round(Number(match[1]) * unit)
   })
@@ -403,7 +452,74 @@ const environmentSchema = z.object({
   JOB_RETENTION_HOURS: integer(1, 87_600).default(168),
   WEBHOOK_SECRET: z.string().trim().min(16, 'must be at least 16 characters').optional(),
   WEBHOOK_ALLOWED_HOSTS: hostList().default([]),
+  AUTH: oneOf(['off', 'on'] as const).optional(),
+  JWT_SECRET: z.string().trim().min(32, 'must be at least 32 characters').optional(),
+  JWT_ACCESS_TTL: duration().default(15 * 60_000),
+  JWT_REFRESH_TTL: duration().default(30 * 86_400_000),
+  JWT_JWKS_URL: url(
+    ['https:', 'http:'],
+    'https://issuer.example.com/.well-known/jwks.json',
+  ).optional(),
+  JWT_ISSUER: z.string().trim().min(1).optional(),
+  JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  JWT_CLOCK_TOLERANCE: duration().default(30_000),
+  METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  LOGIN_MAX_FAILURES: integer(1, 1000).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: integer(1, 100_000).default(20),
+  LOGIN_WINDOW: duration().default(15 * 60_000),
+  BUDGET_REQUESTS_PER_MINUTE: integer(0).default(0),
+  BUDGET_CONCURRENT_GENERATIONS: integer(0).default(0),
+  BUDGET_TOKENS_PER_DAY: integer(0).default(0),
+  BUDGET_VERIFY_RUNS_PER_DAY: integer(0).default(0),
+  SETTINGS_REFRESH_MS: integer(100, 600_000).default(2000),
 })
+
+/** Addresses only this machine can reach: the one place where AUTH may default to off. */
+export function isLoopbackHost(host: string): boolean {
+  const text = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+  return text === 'localhost' || text === '::1' || /^127(\.\d{1,3}){3}$/.test(text)
+}
+
+function resolveAuth(env: Environment, problems: string[]): Config['auth'] {
+  const mode = env.AUTH ?? (isLoopbackHost(env.HOST) ? 'off' : null)
+  if (mode === null) {
+    problems.push(
+      `AUTH: required when HOST is '${env.HOST}', an address other machines can reach; set AUTH=on (with JWT_SECRET) to require credentials, or AUTH=off to serve everyone without one`,
+    )
+  }
+  if (mode === 'on' && !env.JWT_SECRET) {
+    problems.push(
+      'JWT_SECRET: required when AUTH=on (it signs the access tokens); at least 32 characters, e.g. the output of `openssl rand -hex 32`',
+    )
+  }
+  const external = [env.JWT_JWKS_URL, env.JWT_ISSUER, env.JWT_AUDIENCE]
+  if (external.some(Boolean) && !external.every(Boolean)) {
+    problems.push(
+      'JWT_JWKS_URL: JWT_JWKS_URL, JWT_ISSUER and JWT_AUDIENCE are set together (a token is accepted only from that issuer, for that audience)',
+    )
+  }
+  return {
+    mode: mode ?? 'on',
+    explicit: env.AUTH !== undefined,
+    jwtSecret: env.JWT_SECRET ?? null,
+    accessTtlMs: env.JWT_ACCESS_TTL,
+    refreshTtlMs: env.JWT_REFRESH_TTL,
+    jwks:
+      env.JWT_JWKS_URL && env.JWT_ISSUER && env.JWT_AUDIENCE
+        ? { url: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE }
+        : null,
+    clockToleranceMs: env.JWT_CLOCK_TOLERANCE,
+    metricsToken: env.METRICS_TOKEN ?? null,
+    login: {
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
+      windowMs: env.LOGIN_WINDOW,
+    },
+  }
+}
 
 /** The providers' own variables (`OPENAI_API_KEY`, …), named by the table of `llm-providers.ts`. */
 const providerEnvironmentSchema = z.object(
@@ -526,6 +642,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const providerEnv: ProviderEnvironment = parsedProviders.data
   const problems: string[] = []
   const llm = resolveLlm(env, providerEnv, problems)
+  const auth = resolveAuth(env, problems)
   if (env.WEBHOOK_ALLOWED_HOSTS.length > 0 && !env.WEBHOOK_SECRET) {
     problems.push(
       'WEBHOOK_SECRET: required when WEBHOOK_ALLOWED_HOSTS is set (callbacks are signed with it); at least 16 characters',
@@ -541,6 +658,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     urlPassword(env.DATABASE_URL),
     urlPassword(env.REDIS_URL),
     env.WEBHOOK_SECRET,
+    env.JWT_SECRET,
+    env.METRICS_TOKEN,
   ].filter((secret): secret is string => Boolean(secret))
 
   return deepFreeze({
@@ -599,6 +718,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       retentionHours: env.JOB_RETENTION_HOURS,
     },
     webhooks: { secret: env.WEBHOOK_SECRET ?? null, allowedHosts: env.WEBHOOK_ALLOWED_HOSTS },
+    auth,
+    budgets: {
+      requestsPerMinute: env.BUDGET_REQUESTS_PER_MINUTE,
+      concurrentGenerations: env.BUDGET_CONCURRENT_GENERATIONS,
+      tokensPerDay: env.BUDGET_TOKENS_PER_DAY,
+      verifyRunsPerDay: env.BUDGET_VERIFY_RUNS_PER_DAY,
+    },
+    settings: { refreshMs: env.SETTINGS_REFRESH_MS },
     secrets,
   })
 }

@@ -37,6 +37,10 @@ export const ERRORS = {
   APP_ERR_GENERATION_FAILED: { status: 502, title: 'Generation failed' },
   APP_ERR_JOB_NOT_RETRYABLE: { status: 409, title: 'Job cannot be retried' },
   APP_ERR_CALLBACK_NOT_ALLOWED: { status: 422, title: 'Callback URL not allowed' },
+  APP_ERR_UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  APP_ERR_FORBIDDEN: { status: 403, title: 'Forbidden' },
+  APP_ERR_QUOTA_EXCEEDED: { status: 429, title: 'Budget exhausted' },
+  APP_ERR_CONFLICT: { status: 409, title: 'Conflict' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS
@@ -152,6 +156,51 @@ export class RateLimitedError extends AppError {
       'APP_ERR_RATE_LIMITED',
       `Rate limit of ${limit} requests per ${formatWindow(windowMs)} exceeded; retry in ${retryAfterSeconds} s`,
       { retryable: true, extra: { retry_after_s: retryAfterSeconds } },
+    )
+  }
+}
+
+/**
+ * No credential, or one that does not identify an enabled user. `WWW-Authenticate` says how to
+ * authenticate (RFC 6750, 3); `invalid_token` when a credential was sent and refused.
+ */
+export class UnauthenticatedError extends AppError {
+  constructor(
+    detail = 'A credential is required: Authorization: Bearer <token or API key>, or X-API-Key',
+    invalidToken = false,
+  ) {
+    super('APP_ERR_UNAUTHENTICATED', detail, {
+      headers: {
+        'www-authenticate': invalidToken
+          ? 'Bearer realm="verigen", error="invalid_token"'
+          : 'Bearer realm="verigen"',
+      },
+    })
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail = 'This route is for administrators') {
+    super('APP_ERR_FORBIDDEN', detail)
+  }
+}
+
+/** A user's budget is used up; `Retry-After` says when it frees (a window ends, a day begins). */
+export class QuotaExceededError extends AppError {
+  constructor(
+    readonly budget: string,
+    limit: number,
+    retryAfterSeconds: number,
+  ) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds))
+    super(
+      'APP_ERR_QUOTA_EXCEEDED',
+      `Budget ${budget} of ${limit} exhausted; retry in ${seconds} s`,
+      {
+        retryable: true,
+        headers: { 'retry-after': String(seconds) },
+        extra: { budget, limit, retry_after_s: seconds },
+      },
     )
   }
 }

@@ -64,4 +64,9 @@ export interface GenerationRecord {
    * once the process stops heart-beating, another marks the record `interrupted`.
    */
   instanceId: string | null
+  /**
+   * The user who asked for it, who alone (with administrators) may see, cancel or delete it; null
+   * when it was asked for without authentication (`AUTH=off`). Set at insert time only.
+   */
+  userId: string | null
 }

@@ -1,4 +1,5 @@
 import type { GenerationRecord, GenerationStatus, StoredError } from './generation-record.js'
+import type { AccessStore } from './access-store.js'
 import type { JobStore } from './job-store.js'
 
 // The record's types live apart so that the job store, which extends records, can share them.
@@ -64,6 +65,8 @@ export interface GenerationQuery {
   cursor?: string | undefined
   programmingLanguage?: string | undefined
   status?: GenerationStatus | undefined
+  /** Only the generations of this user (`GenerationRecord.userId`); all when undefined. */
+  userId?: string | undefined
 }
 
 export interface GenerationPage {
@@ -121,6 +124,8 @@ export interface GenerationStore {
    * records are never `interruptOrphans`' to mark: a job whose worker died runs again.
    */
   readonly jobs: JobStore
+  /** Users, credentials, audit, runtime settings and usage, in the same database. */
+  readonly access: AccessStore
   /** Round-trip time of a trivial query, in milliseconds. @throws DependencyError when down. */
   ping(): Promise<number>
   close(): Promise<void>

@@ -38,6 +38,8 @@ export interface JobQuery {
   /** Opaque cursor from the previous page's `nextCursor`. */
   cursor?: string | undefined
   status?: JobStatus | undefined
+  /** Only the jobs of this user (their generation's `userId`); all when undefined. */
+  userId?: string | undefined
 }
 
 export interface JobPage {

@@ -16,6 +16,8 @@ export interface GenerationJob {
   requestHash: string
   /** The client's `Idempotency-Key`, or null when it sent none. */
   idempotencyKey: string | null
+  /** The user who asked (the record's `userId`), or null when `AUTH=off`. */
+  owner: string | null
 }
 
 /** How a caller follows and stops a generation. */

@@ -37,6 +37,7 @@ export function newGenerationRecord(
     idempotencyKey: job.idempotencyKey,
     requestHash: job.requestHash,
     instanceId: fields.instanceId,
+    userId: job.owner,
   }
 }
 
@@ -49,5 +50,6 @@ export function jobOfRecord(record: GenerationRecord): GenerationJob {
     model: record.model as string,
     requestHash: record.requestHash ?? '',
     idempotencyKey: record.idempotencyKey,
+    owner: record.userId,
   }
 }
