@@ -26,6 +26,7 @@ export function sampleRecord(overrides: Partial<GenerationRecord> = {}): Generat
     idempotencyKey: null,
     requestHash: null,
     instanceId: null,
+    userId: null,
     ...overrides,
   }
 }
@@ -190,6 +191,27 @@ export function runGenerationStoreContract(
         [language, 'failed'],
       ])
       expect(page.nextCursor).toBeNull()
+    })
+
+    it("keeps a record's owner and lists only that user's records when asked", async () => {
+      const language = `lang-${randomUUID().slice(0, 8)}`
+      const alice = `user-${randomUUID()}`
+      const bob = `user-${randomUUID()}`
+      const mine = sampleRecord({ programmingLanguage: language, userId: alice })
+      const theirs = sampleRecord({ programmingLanguage: language, userId: bob })
+      const anonymous = sampleRecord({ programmingLanguage: language, userId: null })
+      for (const record of [mine, theirs, anonymous]) await store.insert(record)
+      expect(await store.get(mine.id)).toEqual(mine)
+      expect(await store.get(anonymous.id)).toEqual(anonymous)
+      const ids = async (userId: string | undefined) =>
+        (await store.list({ limit: 10, programmingLanguage: language, userId })).items
+          .map((record) => record.id)
+          .sort()
+      expect(await ids(alice)).toEqual([mine.id])
+      expect(await ids(bob)).toEqual([theirs.id])
+      expect(await ids(`user-${randomUUID()}`)).toEqual([])
+      expect(await ids('user\u0000')).toEqual([])
+      expect(await ids(undefined)).toEqual([mine.id, theirs.id, anonymous.id].sort())
     })
 
     it('rejects a cursor it did not issue with a validation error', async () => {

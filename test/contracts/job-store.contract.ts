@@ -152,6 +152,22 @@ export function runJobStoreContract(name: string, database: () => Promise<JobDat
       await expect(jobs.list({ limit: 3, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(AppError)
     })
 
+    it("keeps a job's owner and lists only that user's jobs when asked", async () => {
+      const mine = await created(0, { record: { userId: 'alice' } })
+      const theirs = await created(1, { record: { userId: 'bob' } })
+      const anonymous = await created(2)
+      expect((await jobs.get(mine.record.id))?.record.userId).toBe('alice')
+      const ids = async (userId: string | undefined) =>
+        (await jobs.list({ limit: 10, userId, status: 'queued' })).items.map(
+          (item) => item.record.id,
+        )
+      expect(await ids('alice')).toEqual([mine.record.id])
+      expect(await ids('bob')).toEqual([theirs.record.id])
+      expect(await ids('carol')).toEqual([])
+      expect(await ids('alice\u0000')).toEqual([])
+      expect(await ids(undefined)).toEqual([anonymous.record.id, theirs.record.id, mine.record.id])
+    })
+
     it('tells a queued job its place in the line, and counts jobs by state', async () => {
       const first = await created(0)
       const second = await created(1, { job: { queuedAt: at(5) } })

@@ -125,11 +125,16 @@ export const LOCK_JOB = `${JOB_SELECT} WHERE j.id = :id /*lock*/`
 /** The oldest queued job that may run now, skipping those another transaction holds. */
 export const NEXT_READY = `SELECT j.id FROM jobs j JOIN generations g ON g.id = j.id WHERE g.status = 'queued' AND j.available_at <= :now ORDER BY j.queued_at, j.id LIMIT 1 /*skip*/`
 
-/** The page query of `list`; `cursor` adds the keyset condition. */
-export function listJobsSql(statuses: GenerationStatus[] | null, cursor: boolean): string {
+/** The page query of `list`; `owner` adds `:userId`, `cursor` the keyset condition. */
+export function listJobsSql(
+  statuses: GenerationStatus[] | null,
+  cursor: boolean,
+  owner = false,
+): string {
   const conditions: string[] = []
   if (statuses)
     conditions.push(`g.status IN (${statuses.map((status) => `'${status}'`).join(', ')})`)
+  if (owner) conditions.push('g.user_id = :userId')
   if (cursor) {
     conditions.push(
       '(g.created_at < :createdAt OR (g.created_at = :createdAt AND g.id < :cursorId))',

@@ -42,6 +42,7 @@ describe.skipIf(!available)('PostgreSQL', () => {
       '003-add-instances',
       '004-split-generation-error',
       '005-add-jobs',
+      '006-add-users',
     ])
     await check.end()
     await Promise.all(stores.map((store) => store.close()))

@@ -148,10 +148,13 @@ export abstract class SqlJobStore implements JobStore {
 
   async list(query: JobQuery): Promise<JobPage> {
     const cursor = query.cursor ? decodeCursor(query.cursor) : null
-    const sql = listJobsSql(query.status ? STATUSES_OF[query.status] : null, cursor !== null)
+    const owner = query.userId !== undefined
+    const sql = listJobsSql(query.status ? STATUSES_OF[query.status] : null, cursor !== null, owner)
     const parameters: Parameters = { limit: query.limit + 1 }
     if (cursor) [parameters.createdAt, parameters.cursorId] = cursor
+    if (owner) parameters.userId = query.userId ?? null
     return this.read(function* () {
+      if (owner && !storable(query.userId ?? '')) return { items: [], nextCursor: null }
       const found = yield* rows<JobRow>(sql, parameters)
       const items = found.slice(0, query.limit).map(fromJobRow)
       const last = items.at(-1)?.record

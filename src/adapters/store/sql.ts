@@ -51,6 +51,7 @@ export interface GenerationRow {
   idempotency_key: string | null
   request_hash: string | null
   instance_id: string | null
+  user_id: string | null
 }
 
 export const COLUMNS = [
@@ -74,6 +75,7 @@ export const COLUMNS = [
   'idempotency_key',
   'request_hash',
   'instance_id',
+  'user_id',
 ] as const
 
 /** Name of the unique index on `idempotency_key` (migration 002); its violations mean the key is taken. */
@@ -118,6 +120,7 @@ export function toRow(record: GenerationRecord): Record<Column, SqlValue> {
     idempotency_key: record.idempotencyKey,
     request_hash: record.requestHash,
     instance_id: record.instanceId,
+    user_id: record.userId,
   }
 }
 
@@ -144,6 +147,7 @@ export function fromRow(row: GenerationRow): GenerationRecord {
     idempotencyKey: row.idempotency_key,
     requestHash: row.request_hash,
     instanceId: row.instance_id,
+    userId: row.user_id,
   }
 }
 
@@ -220,6 +224,9 @@ export function listQuery(
     conditions.push(`programming_language = ${bind(query.programmingLanguage)}`)
   }
   if (query.status) conditions.push(`status = ${bind(query.status)}`)
+  if (query.userId !== undefined) {
+    conditions.push(storable(query.userId) ? `user_id = ${bind(query.userId)}` : '1 = 0')
+  }
   if (query.cursor) {
     const [createdAt, id] = decodeCursor(query.cursor)
     conditions.push(

@@ -38,6 +38,7 @@ describe('SqliteGenerationStore', () => {
       { version: '003-add-instances' },
       { version: '004-split-generation-error' },
       { version: '005-add-jobs' },
+      { version: '006-add-users' },
     ])
     raw.close()
   })
