@@ -4,7 +4,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
-import type { Config } from './config.js'
+import { isLoopbackHost, type Config } from './config.js'
+import { authPlugin } from './plugins/auth.js'
 import { containerPlugin, type AppDependencies } from './plugins/container.js'
 import { docsPlugin } from './plugins/docs.js'
 import {
@@ -20,7 +21,10 @@ import { requestIdFor, requestIdPlugin } from './plugins/request-id.js'
 import { requestLogPlugin } from './plugins/request-log.js'
 import { securityPlugin } from './plugins/security.js'
 import { redact, REDACTED, registerSecrets } from './redact.js'
+import { adminRoutes } from './routes/admin/index.js'
 import { analyzeRoutes } from './routes/analyze/index.js'
+import { authRoutes } from './routes/auth/index.js'
+import { keyRoutes } from './routes/keys/index.js'
 import { generateRoutes } from './routes/generate/index.js'
 import { generationRoutes } from './routes/generations/index.js'
 import { healthRoutes } from './routes/health.js'
@@ -116,10 +120,28 @@ export async function buildApp(
   await app.register(requestIdPlugin)
   await app.register(requestLogPlugin)
   await app.register(securityPlugin, { corsOrigins: server.corsOrigins })
-  await app.register(docsPlugin, { apiPrefix: server.apiPrefix })
-  await app.register(rateLimitPlugin, { ...config.rateLimit, keyPrefix: config.redis.keyPrefix })
+  // Before the docs and the routes: it checks each route as it is declared, and before the rate
+  // limit, which counts per user.
+  await app.register(authPlugin, {
+    mode: config.auth.mode,
+    docsPrefix: `${server.apiPrefix}/docs`,
+    metricsToken: config.auth.metricsToken,
+    authenticate: (credential) => app.services.access.auth.authenticate(credential),
+  })
+  await app.register(docsPlugin, { apiPrefix: server.apiPrefix, auth: config.auth.mode === 'on' })
+  const { settings } = app.services.access
+  await app.register(rateLimitPlugin, {
+    current: () => {
+      const { requests, window_ms } = settings.current().rate_limit
+      return { requests, windowMs: window_ms }
+    },
+    keyPrefix: config.redis.keyPrefix,
+  })
 
   await app.register(healthRoutes, { prefix: server.apiPrefix })
+  await app.register(authRoutes, { prefix: server.apiPrefix })
+  await app.register(keyRoutes, { prefix: server.apiPrefix })
+  await app.register(adminRoutes, { prefix: server.apiPrefix })
   await app.register(languageRoutes, { prefix: server.apiPrefix })
   await app.register(analyzeRoutes, { prefix: server.apiPrefix })
   await app.register(generateRoutes, { prefix: server.apiPrefix })
@@ -129,5 +151,11 @@ export async function buildApp(
   await app.register(wsRoutes, { prefix: server.apiPrefix })
   await app.register(metricsRoutes)
 
+  if (config.auth.mode === 'off' && !isLoopbackHost(server.host)) {
+    app.log.warn(
+      { host: server.host },
+      'AUTH=off on an address other machines can reach: anyone who reaches the port can generate, read every history entry and change the settings',
+    )
+  }
   return app
 }

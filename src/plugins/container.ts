@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { RedisGenerationBus } from '../adapters/bus/redis.js'
@@ -25,6 +26,11 @@ import type { GenerationStore } from '../ports/generation-store.js'
 import type { JobQueue } from '../ports/job-queue.js'
 import type { LlmProvider } from '../ports/llm-provider.js'
 import type { Sandbox } from '../ports/sandbox.js'
+import { ApiKeys } from '../services/access/api-keys.js'
+import { AuditTrail } from '../services/access/audit.js'
+import { AuthService } from '../services/access/auth-service.js'
+import { Ownership } from '../services/access/ownership.js'
+import { UserAdmin } from '../services/access/users.js'
 import { AnalysisService } from '../services/analysis.js'
 import type { PublishedEvent } from '../services/generation/event-hub.js'
 import { GenerationService } from '../services/generation/generation-service.js'
@@ -34,7 +40,81 @@ import { JobEventSignals } from '../services/jobs/job-events.js'
 import { JobService } from '../services/jobs/job-service.js'
 import { JobWorker } from '../services/jobs/job-worker.js'
 import { runQueued } from '../services/jobs/queued-run.js'
+import { RuntimeSettings, type LiveSettings } from '../services/settings/runtime-settings.js'
+import { Admission } from '../services/usage/admission.js'
+import { Budgets } from '../services/usage/budgets.js'
+import { UsageReport } from '../services/usage/usage-report.js'
 import { Verifier } from '../services/verification/verifier.js'
+
+/** Identity, ownership, budgets and runtime settings (`/api/auth`, `/api/keys`, `/api/admin`). */
+export interface AccessServices {
+  readonly auth: AuthService
+  readonly users: UserAdmin
+  readonly keys: ApiKeys
+  readonly audit: AuditTrail
+  /** The runtime settings, as this process last read them from the database. */
+  readonly settings: RuntimeSettings
+  readonly budgets: Budgets
+  readonly usage: UsageReport
+  /** Who may see which generation or job. */
+  readonly ownership: Ownership
+  /** The budget check of every route that calls the model or the sandbox. */
+  readonly admission: Admission
+}
+
+/** The runtime settings' starting values: what the environment says. */
+function settingsFromEnvironment(config: Config): LiveSettings {
+  const { budgets } = config
+  return {
+    default_model: config.llm.model,
+    allowed_models: [...config.llm.allowedModels],
+    max_prompt_length: config.limits.maxPromptLength,
+    verify_default: config.verification.verifyDefault,
+    budgets: {
+      requests_per_minute: budgets.requestsPerMinute,
+      concurrent_generations: budgets.concurrentGenerations,
+      tokens_per_day: budgets.tokensPerDay,
+      verify_runs_per_day: budgets.verifyRunsPerDay,
+    },
+    rate_limit: { requests: config.rateLimit.max, window_ms: config.rateLimit.windowMs },
+    prices: {},
+  }
+}
+
+function buildAccess(
+  config: Config,
+  store: GenerationStore,
+  clock: Clock,
+  logger: FastifyBaseLogger,
+): Omit<AccessServices, 'admission'> {
+  const audit = new AuditTrail(store.access, clock, logger)
+  const settings = new RuntimeSettings({
+    store: store.access,
+    defaults: settingsFromEnvironment(config),
+    clock,
+    logger,
+    refreshMs: config.settings.refreshMs,
+    audit: (entry) => audit.record(entry),
+  })
+  const { auth } = config
+  return {
+    auth: new AuthService(store.access, audit, clock, logger, {
+      jwtSecret: auth.jwtSecret,
+      accessTtlMs: auth.accessTtlMs,
+      refreshTtlMs: auth.refreshTtlMs,
+      clockToleranceMs: auth.clockToleranceMs,
+      jwks: auth.jwks,
+      login: auth.login,
+    }),
+    users: new UserAdmin(store.access, audit, clock),
+    keys: new ApiKeys(store.access, audit, clock),
+    audit,
+    settings,
+    budgets: new Budgets({ store: store.access, settings, clock }),
+    usage: new UsageReport({ store: store.access, settings, clock }),
+    ownership: new Ownership(store, store.access),
+  }
+}
 
 /** Everything the routes use, built once per app from the configuration. */
 export interface Services {
@@ -56,6 +136,7 @@ export interface Services {
   readonly worker: JobWorker | null
   /** Runs tests and compiler checks in the sandbox (`POST /api/verify`, the generation's verify stage). */
   readonly verifier: Verifier
+  readonly access: AccessServices
 }
 
 /** Replacements for the adapters the configuration would choose; tests use them. */
@@ -104,12 +185,19 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
         : new MemoryCache(config.cache, clock))
     const llm =
       dependencies.llm !== undefined ? dependencies.llm : createLlmProvider(config.llm, app.log)
+    const accessParts = buildAccess(config, store, clock, app.log)
+    const { settings } = accessParts
+    await settings.start()
     const rateLimiterStatus = {
       async status(): Promise<ComponentStatus> {
-        if (config.rateLimit.max === 0) {
-          return { status: 'not_configured', detail: 'RATE_LIMIT_REQUESTS is 0' }
+        const { requests, window_ms } = settings.current().rate_limit
+        if (requests === 0) {
+          return {
+            status: 'not_configured',
+            detail: 'the rate_limit setting (RATE_LIMIT_REQUESTS) is 0',
+          }
         }
-        const limits = { limit: config.rateLimit.max, window_ms: config.rateLimit.windowMs }
+        const limits = { limit: requests, window_ms }
         if (!redis) return { status: 'ok', backend: 'memory', ...limits }
         return { status: 'ok', backend: 'redis', latency_ms: await pingRedis(redis), ...limits }
       },
@@ -169,8 +257,16 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       logger: app.log,
       clock,
       processes: localProcesses,
+      requestSettings: () => {
+        const current = settings.current()
+        return {
+          defaultModel: current.default_model,
+          allowedModels: current.allowed_models,
+          maxPromptLength: current.max_prompt_length,
+          verifyDefault: current.verify_default,
+        }
+      },
       settings: {
-        allowedModels: config.llm.allowedModels,
         maxOutputTokens: config.llm.maxOutputTokens,
         concurrency: config.generation.concurrency,
         batchConcurrency: config.generation.batchConcurrency,
@@ -181,7 +277,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       bus,
       verification: {
         verifier,
-        verifyDefault: config.verification.verifyDefault,
+        verifyDefault: () => settings.current().verify_default,
         metrics: recorder,
       },
       viaQueue:
@@ -280,6 +376,14 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       jobs: jobService,
       worker,
       verifier,
+      access: {
+        ...accessParts,
+        admission: new Admission(
+          accessParts.budgets,
+          () => settings.current().verify_default,
+          backend !== 'off',
+        ),
+      },
     } satisfies Services)
 
     // The worker takes no new job from the moment shutdown begins; its runs finish meanwhile.
@@ -290,6 +394,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
     app.addHook('onClose', async () => {
       await workerStopped
       jobService.stop()
+      await settings.stop()
       callbacks?.close()
       await queue.close()
       await generation.stop()

@@ -36,8 +36,8 @@ function withoutUpgradeInsecureRequests(header: string): string {
  * OpenAPI 3.1, generated from the same zod schemas that validate requests and responses,
  * at `<prefix>/openapi.json`, with the interactive explorer at `<prefix>/docs`.
  */
-export const docsPlugin = fp<{ apiPrefix: string }>(
-  async (app, { apiPrefix }) => {
+export const docsPlugin = fp<{ apiPrefix: string; auth: boolean }>(
+  async (app, { apiPrefix, auth }) => {
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -61,11 +61,35 @@ export const docsPlugin = fp<{ apiPrefix: string }>(
             description: 'Generations queued for workers: follow, cancel and retry them',
           },
           { name: 'history', description: 'Past generations' },
+          { name: 'auth', description: 'Log in, refresh and log out' },
+          { name: 'keys', description: "API keys of one's own programs" },
+          {
+            name: 'admin',
+            description: 'Users, usage, runtime settings and the audit trail (administrators)',
+          },
           {
             name: 'verification',
             description: 'Tests run against code in the sandbox, without a model',
           },
         ],
+        components: {
+          securitySchemes: {
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description:
+                "An access token from POST /api/auth/login (a JWT), an external issuer's token (JWT_JWKS_URL), or an API key (vg_…)",
+            },
+            apiKey: {
+              type: 'apiKey',
+              in: 'header',
+              name: 'X-API-Key',
+              description: 'An API key (vg_…) from POST /api/keys or verigen keys create',
+            },
+          },
+        },
+        // With AUTH=off no route asks for a credential; public routes say `security: []` anyway.
+        ...(auth ? { security: [{ bearer: [] }, { apiKey: [] }] } : {}),
       },
       transform: (document) => jsonSchemaTransform(withTransportErrors(document)),
       transformObject: jsonSchemaTransformObject,
@@ -78,7 +102,7 @@ export const docsPlugin = fp<{ apiPrefix: string }>(
     app.get(
       `${apiPrefix}/openapi.json`,
       {
-        config: { rateLimit: false },
+        config: { rateLimit: false, access: 'public' },
         schema: { tags: ['system'], summary: 'The OpenAPI 3.1 document of this API' },
       },
       async () => app.swagger(),

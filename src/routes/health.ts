@@ -5,7 +5,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/health',
     {
-      config: { rateLimit: false },
+      config: { rateLimit: false, access: 'public' },
       schema: {
         tags: ['system'],
         summary: 'Service health and the state of each backing component',

@@ -5,7 +5,7 @@ export const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/metrics',
     {
-      config: { rateLimit: false },
+      config: { rateLimit: false, access: 'metrics' },
       schema: {
         tags: ['system'],
         summary: 'Prometheus metrics (text exposition format)',

@@ -54,6 +54,12 @@ function perLimit<T>(build: (maxPromptLength: number) => T): (maxPromptLength: n
   }
 }
 
+/**
+ * The longest prompt the `max_prompt_length` setting may allow: the request schemas take up to
+ * this, and the generation service holds a request to the setting as it is at that moment.
+ */
+export const PROMPT_LENGTH_CEILING = 1_000_000
+
 /** The request body; the prompt limit comes from `MAX_PROMPT_LENGTH`. */
 export const generateRequestSchema = perLimit(buildRequestSchema)
 
@@ -65,7 +71,9 @@ function buildRequestSchema(maxPromptLength: number) {
         .trim()
         .min(10)
         .max(maxPromptLength)
-        .describe(`What the code should do, in plain language; 10–${maxPromptLength} characters`),
+        .describe(
+          `What the code should do, in plain language; from 10 characters to the max_prompt_length setting (MAX_PROMPT_LENGTH, at most ${maxPromptLength})`,
+        ),
       programming_language: z
         .string()
         .trim()
@@ -273,6 +281,16 @@ export const idempotencyHeadersSchema = z.looseObject({
     .describe('Repeat a request with the same key to get the first answer instead of a new one'),
 })
 
+/** `?user=`: an administrator's filter by a user's id or name (ignored for other users). */
+export const userFilterSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+  .optional()
+  .describe("Administrators only: one user's entries, by id or name")
+
 export const generationListQuerySchema = z.strictObject({
   ...pageQueryShape,
   programming_language: z
@@ -283,6 +301,7 @@ export const generationListQuerySchema = z.strictObject({
     .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
     .optional(),
   status: z.enum(GENERATION_STATUSES).optional(),
+  user: userFilterSchema,
 })
 
 export const generationListSchema = z

@@ -1,7 +1,12 @@
 import { z } from 'zod'
 import { JOB_STATUSES } from '../ports/job-store.js'
 import { errorResponseSchema } from './error.js'
-import { generateRequestSchema, generationResultSchema, pageQueryShape } from './generation.js'
+import {
+  generateRequestSchema,
+  generationResultSchema,
+  pageQueryShape,
+  userFilterSchema,
+} from './generation.js'
 
 const jobStatusSchema = z.enum(JOB_STATUSES)
 
@@ -84,6 +89,7 @@ export const jobSchema = z
 export const jobListQuerySchema = z.strictObject({
   ...pageQueryShape,
   status: jobStatusSchema.optional(),
+  user: userFilterSchema,
 })
 
 export const jobListSchema = z

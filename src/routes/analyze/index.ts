@@ -24,7 +24,7 @@ export const analyzeRoutes: FastifyPluginAsyncZod = async (app) => {
   // Both routes carry code, and JSON escaping can double it: ANALYSIS_BODY_LIMIT, not
   // BODY_LIMIT, bounds them (its default leaves room for one file of ANALYSIS_MAX_FILE_BYTES).
   const bodyLimit = config.analysis.bodyLimit
-  const routeConfig = { bodyLimitSetting: 'ANALYSIS_BODY_LIMIT' }
+  const routeConfig = { bodyLimitSetting: 'ANALYSIS_BODY_LIMIT', access: 'user' } as const
 
   app.post(
     '/analyze',

@@ -48,21 +48,25 @@ function entry(record: GenerationRecord) {
 }
 
 export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { generation, jobs, languages } = app.services
+  const { generation, jobs, languages, access } = app.services
 
   app.get(
     '/generations',
     {
+      config: { access: 'user' },
       schema: {
         tags: ['history'],
         summary: 'Past generations, newest first, with cursor pagination',
+        description:
+          "A user sees their own generations; an administrator sees everyone's, or one user's with ?user= (an id or a name).",
         querystring: generationListQuerySchema,
         response: { 200: generationListSchema, ...errorResponses(400) },
       },
     },
     async (request) => {
-      const { limit, cursor, programming_language, status } = request.query
+      const { limit, cursor, programming_language, status, user } = request.query
       const page = await generation.list({
+        userId: await access.ownership.listScope(request.principal, user),
         limit,
         cursor,
         // An alias (`py`) finds what was stored under the language's id.
@@ -78,6 +82,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/generations/:id',
     {
+      config: { access: 'user' },
       schema: {
         tags: ['history'],
         summary: 'One generation: its request, outcome, attempts and usage',
@@ -87,6 +92,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
       serializerCompiler: jsonWithoutCheck,
     },
     async (request) => {
+      await access.ownership.check(request.principal, request.params.id)
       return entry(await generation.get(request.params.id))
     },
   )
@@ -94,6 +100,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/generations/:id',
     {
+      config: { access: 'user' },
       schema: {
         tags: ['history'],
         summary: 'Delete one generation from the history',
@@ -102,6 +109,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
+      await access.ownership.check(request.principal, request.params.id)
       await jobs.deleteGeneration(request.params.id)
       return reply.code(204).send(null)
     },
@@ -110,6 +118,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/generations/:id/cancel',
     {
+      config: { access: 'user' },
       schema: {
         tags: ['history'],
         summary:
@@ -122,6 +131,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
       serializerCompiler: jsonWithoutCheck,
     },
     async (request) => {
+      await access.ownership.check(request.principal, request.params.id)
       return entry(await jobs.cancelGeneration(request.params.id))
     },
   )

@@ -2,7 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { JobView } from '../../ports/job-store.js'
 import { errorResponses } from '../../schemas/error.js'
-import { generationIdParamsSchema, idempotencyHeadersSchema } from '../../schemas/generation.js'
+import {
+  generationIdParamsSchema,
+  idempotencyHeadersSchema,
+  PROMPT_LENGTH_CEILING,
+} from '../../schemas/generation.js'
 import {
   jobAcceptedSchema,
   jobListQuerySchema,
@@ -11,16 +15,19 @@ import {
   jobSchema,
 } from '../../schemas/job.js'
 import { jsonWithoutCheck } from '../../schemas/serializer.js'
+import { ownerOf } from '../../services/access/principal.js'
+import type { GenerationInput } from '../../services/generation/types.js'
 import { jobBody, jobStatus } from '../../services/jobs/job-body.js'
 import { EventStream } from '../../streaming/connection.js'
 import { errorEvent, isFinal } from '../../streaming/events.js'
 
 /**
- * `/api/jobs`: generations queued for workers. Anyone who can reach the API may call them, as
- * `POST /api/generate` (access control comes with users and keys).
+ * `/api/jobs`: generations queued for workers. Any user may call them; a job is its owner's
+ * (and the administrators'): anyone else gets 404 for it, as for an id that does not exist.
  */
 export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { jobs, config } = app.services
+  const { jobs, config, access } = app.services
+  const { ownership } = access
   const prefix = config.server.apiPrefix
   const heartbeatMs = config.generation.heartbeatMs
 
@@ -30,13 +37,14 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/jobs',
     {
+      config: { access: 'user' },
       schema: {
         tags: ['jobs'],
         summary: 'Queue a generation as a job; a worker runs it',
         description:
           'The same body as POST /api/generate, plus an optional callback_url. Answers at once with 202 and where to follow the job: GET status_url for its state and result, GET events_url for its events as Server-Sent Events. JOB_QUEUE_MAX jobs may wait; beyond that 503 APP_ERR_QUEUE_FULL with Retry-After.',
         headers: idempotencyHeadersSchema,
-        body: jobRequestSchema(config.limits.maxPromptLength),
+        body: jobRequestSchema(PROMPT_LENGTH_CEILING),
         response: {
           202: jobAcceptedSchema,
           ...errorResponses(400, 422, 503),
@@ -45,9 +53,11 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { callback_url: callbackUrl, ...input } = request.body
+      await access.admission.generations(request.principal, [input])
       const { view, position } = await jobs.submit(input, {
         idempotencyKey: request.headers['idempotency-key'],
         callbackUrl,
+        owner: ownerOf(request.principal),
       })
       const id = view.record.id
       const statusUrl = `${prefix}/jobs/${id}`
@@ -67,6 +77,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/jobs',
     {
+      config: { access: 'user' },
       schema: {
         tags: ['jobs'],
         summary: 'Jobs, newest first, with cursor pagination and a status filter',
@@ -76,7 +87,11 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       serializerCompiler: jsonWithoutCheck,
     },
     async (request) => {
-      const page = await jobs.list(request.query)
+      const { user, ...query } = request.query
+      const page = await jobs.list({
+        ...query,
+        userId: await ownership.listScope(request.principal, user),
+      })
       return {
         items: await Promise.all(page.items.map((view) => body(view, request.id))),
         next_cursor: page.nextCursor,
@@ -87,6 +102,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/jobs/:id',
     {
+      config: { access: 'user' },
       schema: {
         tags: ['jobs'],
         summary: 'One job: its status, stage, attempts, place in the queue, result or error',
@@ -95,12 +111,16 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       serializerCompiler: jsonWithoutCheck,
     },
-    async (request) => body(await jobs.get(request.params.id), request.id),
+    async (request) => {
+      await ownership.check(request.principal, request.params.id, 'Job')
+      return body(await jobs.get(request.params.id), request.id)
+    },
   )
 
   app.post(
     '/jobs/:id/cancel',
     {
+      config: { access: 'user' },
       schema: {
         tags: ['jobs'],
         summary: 'Cancel a job: a queued one leaves the queue, a running one stops',
@@ -111,12 +131,16 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       serializerCompiler: jsonWithoutCheck,
     },
-    async (request) => body(await jobs.cancel(request.params.id), request.id),
+    async (request) => {
+      await ownership.check(request.principal, request.params.id, 'Job')
+      return body(await jobs.cancel(request.params.id), request.id)
+    },
   )
 
   app.post(
     '/jobs/:id/retry',
     {
+      config: { access: 'user' },
       schema: {
         tags: ['jobs'],
         summary: 'Queue a failed or cancelled job again',
@@ -128,6 +152,11 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       serializerCompiler: jsonWithoutCheck,
     },
     async (request, reply) => {
+      await ownership.check(request.principal, request.params.id, 'Job')
+      const queued = await jobs.get(request.params.id)
+      await access.admission.generations(request.principal, [
+        queued.record.request as GenerationInput,
+      ])
       const view = await jobs.retry(request.params.id)
       return reply
         .code(202)
@@ -139,6 +168,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/jobs/:id/events',
     {
+      config: { access: 'user', queryToken: true },
       schema: {
         tags: ['jobs'],
         summary: "The job's events as Server-Sent Events, from the first",
@@ -156,6 +186,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { id } = request.params
+      await ownership.check(request.principal, id, 'Job')
       await jobs.get(id)
       const stream = new EventStream(reply.raw, heartbeatMs)
       let stop: (() => void) | null = null

@@ -29,6 +29,7 @@ export const languageRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/languages',
     {
+      config: { access: 'user' },
       schema: {
         tags: ['languages'],
         summary: 'The supported programming languages',
@@ -51,6 +52,7 @@ export const languageRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/languages/:id',
     {
+      config: { access: 'user' },
       schema: {
         tags: ['languages'],
         summary: 'One language, by id or alias',

@@ -5,7 +5,7 @@ import { verificationSchema, verifyRequestSchema } from '../../schemas/verificat
 import { abortOnDisconnect } from '../../streaming/connection.js'
 
 export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { verifier, languages, config } = app.services
+  const { verifier, languages, config, access } = app.services
   const maxFileBytes = config.analysis.maxFileBytes
 
   /** Each file is held to the limit of one analysed or generated file. */
@@ -25,7 +25,7 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
       // Parsing a body holds the event loop, as for the analysis routes: their limit, whose
       // default holds code and tests of ANALYSIS_MAX_FILE_BYTES each when little is escaped.
       bodyLimit: config.analysis.bodyLimit,
-      config: { bodyLimitSetting: 'ANALYSIS_BODY_LIMIT' },
+      config: { bodyLimitSetting: 'ANALYSIS_BODY_LIMIT', access: 'user' },
       schema: {
         tags: ['verification'],
         summary: 'Run your own tests against your own code in the sandbox; no model involved',
@@ -42,6 +42,7 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
       const language = languages.resolve(programming_language)
       bounded('The code is', code)
       bounded('The tests are', tests)
+      await access.admission.verifyRun(request.principal)
       const run = await verifier.run(language, { code, tests }, abortOnDisconnect(reply.raw))
       return { ...run, rounds: 0, test_quality: { fails_on_stub: null, passed_on_stub: [] } }
     },

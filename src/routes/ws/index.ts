@@ -4,8 +4,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AppError, schemaValidationError, ValidationError } from '../../errors.js'
 import { errorResponses } from '../../schemas/error.js'
-import { generateRequestSchema } from '../../schemas/generation.js'
+import { generateRequestSchema, PROMPT_LENGTH_CEILING } from '../../schemas/generation.js'
 import type { PublishedEvent } from '../../schemas/generation-events.js'
+import { ownerOf } from '../../services/access/principal.js'
 import { errorEvent, isFinal } from '../../streaming/events.js'
 
 const idSchema = z.string().min(1).max(100)
@@ -57,13 +58,13 @@ function refOf(message: unknown): string | undefined {
  * optional `ref` echoed on its events), `cancel {id}` and `subscribe {id}`.
  */
 export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { generation, jobs, config } = app.services
+  const { generation, jobs, config, access } = app.services
   await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } })
 
   const generateMessage = z.object({
     type: z.literal('generate'),
     ref: refSchema.optional(),
-    ...generateRequestSchema(config.limits.maxPromptLength).shape,
+    ...generateRequestSchema(PROMPT_LENGTH_CEILING).shape,
   })
   const clientMessage = z.discriminatedUnion('type', [
     generateMessage,
@@ -74,6 +75,8 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.route({
     method: 'GET',
     url: '/ws',
+    // A browser cannot set headers on a WebSocket: it may send its token as ?access_token=.
+    config: { access: 'user', queryToken: true },
     // A documented GET (`websocket: true` would hide it from the OpenAPI document): the upgrade
     // goes to wsHandler, a plain GET to the handler below.
     schema: {
@@ -83,8 +86,7 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
         101: z.null().describe('Switching Protocols: the connection is a WebSocket from here on'),
         ...errorResponses(400),
       },
-      description:
-        'A WebSocket endpoint: connect with Upgrade: websocket (a plain GET answers 400). Send {"type":"generate", "ref"?, …request}, {"type":"cancel", "ref"?, "id"} or {"type":"subscribe", "ref"?, "id"} (the id of a generation or of a job). Receive {type, id, ref?, data} with the event types of POST /generate/stream; an error caused by a message carries its ref. Every message counts against the rate limit like an HTTP request (a refused one gets an error with code APP_ERR_RATE_LIMITED and retry_after_s), and one socket may have 32 generations, subscriptions and messages in flight. Closing the socket cancels the generations it started.',
+      description: `A WebSocket endpoint: connect with Upgrade: websocket (a plain GET answers 400). Send {"type":"generate", "ref"?, …request}, {"type":"cancel", "ref"?, "id"} or {"type":"subscribe", "ref"?, "id"} (the id of a generation or of a job). Receive {type, id, ref?, data} with the event types of POST /generate/stream; an error caused by a message carries its ref. Every message counts against the rate limit like an HTTP request (a refused one gets an error with code APP_ERR_RATE_LIMITED and retry_after_s), and one socket may have 32 generations, subscriptions and messages in flight. Closing the socket cancels the generations it started. With AUTH=on the credential comes with the handshake (Authorization, X-API-Key, or ?access_token= for browsers); a socket may follow and cancel only its user's generations and jobs.`,
     },
     onRequest: async (request) => {
       if (!(request.raw as { upgrade?: boolean }).upgrade) return
@@ -123,8 +125,17 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
           finished ||= isFinal(event)
           send({ type: event.type, id, ...withRef(ref), data: event.data })
         }
-        generation
-          .generate(body, { emit, signal: controller.signal, requestId: request.id })
+        const owner = ownerOf(request.principal)
+        access.admission
+          .generations(request.principal, [body])
+          .then(() =>
+            generation.generate(body, {
+              emit,
+              signal: controller.signal,
+              requestId: request.id,
+              owner,
+            }),
+          )
           .catch((error: unknown) => {
             if (!(error instanceof AppError)) request.log.error({ err: error }, 'generation failed')
             if (!finished) sendError(error, id, ref)
@@ -149,15 +160,18 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
             stop()
           }
         }
-        // A job id or the id of a generation run directly: either can be followed.
-        jobs
-          .watch(
-            id,
-            (event) => {
-              send({ type: event.type, id, ...withRef(ref), data: event.data })
-              if (isFinal(event)) end()
-            },
-            request.id,
+        // A job id or the id of a generation run directly: either can be followed, by its owner.
+        access.ownership
+          .check(request.principal, id)
+          .then(() =>
+            jobs.watch(
+              id,
+              (event) => {
+                send({ type: event.type, id, ...withRef(ref), data: event.data })
+                if (isFinal(event)) end()
+              },
+              request.id,
+            ),
           )
           .then((unsubscribe) => {
             if (closed || ended) return unsubscribe()
@@ -180,8 +194,9 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
         if (message.type === 'generate') return startGeneration(message)
         if (message.type === 'subscribe') return subscribe(message.id, message.ref)
         // Any generation or job: of this socket, another one, or another process's.
-        jobs
-          .cancelGeneration(message.id)
+        access.ownership
+          .check(request.principal, message.id)
+          .then(() => jobs.cancelGeneration(message.id))
           .catch((error: unknown) => sendError(error, message.id, message.ref))
       }
 

@@ -40,6 +40,8 @@ export interface RunOptions {
 export interface GenerateOptions extends Omit<RunOptions, 'onRecord'> {
   /** The client's `Idempotency-Key`: a repeated request with it gets the first result. */
   idempotencyKey?: string | undefined
+  /** The user asking (their id), who will own the generation; null with `AUTH=off`. */
+  owner?: string | null | undefined
 }
 
 export interface Generated {

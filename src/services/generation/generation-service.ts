@@ -1,6 +1,6 @@
 import type { LanguageRegistry } from '../../analysis/language-registry.js'
 import { PROVIDER_NOT_CONFIGURED_DETAIL } from '../../llm-providers.js'
-import { AppError, NotFoundError, ValidationError } from '../../errors.js'
+import { AppError, NotFoundError } from '../../errors.js'
 import type { Cache } from '../../ports/cache.js'
 import type { Clock } from '../../ports/clock.js'
 import type { GenerationBus, GenerationOwner } from '../../ports/generation-bus.js'
@@ -33,6 +33,7 @@ import { Limiter } from './limiter.js'
 import { DEFAULT_REPAIR_ATTEMPTS, GenerationPipeline, type VerificationSetup } from './pipeline.js'
 import { DEFAULT_FIX_ROUNDS } from './verify-stage.js'
 import { PromptBuilder } from './prompts.js'
+import { checkPromptLength, modelFor, type RequestSettings } from './request-checks.js'
 import { requestKey } from './request-key.js'
 import { replayEvents } from './replay-events.js'
 import { ResultCache } from './result-cache.js'
@@ -42,8 +43,6 @@ import type { GenerationInput, GenerationResult } from './types.js'
 export type { BatchItem, GenerateOptions, Generated, GenerationJob } from './generation-job.js'
 
 export interface GenerationSettings {
-  /** Models `options.model` may name; the provider's default is always among them. */
-  allowedModels: readonly string[]
   maxOutputTokens: number
   /** Generations running at once in this process. */
   concurrency: number
@@ -66,6 +65,8 @@ export interface GenerationServiceDependencies {
   logger: Logger
   clock: Clock
   settings: GenerationSettings
+  /** The runtime settings a request is checked against, as they are now. */
+  requestSettings: () => RequestSettings
   prompts?: PromptBuilder
   /** This host's processes, to tell at once that a peer on the same host has died. */
   processes: HostProcesses
@@ -158,33 +159,47 @@ export class GenerationService {
    * Checks what can be checked before a generation starts (the language, a configured provider,
    * an allowed model) and answers the job to run. Streams call it before their first byte.
    */
-  prepare(input: GenerationInput, idempotencyKey?: string): GenerationJob {
+  prepare(
+    input: GenerationInput,
+    idempotencyKey?: string,
+    owner: string | null = null,
+  ): GenerationJob {
     const language = this.deps.languages.resolve(input.programming_language)
     if (!this.runner) {
       throw new AppError('APP_ERR_PROVIDER_NOT_CONFIGURED', PROVIDER_NOT_CONFIGURED_DETAIL)
     }
-    const model = this.modelFor(input)
+    const settings = this.deps.requestSettings()
+    checkPromptLength(input, settings)
+    const model = modelFor(input, settings, (this.deps.llm as LlmProvider).model)
     const { options } = input
     const normalised = {
       ...input,
       options: {
         ...options,
         max_repair_attempts: options.max_repair_attempts ?? DEFAULT_REPAIR_ATTEMPTS,
-        verify: options.verify ?? this.deps.verification?.verifyDefault ?? false,
+        verify: options.verify ?? (this.deps.verification ? settings.verifyDefault : false),
         max_fix_rounds: options.max_fix_rounds ?? DEFAULT_FIX_ROUNDS,
       },
+      // Users never share results: neither the cache, nor a request in flight, nor a key.
+      ...(owner === null ? {} : { owner }),
     }
     return {
       input,
       languageId: language.id,
       model,
       requestHash: requestKey(normalised, language.id, model),
-      idempotencyKey: idempotencyKey ?? null,
+      idempotencyKey:
+        idempotencyKey === undefined
+          ? null
+          : owner === null
+            ? idempotencyKey
+            : `${owner}/${idempotencyKey}`,
+      owner,
     }
   }
 
   async generate(input: GenerationInput, options: GenerateOptions = {}): Promise<Generated> {
-    const job = this.prepare(input, options.idempotencyKey)
+    const job = this.prepare(input, options.idempotencyKey, options.owner ?? null)
     if (job.idempotencyKey !== null) {
       return this.idempotent.generate({ ...job, idempotencyKey: job.idempotencyKey }, options)
     }
@@ -211,9 +226,10 @@ export class GenerationService {
   /** Runs up to 20 requests, `batchConcurrency` at a time; one failing never fails the others. */
   generateBatch(
     inputs: GenerationInput[],
-    options: { signal?: AbortSignal; requestId: string },
+    options: { signal?: AbortSignal; requestId: string; owner?: string | null },
   ): Promise<BatchItem[]> {
-    return runBatch(inputs, (input, runOptions) => this.generate(input, runOptions), {
+    const owner = options.owner ?? null
+    return runBatch(inputs, (input, runOptions) => this.generate(input, { ...runOptions, owner }), {
       ...options,
       concurrency: this.deps.settings.batchConcurrency,
       logger: this.deps.logger,
@@ -269,23 +285,5 @@ export class GenerationService {
     if (this.deps.viaQueue) return this.deps.viaQueue(job, options)
     // prepare() has checked that a provider, hence a runner, exists.
     return (this.runner as GenerationRunner).run(job, options)
-  }
-
-  private modelFor(input: GenerationInput): string {
-    const { llm, settings } = this.deps
-    const model = input.options.model ?? (llm as LlmProvider).model
-    if (!settings.allowedModels.includes(model)) {
-      throw new ValidationError(
-        `Model '${model}' is not allowed; allowed: ${settings.allowedModels.join(', ')} (LLM_ALLOWED_MODELS)`,
-        [
-          {
-            field: 'body.options.model',
-            rule: 'allowed_models',
-            message: `must be one of ${settings.allowedModels.join(', ')}`,
-          },
-        ],
-      )
-    }
-    return model
   }
 }

@@ -28,8 +28,8 @@ const elapsed = (start: number) => Math.round((performance.now() - start) * 10) 
 /** What the pipeline needs to verify: the sandbox's runner, and whether a request gets it unasked. */
 export interface VerificationSetup {
   verifier: Verifier
-  /** `VERIFY_DEFAULT`: whether a request without `options.verify` is verified. */
-  verifyDefault: boolean
+  /** Whether a request without `options.verify` is verified: the `verify_default` setting now. */
+  verifyDefault: () => boolean
   metrics?: MetricsRecorder | undefined
 }
 
@@ -170,11 +170,11 @@ export class GenerationPipeline {
     })
     const verify = this.verify
     const asked = context.input.options.verify
-    if (!(asked ?? this.verification?.verifyDefault ?? false)) {
+    if (!(asked ?? this.verification?.verifyDefault() ?? false)) {
       return unverified(
         asked === false
           ? 'not asked for (options.verify is false)'
-          : 'not asked for (VERIFY_DEFAULT is false and options.verify is not set)',
+          : 'not asked for (verify_default is false and options.verify is not set)',
       )
     }
     if (!verify) return unverified('verification is not set up in this process')

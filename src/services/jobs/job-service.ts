@@ -88,10 +88,10 @@ export class JobService {
    */
   async submit(
     input: GenerationInput,
-    options: { idempotencyKey?: string | undefined; callbackUrl?: string | undefined } = {},
+    options: { idempotencyKey?: string; callbackUrl?: string; owner?: string | null } = {},
   ): Promise<Queued> {
     const callbackUrl = options.callbackUrl ? this.deps.checkCallbackUrl(options.callbackUrl) : null
-    const job = this.deps.generation.prepare(input, options.idempotencyKey)
+    const job = this.deps.generation.prepare(input, options.idempotencyKey, options.owner ?? null)
     try {
       return await this.enqueue(job, callbackUrl)
     } catch (error) {
