@@ -1,3 +1,4 @@
+/** The SQL of the job store, for both dialects (templates as `sql-program.ts` describes them). */
 import type {
   JobEntry,
   JobStatus,
@@ -7,50 +8,7 @@ import type {
 } from '../../ports/job-store.js'
 import type { GenerationStatus } from '../../ports/generation-store.js'
 import { COLUMNS, fromRow, type GenerationRow } from './sql.js'
-
-/**
- * The SQL of the job store, for both dialects. Texts name their parameters `:name`, and mark where
- * PostgreSQL locks the rows it reads (`/*lock*\/`, `/*skip*\/`); `compile` turns them into either
- * dialect. SQLite needs no row locks: its writes run in one immediate transaction at a time.
- */
-
-export type Dialect = 'sqlite' | 'postgres'
-export type SqlValue = string | number | null
-export type Parameters = Record<string, SqlValue>
-
-/** A text ready for a driver, and the parameter names its positional placeholders stand for. */
-export interface CompiledSql {
-  text: string
-  names: string[]
-}
-
-export function compile(template: string, dialect: Dialect): CompiledSql {
-  const names: string[] = []
-  const text = template
-    .replaceAll('/*lock*/', dialect === 'postgres' ? 'FOR UPDATE' : '')
-    .replaceAll('/*skip*/', dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '')
-    .replace(/:([a-zA-Z][a-zA-Z0-9_]*)/g, (_, name: string) => {
-      if (dialect === 'sqlite') {
-        names.push(name)
-        return '?'
-      }
-      // PostgreSQL numbers its parameters, so a name used twice binds one value.
-      const index = names.indexOf(name)
-      if (index >= 0) return `$${index + 1}`
-      names.push(name)
-      return `$${names.length}`
-    })
-  return { text, names }
-}
-
-/** The values of a compiled text's placeholders, in order. */
-export function bind(compiled: CompiledSql, parameters: Parameters): SqlValue[] {
-  return compiled.names.map((name) => {
-    const value = parameters[name]
-    if (value === undefined) throw new Error(`No value for the SQL parameter :${name}`)
-    return value
-  })
-}
+import type { Parameters } from './sql-program.js'
 
 /** Generation statuses each job status stands for. */
 export const STATUSES_OF: Record<JobStatus, GenerationStatus[]> = {

@@ -31,29 +31,39 @@ import {
   type InstanceRow,
 } from './sql.js'
 import { redactUrl } from '../../config.js'
-import { PostgresJobStore } from './postgres-jobs.js'
+import { USER_UNIQUE_INDEXES } from './access-sql.js'
+import { PostgresProgramRunner } from './postgres-program.js'
+import { SqlAccessStore } from './sql-access.js'
+import { SqlJobStore } from './sql-jobs.js'
 
 /** Any constant will do; it only has to be the same in every process that migrates this schema. */
 const MIGRATION_LOCK = 7_301_842_215
 
-/** Whether `error` is PostgreSQL's unique violation (23505) of the idempotency-key index. */
-function isIdempotencyKeyViolation(error: unknown): boolean {
+/** Whether `error` is PostgreSQL's unique violation (23505) of one of `indexes`. */
+function violates(error: unknown, indexes: readonly string[]): boolean {
   return (
     error instanceof postgres.PostgresError &&
     error.code === '23505' &&
-    error.constraint_name === IDEMPOTENCY_KEY_INDEX
+    indexes.includes(error.constraint_name ?? '')
   )
 }
+
+const isIdempotencyKeyViolation = (error: unknown) => violates(error, [IDEMPOTENCY_KEY_INDEX])
+const isUserNameViolation = (error: unknown) => violates(error, USER_UNIQUE_INDEXES)
 
 /** The store for several API processes: PostgreSQL through a small connection pool. */
 export class PostgresGenerationStore implements GenerationStore {
   readonly backend = 'postgres'
 
   /** The jobs, on this pool. */
-  readonly jobs: PostgresJobStore
+  readonly jobs: SqlJobStore
+  /** Users, credentials, audit, settings and usage, on this pool. */
+  readonly access: SqlAccessStore
 
   private constructor(private readonly sql: postgres.Sql) {
-    this.jobs = new PostgresJobStore(sql, isIdempotencyKeyViolation)
+    const runner = new PostgresProgramRunner(sql)
+    this.jobs = new SqlJobStore(runner, isIdempotencyKeyViolation)
+    this.access = new SqlAccessStore(runner, isUserNameViolation)
   }
 
   static async open(

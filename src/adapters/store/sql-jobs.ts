@@ -54,32 +54,17 @@ import {
   STATUSES_OF,
   WORKER_BEAT,
   type JobRow,
-  type Parameters,
   type WorkerRow,
 } from './job-sql.js'
 import { decodeCursor, encodeCursor, storable, toRow } from './sql.js'
-
-/** One statement of a program: its SQL (`job-sql.ts`), and whether it answers rows or a count. */
-export interface Step {
-  sql: string
-  parameters: Parameters
-  answer: 'rows' | 'count'
-}
-
-/**
- * A method's statements as a generator: it yields each statement and receives its rows or count.
- * The SQLite driver runs a program synchronously inside its group commit, the PostgreSQL driver
- * awaits each statement inside `sql.begin`; the decisions between statements are written once.
- */
-export type Program<T> = Generator<Step, T, unknown>
-
-function* rows<R>(sql: string, parameters: Parameters): Generator<Step, R[], unknown> {
-  return (yield { sql, parameters, answer: 'rows' }) as R[]
-}
-
-function* count(sql: string, parameters: Parameters): Generator<Step, number, unknown> {
-  return (yield { sql, parameters, answer: 'count' }) as number
-}
+import {
+  count,
+  rows,
+  type Parameters,
+  type Program,
+  type ProgramRunner,
+  type Step,
+} from './sql-program.js'
 
 function* lockJob(id: string): Generator<Step, JobView | null, unknown> {
   const [row] = yield* rows<JobRow>(LOCK_JOB, { id })
@@ -116,13 +101,23 @@ const CLAIM_ROUNDS = 5
  * `FOR UPDATE`; SQLite's immediate transactions already run one at a time, across processes
  * too), decides, then writes, all in one transaction: a race is decided by whoever locks first.
  */
-export abstract class SqlJobStore implements JobStore {
-  /** Runs a program of reads, seeing every write issued before it. */
-  protected abstract read<T>(program: () => Program<T>): Promise<T>
-  /** Runs a program in one transaction. */
-  protected abstract write<T>(program: () => Program<T>): Promise<T>
-  /** Whether `error` is the database's report of a taken idempotency key. */
-  protected abstract isIdempotencyKeyViolation(error: unknown): boolean
+export class SqlJobStore implements JobStore {
+  /**
+   * @param runner runs the programs on SQLite or PostgreSQL.
+   * @param isIdempotencyKeyViolation whether an error is the database's report of a taken key.
+   */
+  constructor(
+    private readonly runner: ProgramRunner,
+    private readonly isIdempotencyKeyViolation: (error: unknown) => boolean,
+  ) {}
+
+  private read<T>(program: () => Program<T>): Promise<T> {
+    return this.runner.read(program)
+  }
+
+  private write<T>(program: () => Program<T>): Promise<T> {
+    return this.runner.write(program)
+  }
 
   async create(record: GenerationRecord, job: JobEntry): Promise<void> {
     try {

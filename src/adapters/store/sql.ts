@@ -93,7 +93,7 @@ export function storable(text: string): boolean {
 }
 
 /** Free text from an upstream or a model (errors, model names) with NUL characters replaced. */
-function cleanText(text: string | null): string | null {
+export function cleanText(text: string | null): string | null {
   return text === null || storable(text) ? text : text.replaceAll('\u0000', '\uFFFD')
 }
 

@@ -30,7 +30,9 @@ import {
   type GenerationRow,
   type InstanceRow,
 } from './sql.js'
-import { SqliteJobStore } from './sqlite-jobs.js'
+import { SqlAccessStore } from './sql-access.js'
+import { SqlJobStore } from './sql-jobs.js'
+import { SqliteProgramRunner } from './sqlite-program.js'
 
 /** Path of the database file named by a `sqlite://` URL (`:memory:` for an in-memory database). */
 export function sqlitePath(url: string): string {
@@ -38,14 +40,21 @@ export function sqlitePath(url: string): string {
   return path === ':memory:' ? path : resolve(path)
 }
 
-/** Whether `error` is better-sqlite3's report of a second record with a taken idempotency key. */
-function isIdempotencyKeyViolation(error: unknown): boolean {
+/** Whether `error` is better-sqlite3's report of a unique index on `columns` refusing a row. */
+function violates(error: unknown, columns: RegExp): boolean {
   return (
     error instanceof Database.SqliteError &&
     error.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-    /\bgenerations\.idempotency_key\b/.test(error.message)
+    columns.test(error.message)
   )
 }
+
+/** A second record with a taken idempotency key. */
+const isIdempotencyKeyViolation = (error: unknown) =>
+  violates(error, /\bgenerations\.idempotency_key\b/)
+
+/** A second user with a taken name, or issuer and subject (SQLite names the columns). */
+const isUserNameViolation = (error: unknown) => violates(error, /\busers\.(name|issuer|subject)\b/)
 
 /** A write waiting for the next group commit, and the caller waiting for its outcome. */
 interface PendingWrite {
@@ -68,7 +77,9 @@ export class SqliteGenerationStore implements GenerationStore {
   private pending: PendingWrite[] = []
   private readonly commitGroup: () => void
   /** The jobs, on this connection and in its group commits. */
-  readonly jobs: SqliteJobStore
+  readonly jobs: SqlJobStore
+  /** Users, credentials, audit, settings and usage, on this connection and in its group commits. */
+  readonly access: SqlAccessStore
 
   private constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
@@ -103,13 +114,14 @@ export class SqliteGenerationStore implements GenerationStore {
         else write.reject(outcome.value)
       })
     }
-    this.jobs = new SqliteJobStore({
+    const runner = new SqliteProgramRunner({
       database: this.database,
       prepared: (sql) => this.prepared(sql),
       write: (run) => this.write(run),
       flush: this.commitGroup,
-      isIdempotencyKeyViolation,
     })
+    this.jobs = new SqlJobStore(runner, isIdempotencyKeyViolation)
+    this.access = new SqlAccessStore(runner, isUserNameViolation)
   }
 
   /** Queues a write for the group commit at the end of this turn of the event loop. */

@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3'
-import { bind, compile, type CompiledSql } from './job-sql.js'
-import { SqlJobStore, type Program } from './sql-jobs.js'
+import { bind, compiler, type Program, type ProgramRunner } from './sql-program.js'
 
-/** What the job store borrows from `SqliteGenerationStore`: its connection and its group commit. */
+/** What the SQL stores borrow from `SqliteGenerationStore`: its connection and its group commit. */
 export interface SqliteConnection {
   database: Database.Database
   /** A statement compiled once per text. */
@@ -11,27 +10,25 @@ export interface SqliteConnection {
   write<T>(run: () => T): Promise<T>
   /** Commits the pending group now, so that a read sees every write issued before it. */
   flush(): void
-  isIdempotencyKeyViolation(error: unknown): boolean
 }
 
 /**
- * The job store on the SQLite connection of the generation history. A program runs inside the
- * group commit, in a savepoint of its own: a failed one is undone whole and the group still
+ * Runs programs on the SQLite connection of the generation history. A write program runs inside
+ * the group commit, in a savepoint of its own: a failed one is undone whole and the group still
  * commits. Group commits are immediate transactions, so other processes sharing the file wait
  * (busy_timeout) and every program sees the rows as the last one left them.
  */
-export class SqliteJobStore extends SqlJobStore {
-  private readonly texts = new Map<string, CompiledSql>()
+export class SqliteProgramRunner implements ProgramRunner {
+  private readonly compiled = compiler('sqlite')
   private readonly savepoint: (program: Program<unknown>) => unknown
 
   constructor(private readonly connection: SqliteConnection) {
-    super()
     this.savepoint = connection.database.transaction((program: Program<unknown>) =>
       this.drive(program),
     )
   }
 
-  protected read<T>(program: () => Program<T>): Promise<T> {
+  read<T>(program: () => Program<T>): Promise<T> {
     try {
       this.connection.flush()
       return Promise.resolve(this.drive(program()))
@@ -40,12 +37,8 @@ export class SqliteJobStore extends SqlJobStore {
     }
   }
 
-  protected write<T>(program: () => Program<T>): Promise<T> {
+  write<T>(program: () => Program<T>): Promise<T> {
     return this.connection.write(() => this.savepoint(program()) as T)
-  }
-
-  protected isIdempotencyKeyViolation(error: unknown): boolean {
-    return this.connection.isIdempotencyKeyViolation(error)
   }
 
   private drive<T>(program: Program<T>): T {
@@ -60,14 +53,5 @@ export class SqliteJobStore extends SqlJobStore {
       )
     }
     return next.value
-  }
-
-  private compiled(sql: string): CompiledSql {
-    let compiled = this.texts.get(sql)
-    if (!compiled) {
-      compiled = compile(sql, 'sqlite')
-      this.texts.set(sql, compiled)
-    }
-    return compiled
   }
 }

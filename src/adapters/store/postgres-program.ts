@@ -1,31 +1,25 @@
 import postgres from 'postgres'
-import { bind, compile, type CompiledSql } from './job-sql.js'
-import { SqlJobStore, type Program } from './sql-jobs.js'
+import { bind, compiler, type Program, type ProgramRunner } from './sql-program.js'
 
 /** Deadlock and serialization failure: the transaction was undone and may simply run again. */
 const RETRYABLE_CODES = new Set(['40P01', '40001'])
 const TRANSACTION_TRIES = 3
 
 /**
- * The job store on the PostgreSQL pool of the generation history. A write program runs in one
+ * Runs programs on the PostgreSQL pool of the generation history. A write program runs in one
  * transaction and reads the rows it decides on `FOR UPDATE` (`SKIP LOCKED` where another worker's
  * pick may simply be passed over), so concurrent processes decide each race once.
  */
-export class PostgresJobStore extends SqlJobStore {
-  private readonly texts = new Map<string, CompiledSql>()
+export class PostgresProgramRunner implements ProgramRunner {
+  private readonly compiled = compiler('postgres')
 
-  constructor(
-    private readonly sql: postgres.Sql,
-    private readonly keyViolation: (error: unknown) => boolean,
-  ) {
-    super()
-  }
+  constructor(private readonly sql: postgres.Sql) {}
 
-  protected read<T>(program: () => Program<T>): Promise<T> {
+  read<T>(program: () => Program<T>): Promise<T> {
     return this.drive(this.sql, program())
   }
 
-  protected async write<T>(program: () => Program<T>): Promise<T> {
+  async write<T>(program: () => Program<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return (await this.sql.begin((transaction) => this.drive(transaction, program()))) as T
@@ -34,10 +28,6 @@ export class PostgresJobStore extends SqlJobStore {
         if (!retryable || attempt >= TRANSACTION_TRIES) throw error
       }
     }
-  }
-
-  protected isIdempotencyKeyViolation(error: unknown): boolean {
-    return this.keyViolation(error)
   }
 
   private async drive<T>(
@@ -52,14 +42,5 @@ export class PostgresJobStore extends SqlJobStore {
       next = program.next(step.answer === 'rows' ? [...result] : result.count)
     }
     return next.value
-  }
-
-  private compiled(sql: string): CompiledSql {
-    let compiled = this.texts.get(sql)
-    if (!compiled) {
-      compiled = compile(sql, 'postgres')
-      this.texts.set(sql, compiled)
-    }
-    return compiled
   }
 }
