@@ -76,11 +76,10 @@ export class Budgets {
       const limit = limits.requests_per_minute
       if (minute.generations + demand.generations > limit) {
         const oldest = minute.oldestGeneration ? Date.parse(minute.oldestGeneration) : now
-        throw new QuotaExceededError(
-          'requests_per_minute',
-          limit,
-          (oldest + MINUTE_MS - now) / 1000,
-        )
+        // One millisecond past the minute: the window counts its start, so it still holds the
+        // oldest at exactly 60 s.
+        const retryMs = oldest + MINUTE_MS + 1 - now
+        throw new QuotaExceededError('requests_per_minute', limit, retryMs / 1000)
       }
     }
     if (minute && limits.concurrent_generations > 0) {
