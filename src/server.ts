@@ -64,24 +64,30 @@ export async function startWorker(config: Config): Promise<RunningServer> {
   return { app, url, shutdown }
 }
 
-/** The worker's monitoring port: its metrics and its health report, as the API serves them. */
+/**
+ * The worker's monitoring port: its metrics and its health report, answered by the app's own
+ * routes (so `METRICS_TOKEN` holds here as on the API), and nothing else.
+ */
 async function listenProbe(app: FastifyInstance, host: string, port: number): Promise<Server> {
-  const { metrics, health } = app.services
   const probe = createServer((request, response) => {
-    const path = request.url?.split('?')[0]
+    const path = request.url?.split('?')[0] ?? ''
     const answer = async () => {
-      if (request.method === 'GET' && path === '/metrics') {
-        response.setHeader('content-type', metrics.registry.contentType)
-        return response.end(await metrics.registry.metrics())
+      if (request.method !== 'GET' || !['/metrics', '/api/health'].includes(path)) {
+        response.statusCode = 404
+        return response.end()
       }
-      if (request.method === 'GET' && path === '/api/health') {
-        const report = await health.report()
-        response.statusCode = report.status === 'unhealthy' ? 503 : 200
-        response.setHeader('content-type', 'application/json; charset=utf-8')
-        return response.end(JSON.stringify(report))
+      const { authorization } = request.headers
+      const reply = await app.inject({
+        method: 'GET',
+        url: path === '/api/health' ? `${app.services.config.server.apiPrefix}/health` : path,
+        headers: authorization === undefined ? {} : { authorization },
+      })
+      response.statusCode = reply.statusCode
+      for (const name of ['content-type', 'www-authenticate']) {
+        const value = reply.headers[name]
+        if (value !== undefined) response.setHeader(name, value)
       }
-      response.statusCode = 404
-      response.end()
+      response.end(reply.rawPayload)
     }
     answer().catch((error: unknown) => {
       app.log.error({ err: error }, 'worker probe failed')

@@ -157,7 +157,7 @@ declare module 'fastify' {
   }
 }
 
-function openStore(config: Config['database']): Promise<GenerationStore> {
+export function openStore(config: Config['database']): Promise<GenerationStore> {
   return config.kind === 'postgres'
     ? PostgresGenerationStore.open(config.url)
     : SqliteGenerationStore.open(config.url)
