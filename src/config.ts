@@ -243,7 +243,7 @@ const DURATION_UNITS: Record<string, number> = {
  * A duration in milliseconds, written in seconds (`60`) or with a unit (`500ms`, `30s`, `1m`,
  * `1h`, `30d`).
  */
-function duration() {
+function duration(min = 1, max = Number.MAX_SAFE_INTEGER) {
   return z.string().transform((raw, ctx) => {
     const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|)$/i.exec(raw.trim())
     const unit = DURATION_UNITS[match?.[2]?.toLowerCase() ?? 'x']
@@ -253,7 +253,11 @@ function duration() {
         `must be a duration such as 60 (seconds), 30s, 1m, 1h, 30d or 500ms, got '${raw}'`,
       )
     }
-    return Math.round(Number(match[1]) * unit)
+    const milliseconds = Math.round(Number(match[1]) * unit)
+    if (milliseconds < min || milliseconds > max) {
+      return invalid(ctx, `must be from ${min} ms to ${max} ms, got '${raw}'`)
+    }
+    return milliseconds
   })
 }
 
@@ -419,8 +423,8 @@ const environmentSchema = z.object({
   LLM_MAX_REPLY_BYTES: byteSize().optional(),
   LLM_ALLOWED_MODELS: list().default([]),
   LLM_HEALTH_INTERVAL_MS: integer(1000).default(60_000),
-  RATE_LIMIT_REQUESTS: integer(0).default(100),
-  RATE_LIMIT_WINDOW: duration().default(60_000),
+  RATE_LIMIT_REQUESTS: integer(0, 1_000_000).default(100),
+  RATE_LIMIT_WINDOW: duration(1000, 86_400_000).default(60_000),
   MAX_PROMPT_LENGTH: integer(10, 1_000_000).default(2000),
   GENERATION_CONCURRENCY: integer(1, 10_000).default(64),
   BATCH_CONCURRENCY: integer(1, 20).default(3),
@@ -467,10 +471,10 @@ const environmentSchema = z.object({
   LOGIN_MAX_FAILURES: integer(1, 1000).default(5),
   LOGIN_MAX_FAILURES_PER_IP: integer(1, 100_000).default(20),
   LOGIN_WINDOW: duration().default(15 * 60_000),
-  BUDGET_REQUESTS_PER_MINUTE: integer(0).default(0),
-  BUDGET_CONCURRENT_GENERATIONS: integer(0).default(0),
-  BUDGET_TOKENS_PER_DAY: integer(0).default(0),
-  BUDGET_VERIFY_RUNS_PER_DAY: integer(0).default(0),
+  BUDGET_REQUESTS_PER_MINUTE: integer(0, 1e12).default(0),
+  BUDGET_CONCURRENT_GENERATIONS: integer(0, 1e12).default(0),
+  BUDGET_TOKENS_PER_DAY: integer(0, 1e12).default(0),
+  BUDGET_VERIFY_RUNS_PER_DAY: integer(0, 1e12).default(0),
   SETTINGS_REFRESH_MS: integer(100, 600_000).default(2000),
 })
 
