@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PROVIDER_VARIABLES } from '../src/llm-providers.js'
 import { errorResponseSchema } from '../src/schemas/error.js'
 import { createTestApp, listenTestApp } from './helpers/app.js'
 import { CODE_REPLY, DOCS, llmEnv, repliesByStage, TESTS_REPLY } from './helpers/generation.js'
@@ -22,28 +23,36 @@ const projectRoot = fileURLToPath(new URL('..', import.meta.url))
 const README = readFileSync(join(projectRoot, 'README.md'), 'utf8')
 const DOCUMENTED_BASE = 'http://127.0.0.1:8000'
 
-/** One fenced block of the README, with the heading it sits under. */
+/** One fenced block of the README, with the heading it sits under and its `##` part. */
 interface Block {
   section: string
+  part: string
   language: string
   text: string
 }
 
+/** The part whose examples need `AUTH=on`: they run against an app of their own, in order. */
+const ACCESS_PART = 'Users, API keys and access'
+
 function fencedBlocks(markdown: string): Block[] {
   const blocks: Block[] = []
   let section = ''
+  let part = ''
   let open: { fence: string; language: string; lines: string[] } | null = null
   for (const line of markdown.split('\n')) {
     if (open) {
       if (line === open.fence) {
-        blocks.push({ section, language: open.language, text: open.lines.join('\n') })
+        blocks.push({ section, part, language: open.language, text: open.lines.join('\n') })
         open = null
       } else open.lines.push(line)
       continue
     }
     const fence = /^(`{3,})(\S*)\s*$/.exec(line)
     if (fence) open = { fence: fence[1]!, language: fence[2]!, lines: [] }
-    else if (/^#{2,4} /.test(line)) section = line.replace(/^#+\s*/, '').replaceAll('`', '')
+    else if (/^#{2,4} /.test(line)) {
+      section = line.replace(/^#+\s*/, '').replaceAll('`', '')
+      if (line.startsWith('## ')) part = section
+    }
   }
   return blocks
 }
@@ -193,7 +202,9 @@ function expectLike(actual: unknown, example: unknown, path: string, exact: bool
 /** The event names of a Server-Sent Events text. */
 const eventNames = (text: string) => [...text.matchAll(/^event: (\S+)$/gm)].map((match) => match[1])
 
-const blocks = fencedBlocks(README)
+const allBlocks = fencedBlocks(README)
+const accessBlocks = allBlocks.filter((block) => block.part === ACCESS_PART)
+const blocks = allBlocks.filter((block) => block.part !== ACCESS_PART)
 const { examples, unpaired } = examplesOf(blocks)
 const cliLines = blocks
   .filter((block) => block.language === 'sh')
@@ -201,6 +212,18 @@ const cliLines = blocks
   .filter(({ words }) => words[0] === 'npx' && words[1] === 'verigen' && words[2] !== 'serve')
 
 describe('the README', () => {
+  it('lists every environment variable the configuration reads in its Configuration table', () => {
+    const config = readFileSync(join(projectRoot, 'src', 'config.ts'), 'utf8')
+    const read = [...config.matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((match) => match[1]!)
+    const table = README.slice(README.indexOf('## Configuration'), README.indexOf('## API'))
+    const listed = new Set(
+      [...table.matchAll(/^\| `([A-Z][A-Z0-9_]+)`/gm)].map((match) => match[1]),
+    )
+    expect(read.length).toBeGreaterThan(50)
+    expect(read.filter((name) => !listed.has(name))).toEqual([])
+    for (const name of [...PROVIDER_VARIABLES, 'ENV_FILE']) expect(listed, name).toContain(name)
+  })
+
   it('has examples to run', () => {
     expect(examples.length).toBeGreaterThanOrEqual(10)
     expect(examples.filter((example) => example.curl.body !== undefined).length).toBeGreaterThan(3)
@@ -344,5 +367,156 @@ describe('the README', () => {
         }
       },
     )
+  })
+  describe('access examples, with AUTH=on', () => {
+    const tsx = createRequire(import.meta.url).resolve('tsx')
+    const cli = join(projectRoot, 'src', 'cli.ts')
+    let directory: string
+    let database: string
+    let upstream: ScriptedLlmServer
+    let app: FastifyInstance
+    let base = ''
+
+    beforeAll(async () => {
+      directory = mkdtempSync(join(tmpdir(), 'verigen-readme-access-'))
+      // One database for the app and the CLI lines, as on a server.
+      database = `sqlite://${join(directory, 'verigen.db')}`
+      upstream = await new ScriptedLlmServer().start()
+      upstream.on(
+        CHAT,
+        repliesByStage(() => ({ code: CODE_REPLY, tests: TESTS_REPLY, docs: DOCS })),
+      )
+      app = await createTestApp(
+        llmEnv(upstream, {
+          AUTH: 'on',
+          JWT_SECRET: 'the-signing-secret-of-the-readme-access-examples',
+          DATABASE_URL: database,
+          RATE_LIMIT_REQUESTS: '0',
+          CACHE_MAX_ENTRIES: '0',
+        }),
+      )
+      base = (await listenTestApp(app)).url
+    })
+    afterAll(async () => {
+      await app.close()
+      await upstream.close()
+      rmSync(directory, { recursive: true, force: true })
+    })
+
+    it('run as written, in order: the CLI on the app’s database, curl against the app', async () => {
+      /** Shell variables the examples set: `KEY=$(npx verigen …)`, `TOKEN='…'  # the … of the answer`. */
+      const variables = new Map<string, string>()
+      /** Values the README shows (an id, a password) and the ones the service gave instead. */
+      const documented = new Map<string, string>()
+      /** The top-level fields of the answers so far, the latest first. */
+      const fields = new Map<string, unknown>()
+      let cliOutput: string | null = null
+      let latest: { section: string; what: string; body: unknown; answered: boolean } | null = null
+      let curls = 0
+
+      const resolve = (text: string) => {
+        let resolved = text
+        const shown = [...documented.keys()].sort((a, b) => b.length - a.length)
+        for (const value of shown) resolved = resolved.replaceAll(value, documented.get(value)!)
+        return resolved.replace(/\$\{?(\w+)\}?/g, (_match, name: string) => {
+          expect(variables.has(name), `$${name} is set before it is used`).toBe(true)
+          return variables.get(name)!
+        })
+      }
+      /** Pairs the ids an answer shows with the ones the service answered, at any depth. */
+      const mapIds = (example: unknown, actual: unknown) => {
+        if (typeof example !== 'object' || example === null) return
+        if (typeof actual !== 'object' || actual === null) return
+        for (const [key, value] of Object.entries(example)) {
+          const other = (actual as Record<string, unknown>)[key]
+          if (/(^|_)id$/.test(key) && typeof value === 'string' && typeof other === 'string') {
+            if (value !== ELLIPSIS) documented.set(value, other)
+          } else mapIds(value, other)
+        }
+      }
+
+      for (const block of accessBlocks) {
+        if (block.language === 'text') {
+          // The output a CLI line printed: its values stand for the ones printed here.
+          if (cliOutput === null) continue
+          const shown = block.text.trim().split('\n')
+          const printed = cliOutput.trim().split('\n')
+          expect(printed.length, block.text).toBe(shown.length)
+          shown.forEach((line, index) => {
+            const [label, value] = line.split(': ')
+            const [otherLabel, other] = printed[index]!.split(': ')
+            if (value !== undefined && label === otherLabel) documented.set(value, other!)
+            else documented.set(line, printed[index]!)
+          })
+          cliOutput = null
+        } else if (block.language === 'json') {
+          const example = JSON.parse(block.text) as unknown
+          if (latest && latest.section === block.section && !latest.answered) {
+            latest.answered = true
+            expectLike(latest.body, example, latest.what, false)
+            mapIds(example, latest.body)
+          } else {
+            expect(errorResponseSchema.safeParse(example).success, block.section).toBe(true)
+          }
+        } else if (block.language === 'sh') {
+          let first = true
+          for (const { words, comment } of shellCommands(block.text)) {
+            let command = words
+            let assigned: string | undefined
+            const substitution = /^(\w+)=\$\((.*)$/.exec(words[0] ?? '')
+            const literal = /^(\w+)=(.+)$/.exec(words[0] ?? '')
+            if (substitution) {
+              assigned = substitution[1]
+              command = [substitution[2]!, ...words.slice(1)]
+              command[command.length - 1] = command.at(-1)!.replace(/\)$/, '')
+            } else if (literal && words.length === 1) {
+              const field = /the (\w+) of the answer/.exec(comment)?.[1]
+              expect(field, `${words[0]}: say which answer field it holds`).toBeDefined()
+              expect(fields.has(field!), `an answer with ${field}`).toBe(true)
+              variables.set(literal[1]!, String(fields.get(field!)))
+              continue
+            }
+            const exit = Number(/exit (\d+)/.exec(comment)?.[1] ?? 0)
+            if (command[0] === 'npx' && command[1] === 'verigen') {
+              const result = spawnSync(
+                process.execPath,
+                ['--import', tsx, cli, ...command.slice(2)],
+                {
+                  cwd: directory,
+                  encoding: 'utf8',
+                  env: { ...process.env, ENV_FILE: '/dev/null', DATABASE_URL: database },
+                },
+              )
+              expect(result.status, `${command.join(' ')}: ${result.stderr}`).toBe(exit)
+              cliOutput = result.stdout
+              if (assigned) variables.set(assigned, result.stdout.trim())
+              continue
+            }
+            const curl = curlOf({ words: command.map(resolve), comment })
+            if (!curl) continue
+            curls++
+            const what = `${block.section}: curl ${curl.method} ${curl.url}`
+            expect(curl.url.startsWith(DOCUMENTED_BASE), what).toBe(true)
+            const response = await fetch(`${base}${curl.url.slice(DOCUMENTED_BASE.length)}`, {
+              method: curl.method,
+              headers: curl.headers,
+              ...(curl.body === undefined ? {} : { body: curl.body }),
+            })
+            const text = await response.text()
+            const status = /\b([1-5]\d\d)\b/.exec(curl.comment)?.[1]
+            const expected = Number(status ?? (curl.method === 'DELETE' ? 204 : 200))
+            expect(response.status, `${what}: ${text.slice(0, 500)}`).toBe(expected)
+            const body = text === '' ? null : (JSON.parse(text) as unknown)
+            if (typeof body === 'object' && body !== null) {
+              for (const [key, value] of Object.entries(body)) fields.set(key, value)
+            }
+            if (first) latest = { section: block.section, what, body, answered: false }
+            first = false
+          }
+        }
+      }
+      expect(curls).toBeGreaterThanOrEqual(10)
+      expect(accessBlocks.some((block) => block.language === 'text')).toBe(true)
+    })
   })
 })
