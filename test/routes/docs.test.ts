@@ -10,8 +10,19 @@ describe('API documentation', () => {
     expect(document.openapi).toBe('3.1.0')
     expect(Object.keys(document.paths).sort()).toEqual(
       [
+        '/api/admin/audit',
+        '/api/admin/settings',
+        '/api/admin/usage',
+        '/api/admin/users',
+        '/api/admin/users/{id}',
+        '/api/admin/users/{id}/keys',
+        '/api/admin/users/{id}/keys/{keyId}',
         '/api/analyze',
         '/api/analyze/batch',
+        '/api/auth/login',
+        '/api/auth/logout',
+        '/api/auth/me',
+        '/api/auth/refresh',
         '/api/generate',
         '/api/generate/batch',
         '/api/generate/stream',
@@ -24,6 +35,8 @@ describe('API documentation', () => {
         '/api/jobs/{id}/cancel',
         '/api/jobs/{id}/events',
         '/api/jobs/{id}/retry',
+        '/api/keys',
+        '/api/keys/{id}',
         '/api/languages',
         '/api/languages/{id}',
         '/api/openapi.json',
@@ -51,6 +64,29 @@ describe('API documentation', () => {
     for (const field of ['error', 'detail', 'status_code', 'timestamp', 'request_id', 'code']) {
       expect(schemas).toContain(`"${field}"`)
     }
+    await app.close()
+  })
+
+  it('declares the credentials with AUTH=on, so that the explorer can send them', async () => {
+    const app = await createTestApp({
+      AUTH: 'on',
+      JWT_SECRET: 'a-signing-secret-for-the-documentation-test',
+    })
+    const response = await app.inject({ method: 'GET', url: '/api/openapi.json' })
+    expect(response.statusCode).toBe(200)
+    const document = response.json()
+    expect(document.components.securitySchemes).toEqual({
+      bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      apiKey: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
+    })
+    expect(document.security).toEqual([{ bearer: [] }, { apiKey: [] }])
+    // Public routes need none, and never answer 401; the others say they may.
+    expect(document.paths['/api/auth/login'].post.security).toEqual([])
+    expect(document.paths['/api/health'].get.security).toEqual([])
+    expect(Object.keys(document.paths['/api/generate'].post.responses)).toContain('401')
+    expect(Object.keys(document.paths['/api/admin/users'].get.responses)).toEqual(
+      expect.arrayContaining(['401', '403']),
+    )
     await app.close()
   })
 
