@@ -10,10 +10,13 @@ Commands:
   doctor             Check the sandbox and each language's test runner, and
                      print the apt-get line for what is missing (exit codes:
                      verigen doctor --help)
+  keys create        Make an API key for a user and print it once (options:
+                     verigen keys --help)
   serve              Start the HTTP server (same as npm start), with a worker
                      inside it unless WORKER_CONCURRENCY is 0
     --port <n>       Port to listen on (overrides PORT)
     --host <addr>    Address to listen on (overrides HOST)
+  users              Create, list and disable users (verigen users --help)
   worker             Run queued jobs only, no HTTP server; stops on SIGTERM
                      after its running jobs (or hands them back to the queue)
     --concurrency <n>  Jobs run at once (overrides WORKER_CONCURRENCY, default 4)
@@ -39,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
   // Commands load their modules on demand: `analyze` never pays for the HTTP stack.
   if (command === 'analyze') return (await import('./commands/analyze.js')).analyzeCommand(rest)
   if (command === 'doctor') return (await import('./commands/doctor.js')).doctorCommand(rest)
+  if (command === 'users') return (await import('./commands/users.js')).usersCommand(rest)
+  if (command === 'keys') return (await import('./commands/keys.js')).keysCommand(rest)
   if (command === 'serve') {
     const { values } = parseArgs({
       args: rest,
