@@ -32,9 +32,9 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['auth'],
         summary: 'Log in with a name and password: an access token and a refresh token',
         description:
-          'Anyone may call it. The access token is a JWT to send as Authorization: Bearer; the refresh token trades for a new pair at POST /api/auth/refresh. A wrong password and an unknown or disabled user answer the same 401. Failed logins are limited per user and per client address (LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_IP in LOGIN_WINDOW): beyond them 429.',
+          'Anyone may call it. The access token is a JWT to send as Authorization: Bearer; the refresh token trades for a new pair at POST /api/auth/refresh. A wrong password and an unknown or disabled user answer the same 401. Failed logins are limited per user and per client address (LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_IP in LOGIN_WINDOW): beyond them 429. With AUTH=off there is nobody to log in: 409.',
         body: loginRequestSchema,
-        response: { 200: tokenPairSchema, ...errorResponses(400, 401, 413) },
+        response: { 200: tokenPairSchema, ...errorResponses(400, 401, 409, 413) },
       },
     },
     async (request) => auth.login(request.body.name, request.body.password, request.ip),
@@ -49,9 +49,9 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['auth'],
         summary: 'Trade a refresh token for a new access token and refresh token',
         description:
-          'Anyone holding a live refresh token may call it. The token given is spent: the answer carries its successor. Presenting a spent token again revokes every token of that login (reuse detection), and answers 401.',
+          'Anyone holding a live refresh token may call it. The token given is spent: the answer carries its successor. Presenting a spent token again revokes every token of that login (reuse detection), and answers 401. With AUTH=off: 409.',
         body: refreshRequestSchema,
-        response: { 200: tokenPairSchema, ...errorResponses(400, 401, 413) },
+        response: { 200: tokenPairSchema, ...errorResponses(400, 401, 409, 413) },
       },
     },
     async (request) => auth.refresh(request.body.refresh_token, request.ip),
