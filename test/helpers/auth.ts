@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { generateKeyPair, SignJWT } from 'jose'
 import { hashSecret } from '../../src/services/access/api-keys.js'
+import { recordArtifact, recordSecretsOf } from './secrets.js'
 import { Client, WebSocket } from './ws-client.js'
 
 /** The JWT secret of the suites that turn AUTH on; long enough for the config's 32 characters. */
@@ -173,4 +176,37 @@ export async function openSocket(baseUrl: string, token: string): Promise<Client
   // Client.open knows no credential; its constructor takes any open socket.
   const construct = Client as unknown as new (opened: typeof socket) => Client
   return new construct(socket)
+}
+
+/** What a run of the command line printed, and how it ended. */
+export interface CliRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs `verigen …` (src/cli.ts) with `environment`, writing `input` to its stdin. */
+export function runCli(
+  args: string[],
+  environment: Record<string, string>,
+  input = '',
+): Promise<CliRun> {
+  recordSecretsOf(environment)
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: { PATH: process.env.PATH ?? '', ENV_FILE: '/dev/null', ...environment },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+  child.stdin.end(input)
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      recordArtifact('process', stdout)
+      recordArtifact('process', stderr)
+      resolve({ code, stdout, stderr })
+    }),
+  )
 }
