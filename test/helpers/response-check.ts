@@ -26,8 +26,9 @@ const checked = new WeakSet<FastifyReply>()
 
 /** Installs the check on a route as it is declared (passed to buildApp as onRoute). */
 export function checkResponses(route: RouteOptions): void {
-  const declared = responseSchemas(route)
-  if (!declared) return
+  if (!responseSchemas(route)) return
+  // Read again at each answer: plugins declared later (auth's 401 and 403) add to the schemas.
+  const declared = () => responseSchemas(route) as Schemas
   route.preSerialization = [
     ...hooks(route.preSerialization),
     (request, reply, payload, done) => {
@@ -35,7 +36,7 @@ export function checkResponses(route: RouteOptions): void {
       // Checked as it will be sent: JSON drops undefined fields and calls toJSON.
       const text = JSON.stringify(payload) as string | undefined
       const sent: unknown = text === undefined ? undefined : JSON.parse(text)
-      check(request, reply, declared, sent)
+      check(request, reply, declared(), sent)
       done(null, payload)
     },
   ]
@@ -49,7 +50,7 @@ export function checkResponses(route: RouteOptions): void {
         } catch {
           record(request, reply, 'the body is not JSON')
         }
-        if (body !== undefined) check(request, reply, declared, body)
+        if (body !== undefined) check(request, reply, declared(), body)
       }
       done(null, payload)
     },

@@ -17,7 +17,11 @@ async function appWithDriftingRoutes(): Promise<FastifyInstance> {
   const route = (url: string, body: () => unknown, raw = false) =>
     app.get(
       url,
-      { schema: { response: { 200: shape } }, serializerCompiler: unchecked },
+      {
+        config: { access: 'public' },
+        schema: { response: { 200: shape } },
+        serializerCompiler: unchecked,
+      },
       async (_request, reply) => {
         if (!raw) return body()
         return reply.type('application/json; charset=utf-8').send(JSON.stringify(body()))
@@ -28,9 +32,12 @@ async function appWithDriftingRoutes(): Promise<FastifyInstance> {
   route('/check/undeclared', () => ({ name: 'a', size: 1, colour: 'red' }))
   route('/check/text-missing', () => ({ name: 'a' }), true)
   route('/check/text-undeclared', () => ({ name: 'a', size: 1, extra: [1] }), true)
-  app.get('/check/undeclared-status', { schema: { response: { 200: shape } } }, (_r, reply) =>
-    // The type provider refuses an undeclared status at compile time; a drift gets past it.
-    reply.code(202 as 200).send({ name: 'a', size: 1 }),
+  app.get(
+    '/check/undeclared-status',
+    { config: { access: 'public' }, schema: { response: { 200: shape } } },
+    (_r, reply) =>
+      // The type provider refuses an undeclared status at compile time; a drift gets past it.
+      reply.code(202 as 200).send({ name: 'a', size: 1 }),
   )
   return app
 }

@@ -22,13 +22,14 @@ function addProbeRoutes(app: FastifyInstance) {
   app.post(
     '/api/test/echo',
     {
+      config: { access: 'public' },
       schema: {
         body: z.object({ prompt: z.string().min(10), count: z.number().int().max(5).optional() }),
       },
     },
     async (request) => ({ received: request.body }),
   )
-  app.get('/api/test/crash', async () => {
+  app.get('/api/test/crash', { config: { access: 'public' } }, async () => {
     throw new Error('database password is hunter2')
   })
 }
