@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { auditPageSchema, auditQuerySchema, rangeEnd, rangeStart } from '../../schemas/admin.js'
 import { errorResponses } from '../../schemas/error.js'
-import { userIdOf } from './user-filter.js'
 
 /** `/api/admin/audit`: who changed what and when. */
 export const adminAuditRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { audit, users } = app.services.access
+  const { audit, ownership } = app.services.access
 
   app.get(
     '/admin/audit',
@@ -26,7 +25,7 @@ export const adminAuditRoutes: FastifyPluginAsyncZod = async (app) => {
         limit,
         cursor,
         action,
-        actorId: await userIdOf(users, user),
+        actorId: await ownership.listScope(request.principal, user),
         from: from === undefined ? undefined : rangeStart(from),
         to: to === undefined ? undefined : rangeEnd(to),
       })

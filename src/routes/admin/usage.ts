@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { errorResponses } from '../../schemas/error.js'
 import { usageQuerySchema, usageReportSchema } from '../../schemas/settings.js'
-import { userIdOf } from './user-filter.js'
 
 /** `/api/admin/usage`: what users spent, for budgets and bills. */
 export const adminUsageRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { usage, users } = app.services.access
+  const { usage, ownership } = app.services.access
 
   app.get(
     '/admin/usage',
@@ -22,7 +21,7 @@ export const adminUsageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { from, to, user } = request.query
-      return usage.report({ from, to, userId: await userIdOf(users, user) })
+      return usage.report({ from, to, userId: await ownership.listScope(request.principal, user) })
     },
   )
 }
