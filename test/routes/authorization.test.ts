@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, HTTPMethods, RouteOptions } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp } from '../helpers/app.js'
+import { createTestApp, listenTestApp } from '../helpers/app.js'
+import { WebSocket } from '../helpers/ws-client.js'
 import {
   algNoneToken,
   apiKeyHeader,
@@ -220,6 +221,29 @@ describe('authorization matrix: every route × every credential (AUTH=on)', () =
       url: `/api/jobs/${randomUUID()}/events?access_token=${algNoneToken(randomUUID())}`,
     })
     expect(refused.statusCode).toBe(401)
+  })
+
+  it('refuses a WebSocket handshake without a good credential, before the upgrade', async () => {
+    const { url } = await listenTestApp(app)
+    const handshake = (query: string) =>
+      new Promise<string>((resolve) => {
+        const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/ws${query}`)
+        socket.once('open', () => {
+          socket.close()
+          resolve('open')
+        })
+        socket.once('error', (error) => resolve(error.message))
+      })
+    const token = good.userA.authorization!.replace('Bearer ', '')
+    expect(await handshake(`?access_token=${token}`)).toBe('open')
+    for (const query of [
+      '',
+      `?access_token=${algNoneToken(randomUUID())}`,
+      `?access_token=${bad.expiredJwt!.headers!.authorization!.replace('Bearer ', '')}`,
+      `?access_token=${bad.revokedKey!.headers!['x-api-key']}`,
+    ]) {
+      expect(await handshake(query)).toContain('401')
+    }
   })
 
   it('answers /metrics only to METRICS_TOKEN', async () => {

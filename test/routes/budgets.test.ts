@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, listenTestApp, readJson } from '../helpers/app.js'
-import { apiKeyHeader, authEnv, bearer, createKey, createUser, login } from '../helpers/auth.js'
+import {
+  apiKeyHeader,
+  authEnv,
+  bearer,
+  createKey,
+  createUser,
+  login,
+  openSocket,
+} from '../helpers/auth.js'
 import {
   CODE_REPLY,
   DOCS,
@@ -206,6 +214,28 @@ describe('per-user budgets (AUTH=on)', () => {
       // An unverified generation is not a verification run: it passes.
       expect((await generate(user.headers)).status).toBe(200)
     }, 30_000)
+  })
+
+  it('counts generations started over the WebSocket against the same budget', async () => {
+    const user = await newUser({ requests_per_minute: 1 })
+    const socket = await openSocket(url, user.headers['x-api-key']!)
+    try {
+      socket.send({ type: 'generate', ref: 'first', ...generation('a generation over the socket') })
+      const first = await socket.finished('first')
+      expect(first.at(-1)?.type).toBe('completed')
+      const before = calls()
+      socket.send({ type: 'generate', ref: 'second', ...generation('one more over the socket') })
+      const [refused] = await socket.finished('second')
+      expect(refused?.type).toBe('error')
+      expect(refused?.data).toMatchObject({
+        code: 'APP_ERR_QUOTA_EXCEEDED',
+        retry_after_s: expect.any(Number),
+      })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(calls()).toBe(before)
+    } finally {
+      socket.close()
+    }
   })
 
   it("a user's own limit overrides the default: 0 lifts it", async () => {
