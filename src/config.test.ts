@@ -265,4 +265,51 @@ describe('loadConfig', () => {
       "VERIFY_OUTPUT_BYTES: must be at least 1kb, got '100'",
     ])
   })
+
+  it('leaves AUTH off only on a loopback HOST, and refuses to guess on any other', () => {
+    expect(load({}).auth.mode).toBe('off')
+    for (const host of ['localhost', '127.0.0.2', '::1', '[::1]']) {
+      expect(load({ HOST: host }).auth).toMatchObject({ mode: 'off', explicit: false })
+    }
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'verigen.example.com']) {
+      expect(problemsOf({ HOST: host })).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^AUTH: required when HOST is '${host.replace(/\./g, '\\.')}'.*AUTH=on.*AUTH=off`,
+          ),
+        ),
+      ])
+    }
+    expect(load({ HOST: '0.0.0.0', AUTH: 'off' }).auth).toMatchObject({
+      mode: 'off',
+      explicit: true,
+    })
+  })
+
+  it('needs a JWT_SECRET of 32 characters with AUTH=on, and the external issuer whole', () => {
+    expect(problemsOf({ AUTH: 'on' })).toEqual([expect.stringMatching(/^JWT_SECRET: required/)])
+    expect(problemsOf({ AUTH: 'on', JWT_SECRET: 'short' })).toEqual([
+      'JWT_SECRET: must be at least 32 characters',
+    ])
+    expect(
+      problemsOf({ JWT_JWKS_URL: 'https://issuer.example.com/jwks.json', JWT_ISSUER: 'x' }),
+    ).toEqual([expect.stringMatching(/^JWT_JWKS_URL: .*set together/)])
+    const secret = 'a'.repeat(40)
+    const config = load({
+      AUTH: 'on',
+      JWT_SECRET: secret,
+      JWT_ACCESS_TTL: '5m',
+      JWT_REFRESH_TTL: '7d',
+      METRICS_TOKEN: 'm'.repeat(20),
+    })
+    expect(config.auth).toMatchObject({
+      mode: 'on',
+      jwtSecret: secret,
+      accessTtlMs: 300_000,
+      refreshTtlMs: 7 * 86_400_000,
+      jwks: null,
+      clockToleranceMs: 30_000,
+    })
+    expect(config.secrets).toEqual(expect.arrayContaining([secret, 'm'.repeat(20)]))
+  })
 })
