@@ -27,6 +27,12 @@ declare module 'fastify' {
     principal: Viewer
     /** Why the credential was refused, kept until the rate limit has counted the request. */
     authError: AppError | null
+    /**
+     * Checks the request's credential again, for a connection that outlives the request (a
+     * WebSocket): null when there is none to check (`AUTH=off`, a public route).
+     * @throws UnauthenticatedError once it has expired, been revoked or its user disabled
+     */
+    recheck: (() => Promise<Principal>) | null
   }
 }
 
@@ -71,6 +77,7 @@ export const authPlugin = fp<AuthPluginOptions>(
   async (app, { mode, docsPrefix, metricsToken, authenticate }) => {
     app.decorateRequest('principal', null)
     app.decorateRequest('authError', null)
+    app.decorateRequest('recheck', null)
 
     app.addHook('onRoute', (route) => {
       const config = (route.config ?? {}) as { access?: RouteAccess }
@@ -116,6 +123,7 @@ export const authPlugin = fp<AuthPluginOptions>(
       }
       try {
         request.principal = await authenticate(credential)
+        request.recheck = () => authenticate(credential)
       } catch (error) {
         if (!(error instanceof AppError)) throw error
         request.authError = error

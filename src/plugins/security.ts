@@ -13,7 +13,7 @@ export const securityPlugin = fp<{ corsOrigins: readonly string[] }>(
     const allowAll = corsOrigins.includes('*')
     await app.register(cors, {
       origin: allowAll ? true : corsOrigins.length > 0 ? [...corsOrigins] : false,
-      methods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
       exposedHeaders: [
         'x-request-id',
         'ratelimit-limit',

@@ -28,6 +28,16 @@ export const errorResponseSchema = z
       .number()
       .optional()
       .describe('For a rate limit or a busy server: seconds to wait before retrying'),
+    budget: z
+      .enum([
+        'requests_per_minute',
+        'concurrent_generations',
+        'tokens_per_day',
+        'verify_runs_per_day',
+      ])
+      .optional()
+      .describe('For APP_ERR_QUOTA_EXCEEDED: the budget that is used up'),
+    limit: z.number().optional().describe("For APP_ERR_QUOTA_EXCEEDED: the budget's limit"),
   })
   .meta({ id: 'ErrorResponse' })
 

@@ -170,6 +170,21 @@ describe('ownership of generations and jobs (AUTH=on)', () => {
     expect(events.at(-1)?.type).toBe('completed')
   })
 
+  it('ends a WebSocket whose user is disabled after its handshake, at its next message', async () => {
+    const late = await createUser(app, 'owner-disabled-later')
+    const socket = await openSocket(url, (await login(app, late)).access_token)
+    sockets.push(socket)
+    socket.send({ type: 'subscribe', id: randomUUID(), ref: 'before' })
+    expect((await socket.message((m) => m.ref === 'before', 'before')).data.code).toBe(
+      'APP_ERR_NOT_FOUND',
+    )
+    await app.services.access.users.update(late.id, { disabled: true }, null)
+    socket.send({ type: 'subscribe', id: ids.a.job, ref: 'after' })
+    const refused = await socket.message((m) => m.ref === 'after', 'after')
+    expect(refused.data.code).toBe('APP_ERR_UNAUTHENTICATED')
+    await socket.until(() => socket.closed, 'the socket to close')
+  })
+
   it('shows each user only their own in the lists; an admin sees all, and ?user= filters', async () => {
     const listed = async (who: keyof typeof as, path: string) =>
       ((await readJson(await api(who, 'GET', path))).items as Array<{ id: string }>).map(

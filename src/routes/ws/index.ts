@@ -230,9 +230,19 @@ export const wsRoutes: FastifyPluginAsyncZod = async (app) => {
         queue = queue
           .then(() => app.countRequest(request))
           .finally(() => waiting--)
-          .then((refused) => {
+          .then(async (refused) => {
             if (refused) return sendError(refused, null, ref)
-            if (!closed) dispatch(parsed, ref)
+            // The socket outlives its handshake: each message holds the credential to the same
+            // test as a request would, so an expired token, a revoked key or a disabled user ends it.
+            const stillValid = await request.recheck?.().then(
+              () => true,
+              (error: unknown) => {
+                sendError(error, null, ref)
+                socket.close(1008, 'The credential is no longer valid')
+                return false
+              },
+            )
+            if (stillValid !== false && !closed) dispatch(parsed, ref)
           })
           // The queue must survive a failure, or the socket's later messages would wait for ever.
           .catch((error: unknown) => {

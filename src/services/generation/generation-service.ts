@@ -180,14 +180,12 @@ export class GenerationService {
         verify: options.verify ?? (this.deps.verification ? settings.verifyDefault : false),
         max_fix_rounds: options.max_fix_rounds ?? DEFAULT_FIX_ROUNDS,
       },
-      // Users never share results: neither the cache, nor a request in flight, nor a key.
-      ...(owner === null ? {} : { owner }),
     }
     return {
       input,
       languageId: language.id,
       model,
-      requestHash: requestKey(normalised, language.id, model),
+      requestHash: requestKey(normalised, language.id, model, owner),
       idempotencyKey:
         idempotencyKey === undefined
           ? null

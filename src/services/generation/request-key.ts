@@ -6,7 +6,13 @@ import type { GenerationInput } from './types.js'
  * whitespace normalised, the language, what was asked for, and every option that changes the
  * answer. `options.cache` is left out: it changes how a request is served, not its answer.
  */
-export function requestKey(input: GenerationInput, languageId: string, model: string): string {
+export function requestKey(
+  input: GenerationInput,
+  languageId: string,
+  model: string,
+  /** The user asking: users never share a cached result, a request in flight or a key. */
+  owner: string | null = null,
+): string {
   const identity = [
     input.prompt.trim().replace(/\s+/g, ' '),
     languageId,
@@ -19,6 +25,8 @@ export function requestKey(input: GenerationInput, languageId: string, model: st
     // not answer a request that asked for verification.
     input.options.verify ?? null,
     input.options.max_fix_rounds ?? null,
+    // Left out without an owner (AUTH=off), so that keys computed before users existed still match.
+    ...(owner === null ? [] : [owner]),
   ]
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex')
 }
