@@ -29,6 +29,8 @@ export interface Metrics {
   readonly jobDuration: Histogram<'outcome'>
   readonly jobsWaiting: Gauge
   readonly jobsStalled: Counter
+  readonly authRefusals: Counter<'reason'>
+  readonly quotaRefusals: Counter<'budget'>
 }
 
 export function createMetrics(): Metrics {
@@ -145,6 +147,16 @@ export function createMetrics(): Metrics {
       help: 'Running jobs put back in the queue because their worker stopped renewing its claim.',
       registers: [registry],
     }),
+    authRefusals: counter(
+      'verigen_auth_refusals_total',
+      'Requests refused before their route ran: unauthenticated (401) or forbidden (403).',
+      ['reason'],
+    ),
+    quotaRefusals: counter(
+      'verigen_quota_refusals_total',
+      'Requests refused because a user budget was used up, by budget.',
+      ['budget'],
+    ),
   }
 }
 
@@ -170,6 +182,7 @@ export function metricsRecorder(metrics: Metrics): MetricsRecorder {
       metrics.verifyDuration.observe({ language }, seconds)
     },
     fixRound: (language) => metrics.fixRounds.inc({ language }),
+    quotaExceeded: (budget) => metrics.quotaRefusals.inc({ budget }),
     weakTests: (language) => metrics.weakTests.inc({ language }),
     jobStarted: (waitSeconds) => metrics.jobWait.observe(waitSeconds),
     jobEnded: (outcome, seconds) => {

@@ -136,8 +136,13 @@ export const authPlugin = fp<AuthPluginOptions>(
       }
     })
 
+    const { authRefusals } = app.services.metrics
     app.addHook('preParsing', async (request) => {
-      if (request.authError) throw request.authError
+      if (!request.authError) return
+      authRefusals.inc({
+        reason: request.authError.status === 403 ? 'forbidden' : 'unauthenticated',
+      })
+      throw request.authError
     })
   },
   { name: 'auth', dependencies: ['container'] },

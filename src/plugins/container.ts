@@ -304,6 +304,7 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
           accessParts.budgets,
           () => settings.current().verify_default,
           backend !== 'off',
+          recorder,
         ),
       },
     } satisfies Services)

@@ -32,6 +32,8 @@ export interface MetricsRecorder {
   verifyRun(language: string, outcome: string, seconds: number): void
   /** One fix round: the model was asked to correct code or tests after a failed run. */
   fixRound(language: string): void
+  /** A request refused because the user's `budget` was used up; no model or sandbox ran. */
+  quotaExceeded(budget: string): void
   /** Tests that still passed against a stub of the code after the model was asked for stronger ones. */
   weakTests(language: string): void
   /** A worker started a run of a job that had waited `waitSeconds` in the queue. */

@@ -265,6 +265,11 @@ describe('authorization matrix: every route × every credential (AUTH=on)', () =
     })
     expect(allowed.statusCode).toBe(200)
     expect(allowed.body).toContain('# TYPE')
+    // The refusals of this suite are counted, 401s and 403s apart.
+    for (const reason of ['unauthenticated', 'forbidden']) {
+      const counted = new RegExp(`verigen_auth_refusals_total\\{reason="${reason}"\\} (\\d+)`)
+      expect(Number(counted.exec(allowed.body)?.[1])).toBeGreaterThan(0)
+    }
   })
 
   it('declares the security schemes in OpenAPI; public routes say security: [] and the others need one', async () => {

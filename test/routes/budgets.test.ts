@@ -162,6 +162,12 @@ describe('per-user budgets (AUTH=on)', () => {
       )
       // Someone else's budget is untouched.
       expect((await generate((await newUser()).headers)).status).toBe(200)
+      // Operators see the refusals by budget.
+      const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+      const refusals = /verigen_quota_refusals_total\{budget="requests_per_minute"\} (\d+)/.exec(
+        metrics.body,
+      )
+      expect(Number(refusals?.[1])).toBeGreaterThanOrEqual(3)
     })
 
     it('concurrent_generations: a second generation while one runs is refused without a model call', async () => {

@@ -35,6 +35,7 @@ function recordingMetrics(): MetricsRecorder & { runs: [string, string, number][
     generationFinished: ignore,
     generationParsed: ignore,
     fixRound: ignore,
+    quotaExceeded: ignore,
     weakTests: ignore,
     jobStarted: ignore,
     jobEnded: ignore,
