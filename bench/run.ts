@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { benchAnalysis } from './analysis.bench.js'
+import { benchAuth } from './auth.bench.js'
 import { benchGeneration } from './generation.bench.js'
 import { benchHostileAnalysis } from './hostile-analysis.bench.js'
 import { benchJobs } from './jobs.bench.js'
@@ -21,6 +22,7 @@ const results = {
   date: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
   startup: await benchStartup(),
+  auth: await benchAuth(),
   analysis: await benchAnalysis(),
   hostile_analysis: await benchHostileAnalysis(),
   generation: await benchGeneration(),
