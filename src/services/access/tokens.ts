@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto'
 import {
   createRemoteJWKSet,
   decodeJwt,
@@ -62,14 +62,16 @@ function invalid(detail = 'The access token is not valid'): UnauthenticatedError
  * check itself (keys, algorithms, issuer, audience, times) decides.
  */
 export class AccessTokens {
-  private readonly secret: Uint8Array | null
+  /** Made once: handed raw bytes, jose would import the key again at every check. */
+  private readonly secret: KeyObject | null
   private readonly keySet: JWTVerifyGetKey | null
 
   constructor(
     private readonly options: TokenOptions,
     private readonly clock: Clock,
   ) {
-    this.secret = options.jwtSecret === null ? null : new TextEncoder().encode(options.jwtSecret)
+    this.secret =
+      options.jwtSecret === null ? null : createSecretKey(Buffer.from(options.jwtSecret, 'utf8'))
     this.keySet =
       options.jwks === null
         ? null
