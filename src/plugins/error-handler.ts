@@ -14,8 +14,8 @@ import { newRequestId } from './request-id.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The setting behind a route's own `bodyLimit`, named in its 413 detail. */
-    bodyLimitSetting?: string
+    /** The setting behind a route's own `bodyLimit`, named in its 413 detail; null for a fixed one. */
+    bodyLimitSetting?: string | null
   }
 }
 
@@ -77,11 +77,9 @@ export function fromRequestError(
     // A route with its own limit names its setting in its config (the analysis routes).
     const route = context.request.routeOptions
     const limit = route?.bodyLimit ?? context.bodyLimit
-    const setting = route?.config?.bodyLimitSetting ?? 'BODY_LIMIT'
-    return new AppError(
-      code,
-      `Request body exceeds the limit of ${limit} bytes; send less or raise ${setting}`,
-    )
+    const setting = route?.config?.bodyLimitSetting
+    const remedy = setting === null ? 'send less' : `send less or raise ${setting ?? 'BODY_LIMIT'}`
+    return new AppError(code, `Request body exceeds the limit of ${limit} bytes; ${remedy}`)
   }
   if (code === 'APP_ERR_UNSUPPORTED_MEDIA_TYPE') {
     const type = context.request.headers['content-type'] ?? '(none)'

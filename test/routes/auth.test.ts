@@ -123,6 +123,8 @@ describe('/api/auth with AUTH=on', () => {
     const response = await login('alice', 'x'.repeat(5000))
     expect(response.statusCode).toBe(413)
     expect(response.json().code).toBe('APP_ERR_BODY_TOO_LARGE')
+    // A fixed limit: no setting to raise.
+    expect(response.json().detail).toBe('Request body exceeds the limit of 4096 bytes; send less')
   })
 
   it('validates the login body', async () => {

@@ -27,7 +27,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     '/auth/login',
     {
       bodyLimit: LOGIN_BODY_LIMIT,
-      config: { access: 'public' },
+      config: { access: 'public', bodyLimitSetting: null },
       schema: {
         tags: ['auth'],
         summary: 'Log in with a name and password: an access token and a refresh token',
@@ -44,7 +44,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     '/auth/refresh',
     {
       bodyLimit: LOGIN_BODY_LIMIT,
-      config: { access: 'public' },
+      config: { access: 'public', bodyLimitSetting: null },
       schema: {
         tags: ['auth'],
         summary: 'Trade a refresh token for a new access token and refresh token',
@@ -61,7 +61,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     '/auth/logout',
     {
       bodyLimit: LOGIN_BODY_LIMIT,
-      config: { access: 'public' },
+      config: { access: 'public', bodyLimitSetting: null },
       schema: {
         tags: ['auth'],
         summary: 'Revoke a refresh token',
