@@ -4,7 +4,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
-import { isLoopbackHost, type Config } from './config.js'
+import type { Config } from './config.js'
 import { authPlugin } from './plugins/auth.js'
 import { containerPlugin, type AppDependencies } from './plugins/container.js'
 import { docsPlugin } from './plugins/docs.js'
@@ -151,11 +151,5 @@ export async function buildApp(
   await app.register(wsRoutes, { prefix: server.apiPrefix })
   await app.register(metricsRoutes)
 
-  if (config.auth.mode === 'off' && !isLoopbackHost(server.host)) {
-    app.log.warn(
-      { host: server.host },
-      'AUTH=off on an address other machines can reach: anyone who reaches the port can generate, read every history entry and change the settings',
-    )
-  }
   return app
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig, type Config } from './config.js'
+import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -17,6 +17,12 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const app = await buildApp(config)
   const url = await app.listen({ host: config.server.host, port: config.server.port })
+  if (config.auth.mode === 'off' && !isLoopbackHost(config.server.host)) {
+    app.log.warn(
+      { host: config.server.host },
+      'AUTH=off on an address other machines can reach: anyone who reaches the port can generate, read every history entry and change the settings',
+    )
+  }
   app.log.info(
     {
       url,
@@ -144,7 +150,10 @@ export async function runServer(
 ): Promise<void> {
   let config: Config
   try {
-    config = loadConfig({ ...process.env, ...overrides })
+    // A worker serves no API, so there is nothing for AUTH to guard: its monitoring port answers
+    // /api/health, public everywhere, and /metrics, which keeps METRICS_TOKEN.
+    const role = start === startWorker ? { AUTH: 'off' } : {}
+    config = loadConfig({ ...process.env, ...overrides, ...role })
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message)

@@ -69,4 +69,31 @@ describe('verigen worker with a monitoring port', () => {
     expect((await fetch(`${base}/api/jobs`)).status).toBe(404)
     expect((await fetch(metricsUrl, { method: 'POST' })).status).toBe(404)
   }, 90_000)
+
+  it('starts on a public HOST without AUTH (it serves no API), and its /metrics keeps METRICS_TOKEN', async () => {
+    const token = 'a-metrics-token-of-the-worker-test'
+    const worker = await startWorkerProcess(
+      {
+        ...baseEnv(upstream.url),
+        DATABASE_URL: `sqlite://${join(directory, 'public.db')}`,
+        HOST: '0.0.0.0',
+        WORKER_PORT: '0',
+        METRICS_TOKEN: token,
+      },
+      1,
+    )
+    processes.push(worker)
+    const started = worker.logs().find((entry) => entry.msg === 'worker started')
+    const port = new URL(String(started?.metrics).replace('0.0.0.0', '127.0.0.1')).port
+    const metricsUrl = `http://127.0.0.1:${port}/metrics`
+    const refused = await fetch(metricsUrl)
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/)
+    const allowed = await fetch(metricsUrl, { headers: { authorization: `Bearer ${token}` } })
+    expect(allowed.status).toBe(200)
+    expect(await allowed.text()).toContain('verigen_jobs_waiting')
+    expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200)
+    // No warning about an open API: there is none.
+    expect(worker.logs().some((line) => String(line.msg).includes('AUTH=off'))).toBe(false)
+  }, 60_000)
 })
