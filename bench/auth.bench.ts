@@ -2,12 +2,11 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import postgres from 'postgres'
-import { projectRoot, spawnBuiltServer, stop, waitHealthy } from './server.js'
+import { projectRoot, reachable, spawnBuiltServer, stop, waitHealthy } from './server.js'
 import { percentiles, round, type Percentiles } from './stats.js'
 
 /** One variant's load over all its slices: requests per second, latency of the 200 answers. */
@@ -198,22 +197,6 @@ async function interleaved(
   for (let index = 0; index < slices; index++)
     for (const sender of variants) await sender.slice(seconds / slices)
   return variants.map((sender) => sender.result()) as [AuthLoad, AuthLoad, AuthLoad, AuthLoad]
-}
-
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port })
-    socket.setTimeout(1000)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('timeout', () => {
-      socket.destroy()
-      resolve(false)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }
 
 interface Backend {

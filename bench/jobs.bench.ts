@@ -2,13 +2,19 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import postgres from 'postgres'
 import { generationBody } from './load.js'
-import { projectRoot, spawnBuiltServer, startUpstream, stop, waitHealthy } from './server.js'
+import {
+  projectRoot,
+  reachable,
+  spawnBuiltServer,
+  startUpstream,
+  stop,
+  waitHealthy,
+} from './server.js'
 import { percentiles, round, type Percentiles } from './stats.js'
 
 export interface JobsBackendResult {
@@ -127,22 +133,6 @@ function followToEnd(agent: Agent, url: string): Promise<string> {
     req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)))
     req.on('error', reject)
     req.end()
-  })
-}
-
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port })
-    socket.setTimeout(1000)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('timeout', () => {
-      socket.destroy()
-      resolve(false)
-    })
-    socket.once('error', () => resolve(false))
   })
 }
 
