@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { UserNameTaken, type AccessStore, type UserEntry } from '../../ports/access-store.js'
 import type { Clock } from '../../ports/clock.js'
 import type { AuditTrail } from './audit.js'
-import { USER_NAME_PATTERN } from './users.js'
+import { newUserEntry, USER_NAME_PATTERN } from './users.js'
 
 /**
  * The user behind an external issuer's token, created on first sight: named after the token's
@@ -42,19 +42,7 @@ export class ExternalUsers {
     name: string,
   ): Promise<UserEntry | null> {
     const now = new Date(this.clock.now()).toISOString()
-    const user: UserEntry = {
-      id: randomUUID(),
-      name,
-      passwordHash: null,
-      admin: false,
-      disabled: false,
-      limits: {},
-      issuer,
-      subject,
-      createdAt: now,
-      updatedAt: now,
-      lastLoginAt: null,
-    }
+    const user = newUserEntry({ name, passwordHash: null, admin: false, issuer, subject }, now)
     try {
       await this.store.createUser(user)
     } catch (error) {

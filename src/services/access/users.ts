@@ -69,6 +69,28 @@ function nameTaken(name: string): AppError {
   return new AppError('APP_ERR_CONFLICT', `A user named '${name}' already exists`)
 }
 
+/**
+ * A user about to be created at `now`: enabled, with no budget overrides, never logged in. Local
+ * users have no issuer; users of an external identity provider no password.
+ */
+export function newUserEntry(
+  fields: Pick<UserEntry, 'name' | 'passwordHash' | 'admin'> &
+    Partial<Pick<UserEntry, 'issuer' | 'subject'>>,
+  now: string,
+): UserEntry {
+  return {
+    id: randomUUID(),
+    disabled: false,
+    limits: {},
+    issuer: null,
+    subject: null,
+    createdAt: now,
+    updatedAt: now,
+    lastLoginAt: null,
+    ...fields,
+  }
+}
+
 /** Users as administrators and the CLI manage them. Every change goes to the audit trail. */
 export class UserAdmin {
   constructor(
@@ -96,19 +118,14 @@ export class UserAdmin {
         : null
     const password = input.password ?? generated
     const now = this.now()
-    const user: UserEntry = {
-      id: randomUUID(),
-      name: input.name,
-      passwordHash: password === null ? null : await hashPassword(password),
-      admin: input.admin ?? false,
-      disabled: false,
-      limits: {},
-      issuer: null,
-      subject: null,
-      createdAt: now,
-      updatedAt: now,
-      lastLoginAt: null,
-    }
+    const user = newUserEntry(
+      {
+        name: input.name,
+        passwordHash: password === null ? null : await hashPassword(password),
+        admin: input.admin ?? false,
+      },
+      now,
+    )
     try {
       await this.store.createUser(user)
     } catch (error) {
