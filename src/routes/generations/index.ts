@@ -92,8 +92,9 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
       serializerCompiler: jsonWithoutCheck,
     },
     async (request) => {
-      await access.ownership.check(request.principal, request.params.id)
-      return entry(await generation.get(request.params.id))
+      const record = await generation.get(request.params.id)
+      access.ownership.see(request.principal, record, 'Generation')
+      return entry(record)
     },
   )
 

@@ -112,8 +112,9 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       serializerCompiler: jsonWithoutCheck,
     },
     async (request) => {
-      await ownership.check(request.principal, request.params.id, 'Job')
-      return body(await jobs.get(request.params.id), request.id)
+      const view = await jobs.get(request.params.id)
+      ownership.see(request.principal, view.record, 'Job')
+      return body(view, request.id)
     },
   )
 
@@ -152,8 +153,8 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       serializerCompiler: jsonWithoutCheck,
     },
     async (request, reply) => {
-      await ownership.check(request.principal, request.params.id, 'Job')
       const queued = await jobs.get(request.params.id)
+      ownership.see(request.principal, queued.record, 'Job')
       await access.admission.generations(request.principal, [
         queued.record.request as GenerationInput,
       ])
@@ -186,8 +187,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { id } = request.params
-      await ownership.check(request.principal, id, 'Job')
-      await jobs.get(id)
+      ownership.see(request.principal, (await jobs.get(id)).record, 'Job')
       const stream = new EventStream(reply.raw, heartbeatMs)
       let stop: (() => void) | null = null
       const finish = () => {

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../errors.js'
 import type { AccessStore } from '../../ports/access-store.js'
-import type { GenerationStore } from '../../ports/generation-store.js'
+import type { GenerationRecord, GenerationStore } from '../../ports/generation-store.js'
 import { isIssuedId, printable } from '../generation/generation-history.js'
 import { canSee, type Viewer } from './principal.js'
 
@@ -25,7 +25,20 @@ export class Ownership {
   ): Promise<void> {
     if (viewer === null || viewer.admin) return
     const record = isIssuedId(id) ? await this.store.get(id) : null
-    if (!record || !canSee(viewer, record.userId)) throw new NotFoundError(what, printable(id))
+    if (!record) throw new NotFoundError(what, printable(id))
+    this.see(viewer, record, what)
+  }
+
+  /**
+   * The same test on a record already read (a route that reads it anyway needs no second read).
+   * @throws NotFoundError naming `what` when it belongs to someone else.
+   */
+  see(
+    viewer: Viewer,
+    record: Pick<GenerationRecord, 'id' | 'userId'>,
+    what: 'Generation' | 'Job',
+  ): void {
+    if (!canSee(viewer, record.userId)) throw new NotFoundError(what, printable(record.id))
   }
 
   /**
