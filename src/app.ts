@@ -20,6 +20,8 @@ import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestIdFor, requestIdPlugin } from './plugins/request-id.js'
 import { requestLogPlugin } from './plugins/request-log.js'
 import { securityPlugin } from './plugins/security.js'
+import { webUiPlugin } from './plugins/web-ui.js'
+import { webDir } from './paths.js'
 import { redact, REDACTED, registerSecrets } from './redact.js'
 import { adminRoutes } from './routes/admin/index.js'
 import { analyzeRoutes } from './routes/analyze/index.js'
@@ -150,6 +152,7 @@ export async function buildApp(
   await app.register(verifyRoutes, { prefix: server.apiPrefix })
   await app.register(wsRoutes, { prefix: server.apiPrefix })
   await app.register(metricsRoutes)
+  await app.register(webUiPlugin, { root: webDir })
 
   return app
 }

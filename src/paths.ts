@@ -19,3 +19,6 @@ export const version: string = (
 
 /** Folder of the prompt templates shared by every language (`prompts/*.md`). */
 export const promptsDir = fileURLToPath(new URL('../prompts/', import.meta.url))
+
+/** Folder of the built web UI (`npm run build` writes it with Vite from `web/`). */
+export const webDir = fileURLToPath(new URL('../dist/web/', import.meta.url))

@@ -1,0 +1,7 @@
+export function AnalysePage() {
+  return (
+    <section>
+      <h1>AnalysePage</h1>
+    </section>
+  )
+}

@@ -1,0 +1,7 @@
+export function GeneratePage() {
+  return (
+    <section>
+      <h1>GeneratePage</h1>
+    </section>
+  )
+}
