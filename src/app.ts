@@ -41,6 +41,8 @@ export interface BuildOptions extends AppDependencies {
   logDestination?: NodeJS.WritableStream
   /** Sees every route as it is declared (the tests check each answer against its schemas). */
   onRoute?: (route: RouteOptions) => void
+  /** Where the built web UI is, instead of `dist/web` (the browser tests build their own). */
+  webRoot?: string
 }
 
 /** Paths Pino blanks out wherever they appear in a logged object. */
@@ -82,7 +84,7 @@ export async function buildApp(
   config: Config,
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
-  const { logDestination, onRoute, ...dependencies } = options
+  const { logDestination, onRoute, webRoot, ...dependencies } = options
   const { server } = config
   registerSecrets(config.secrets)
   const app = Fastify({
@@ -152,7 +154,7 @@ export async function buildApp(
   await app.register(verifyRoutes, { prefix: server.apiPrefix })
   await app.register(wsRoutes, { prefix: server.apiPrefix })
   await app.register(metricsRoutes)
-  await app.register(webUiPlugin, { root: webDir })
+  await app.register(webUiPlugin, { root: webRoot ?? webDir })
 
   return app
 }
