@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { budgetsStatusSchema } from './settings.js'
+import { budgetsStatusSchema, requestSettingsSchema } from './settings.js'
 
 /** Text a person typed: no control characters, which no name needs and logs should not carry. */
 const printable = /^[^\p{Cc}]*$/u
@@ -82,6 +82,7 @@ const signedInSchema = z.object({
   budgets: budgetsStatusSchema.describe(
     'Each budget as it applies now (the override, else the default of the settings) and its use',
   ),
+  settings: requestSettingsSchema,
 })
 
 /** `GET /api/auth/me` with `AUTH=off`: the one anonymous client, who may do everything. */
@@ -90,6 +91,7 @@ const anonymousSchema = z.object({
   id: z.null(),
   name: z.null(),
   admin: z.literal(true),
+  settings: requestSettingsSchema,
 })
 
 export const meSchema = z

@@ -100,6 +100,20 @@ export const liveSettingsSchema = z
   })
   .meta({ id: 'Settings' })
 
+/**
+ * What any user may know of the settings, to shape a request before sending it (the UI's prompt
+ * counter, model picker and verification toggle); `GET /api/auth/me` answers it.
+ */
+export const requestSettingsSchema = liveSettingsSchema
+  .pick({
+    default_model: true,
+    allowed_models: true,
+    max_prompt_length: true,
+    verify_default: true,
+  })
+  .describe('The runtime settings that shape a generation request')
+  .meta({ id: 'RequestSettings' })
+
 /** The settings every API and worker process applies, as they are now. */
 export type LiveSettings = z.infer<typeof liveSettingsSchema>
 

@@ -152,13 +152,35 @@ describe('/api/auth with AUTH=on', () => {
 describe('/api/auth/me with AUTH=off', () => {
   let app: FastifyInstance
   beforeAll(async () => {
-    app = await createTestApp({ AUTH: 'off' })
+    app = await createTestApp({
+      AUTH: 'off',
+      MAX_PROMPT_LENGTH: '5000',
+      LLM_ALLOWED_MODELS: 'model-a,model-b',
+      LLM_MODEL: 'model-a',
+    })
   })
   afterAll(() => app.close())
 
-  it('answers the anonymous client, who may do everything', async () => {
+  it('answers the anonymous client, who may do everything, and the settings that shape a request', async () => {
     const response = await app.inject({ method: 'GET', url: '/api/auth/me' })
     expect(response.statusCode).toBe(200)
-    expect(response.json()).toEqual({ auth: 'off', id: null, name: null, admin: true })
+    expect(response.json()).toEqual({
+      auth: 'off',
+      id: null,
+      name: null,
+      admin: true,
+      settings: {
+        default_model: 'model-a',
+        allowed_models: ['model-a', 'model-b'],
+        max_prompt_length: 5000,
+        verify_default: false,
+      },
+    })
+  })
+
+  it('answers a setting changed at run time at once', async () => {
+    await app.services.access.settings.update({ max_prompt_length: 1200 }, null)
+    const response = await app.inject({ method: 'GET', url: '/api/auth/me' })
+    expect(response.json().settings.max_prompt_length).toBe(1200)
   })
 })

@@ -17,7 +17,7 @@ const LOGIN_BODY_LIMIT = 4096
  * credential proves. Every answer is `Cache-Control: no-store`: most carry a token.
  */
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { auth, budgets } = app.services.access
+  const { auth, budgets, settings } = app.services.access
 
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store')
@@ -83,7 +83,8 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'user' },
       schema: {
         tags: ['auth'],
-        summary: 'Who the credential proves, and what is left of their budgets',
+        summary:
+          'Who the credential proves, what is left of their budgets, and the settings that shape a request',
         description:
           'Any user may call it, about themselves. With AUTH=off there are no users: the answer says auth off, and the anonymous client may do everything.',
         response: { 200: meSchema, ...errorResponses(401) },
@@ -92,8 +93,17 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const principal = request.principal
       const left = await budgets.remaining(principal)
+      const { default_model, allowed_models, max_prompt_length, verify_default } =
+        settings.current()
+      const shaping = { default_model, allowed_models, max_prompt_length, verify_default }
       if (principal === null || left === null) {
-        return { auth: 'off' as const, id: null, name: null, admin: true as const }
+        return {
+          auth: 'off' as const,
+          id: null,
+          name: null,
+          admin: true as const,
+          settings: shaping,
+        }
       }
       return {
         auth: 'on' as const,
@@ -103,6 +113,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         via: principal.via,
         limits: principal.limits,
         budgets: left,
+        settings: shaping,
       }
     },
   )

@@ -9,6 +9,17 @@ export interface Me {
   via?: string
   limits?: Record<string, number | null>
   budgets?: Record<string, unknown>
+  /** The runtime settings that shape a generation request. */
+  settings: RequestSettings
+}
+
+/** `settings` of `GET /api/auth/me`: what a generation request may ask for on this server. */
+export interface RequestSettings {
+  /** null: the provider's own default model. */
+  default_model: string | null
+  allowed_models: string[]
+  max_prompt_length: number
+  verify_default: boolean
 }
 
 interface Tokens {
