@@ -74,7 +74,10 @@ export async function webUiPlugin(app: FastifyInstance, options: { root: string 
     (request, reply) => {
       const file = request.params['*']
       // The build writes a flat folder of hashed names: anything else is not one of them.
-      if (!ASSET_NAME.test(file)) return reply.callNotFound()
+      // (Checked here: @fastify/static's own not-found would answer 405, the path having a route.)
+      if (!ASSET_NAME.test(file) || !existsSync(join(root, 'assets', file))) {
+        throw new AppError('APP_ERR_NOT_FOUND', 'No such file in the web UI')
+      }
       return reply.header('cache-control', ASSET_CACHE).sendFile(`assets/${file}`)
     },
   )
