@@ -4,7 +4,7 @@ import { precompress } from './web/build/precompress.js'
 /**
  * The web UI (`web/`), built into `dist/web/` by `npm run build` and served at `/` by the API
  * server (`src/plugins/web-ui.ts`). `npm run dev:web` serves it with hot reload and sends `/api`
- * to a server on port 3000.
+ * to a server on port 8000 (`npm start`).
  */
 export default defineConfig({
   root: 'web',
@@ -23,8 +23,8 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/api': { target: 'http://127.0.0.1:3000', ws: true },
-      '/metrics': 'http://127.0.0.1:3000',
+      '/api': { target: 'http://127.0.0.1:8000', ws: true },
+      '/metrics': 'http://127.0.0.1:8000',
     },
   },
   plugins: [precompress()],
