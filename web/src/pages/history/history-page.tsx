@@ -1,7 +1,204 @@
+import { useEffect, useState } from 'preact/hooks'
+import { request } from '../../api/client.js'
+import { toApiError, type ApiError } from '../../api/errors.js'
+import { useSession } from '../../api/session.js'
+import { ErrorNotice } from '../../components/error-notice.js'
+import { Link } from '../../components/link.js'
+import { Pager } from '../../components/pager.js'
+import { formatCount, formatDuration } from '../../lib/format.js'
+import { setQuery, useLocation } from '../../router.js'
+import { HISTORY_STATUSES, matchesSearch, promptPreview, readFilters } from './listing.js'
+import { ListFilterFields } from './filter-fields.js'
+import { ConfirmDelete, StatusBadge, TimeAgo, useLanguages } from './parts.js'
+import type { GenerationSummary, Page } from './types.js'
+import './history.css'
+
+/**
+ * Past generations, newest first: filtered by language and status on the server, searched on
+ * the loaded page (the API has no text search), paged with the API's cursor. The filters live in
+ * the URL, so a filtered list can be bookmarked and shared.
+ */
 export function HistoryPage() {
+  const { query } = useLocation()
+  const { me } = useSession()
+  const filters = readFilters(query, HISTORY_STATUSES)
+  const languages = useLanguages()
+  const [page, setPage] = useState<Page<GenerationSummary> | null>(null)
+  const [failure, setFailure] = useState<ApiError | null>(null)
+  const [loading, setLoading] = useState(true)
+  const [reload, setReload] = useState(0)
+  // Cursors of the pages before this one: the API pages forwards only.
+  const [trail, setTrail] = useState<string[]>([])
+  const [announcement, setAnnouncement] = useState('')
+  const canPickUser = me?.auth === 'on' && me.admin
+
+  useEffect(() => {
+    const controller = new AbortController()
+    setLoading(true)
+    request<Page<GenerationSummary>>('/generations', {
+      query: {
+        limit: filters.limit,
+        cursor: filters.cursor,
+        programming_language: filters.language,
+        status: filters.status,
+        user: canPickUser ? filters.user : '',
+      },
+      signal: controller.signal,
+    })
+      .then((answer) => {
+        setPage(answer)
+        setFailure(null)
+      })
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setFailure(toApiError(error))
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) setLoading(false)
+      })
+    return () => controller.abort()
+  }, [filters.language, filters.status, filters.user, filters.limit, filters.cursor, reload])
+
+  /** A server-side filter changed: back to the first page. */
+  const filter = (values: Record<string, string>) => {
+    setTrail([])
+    setQuery({ ...values, cursor: null })
+  }
+
+  const shown = (page?.items ?? []).filter((item) =>
+    matchesSearch(
+      [item.prompt, item.id, item.programming_language, item.model, item.error],
+      filters.q,
+    ),
+  )
+
+  const remove = async (item: GenerationSummary) => {
+    try {
+      await request(`/generations/${encodeURIComponent(item.id)}`, { method: 'DELETE' })
+      setPage((current) =>
+        current
+          ? { ...current, items: current.items.filter((entry) => entry.id !== item.id) }
+          : current,
+      )
+      setAnnouncement(`Deleted “${promptPreview(item.prompt, 60)}”.`)
+    } catch (error) {
+      setFailure(toApiError(error))
+    }
+  }
+
+  const filtered = Boolean(filters.language || filters.status || filters.q || filters.user)
   return (
-    <section>
-      <h1>HistoryPage</h1>
+    <section class="history">
+      <h1>History</h1>
+      <ListFilterFields
+        idPrefix="history"
+        filters={filters}
+        languages={languages}
+        statuses={HISTORY_STATUSES}
+        canPickUser={canPickUser}
+        searchHint="Searches prompts, ids, models and errors on the page shown (the server has no text search); language, status and user filter on the server."
+        onFilter={filter}
+        onSearch={(q) => setQuery({ q })}
+      />
+
+      <p class="list-status muted small" role="status" aria-live="polite">
+        {loading
+          ? 'Loading generations…'
+          : page
+            ? `${shown.length} of ${page.items.length} generation${page.items.length === 1 ? '' : 's'} on this page${filters.q ? ' match the search' : ''}.`
+            : ''}{' '}
+        {announcement}
+      </p>
+
+      {failure && <ErrorNotice error={failure} onRetry={() => setReload((value) => value + 1)} />}
+
+      {page && shown.length === 0 && !loading && (
+        <div class="card empty">
+          {filtered || filters.cursor ? (
+            <p>No generation matches these filters.</p>
+          ) : (
+            <p>No generations yet.</p>
+          )}
+          <p>
+            <Link href="/">Generate code</Link> to see it here.
+          </p>
+        </div>
+      )}
+
+      {shown.length > 0 && (
+        <div class="table-wrap">
+          <table class="entries">
+            <caption class="visually-hidden">Generations, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Prompt</th>
+                <th scope="col">Status</th>
+                <th scope="col">Language</th>
+                <th scope="col" class="number">
+                  Tokens
+                </th>
+                <th scope="col" class="number">
+                  Duration
+                </th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((item) => (
+                <tr key={item.id}>
+                  <td class="prompt">
+                    <Link href={`/history/${encodeURIComponent(item.id)}`}>
+                      {promptPreview(item.prompt) || item.id}
+                    </Link>
+                    {item.error && <div class="muted small">{promptPreview(item.error, 140)}</div>}
+                  </td>
+                  <td data-label="Status">
+                    <StatusBadge status={item.status} />
+                  </td>
+                  <td data-label="Language">{item.programming_language}</td>
+                  <td data-label="Tokens" class="number">
+                    {formatCount(item.usage.total_tokens)}
+                  </td>
+                  <td data-label="Duration" class="number">
+                    {formatDuration(item.duration_ms)}
+                  </td>
+                  <td data-label="Created">
+                    <TimeAgo iso={item.created_at} />
+                  </td>
+                  <td class="actions">
+                    <ConfirmDelete
+                      small
+                      what={`generation “${promptPreview(item.prompt, 40)}”`}
+                      onConfirm={() => remove(item)}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {page && (
+        <Pager
+          noun="generations"
+          onLaterPage={Boolean(filters.cursor)}
+          hasTrail={trail.length > 0}
+          hasNext={Boolean(page.next_cursor)}
+          busy={loading}
+          onPrevious={() => {
+            const previous = trail.at(-1) ?? ''
+            setTrail(trail.slice(0, -1))
+            setQuery({ cursor: previous || null })
+          }}
+          onNext={() => {
+            setTrail([...trail, filters.cursor])
+            setQuery({ cursor: page.next_cursor })
+          }}
+        />
+      )}
     </section>
   )
 }

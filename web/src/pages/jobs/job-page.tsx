@@ -1,7 +1,266 @@
+import { useEffect, useState } from 'preact/hooks'
+import { request, send } from '../../api/client.js'
+import { ApiError, toApiError } from '../../api/errors.js'
+import { readEvents } from '../../api/sse.js'
+import { ErrorNotice } from '../../components/error-notice.js'
+import { Link } from '../../components/link.js'
+import { formatDate, formatDuration } from '../../lib/format.js'
+import { statusLook } from '../history/listing.js'
+import { Fact, StatusBadge, usePageVisible } from '../history/parts.js'
+import { ResultView } from '../history/result-view.js'
+import type { Job } from '../history/types.js'
+import { JobActions, jobDetail } from './job-actions.js'
+import { jobAsks, type JobAsk } from './job-prompts.js'
+import {
+  applyEvent,
+  currentStage,
+  initialProgress,
+  progressFromTimings,
+  STAGE_LABELS,
+  type JobProgress,
+} from './progress.js'
+import { StageList } from './stage-list.js'
+import '../history/history.css'
+
+/** How often a queued job is read again for its place in the queue. */
+const QUEUE_POLL_MS = 3_000
+/** Wait before following the events again after the stream ended early. */
+const RECONNECT_MS = 2_000
+
+/**
+ * One job: its status, stage progress and the code as it is written while it runs (following
+ * GET /api/jobs/{id}/events), the result once it is done, and cancel or retry.
+ */
 export function JobPage(props: { id: string }) {
+  const [job, setJob] = useState<Job | null>(null)
+  const [ask, setAsk] = useState<JobAsk | null>(null)
+  const [failure, setFailure] = useState<ApiError | null>(null)
+  const [actionFailure, setActionFailure] = useState<ApiError | null>(null)
+  const [streamFailure, setStreamFailure] = useState<ApiError | null>(null)
+  const [progress, setProgress] = useState<JobProgress | null>(null)
+  const [reload, setReload] = useState(0)
+  // Bumped to follow the events again (after a retry, or a stream that ended early).
+  const [follow, setFollow] = useState(0)
+  const [now, setNow] = useState(Date.now())
+  const visible = usePageVisible()
+  const path = `/jobs/${encodeURIComponent(props.id)}`
+  const live = job ? statusLook(job.status).live : false
+
+  useEffect(() => {
+    const controller = new AbortController()
+    request<Job>(path, { signal: controller.signal })
+      .then((answer) => {
+        setJob(answer)
+        setFailure(null)
+      })
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setFailure(toApiError(error))
+      })
+    return () => controller.abort()
+  }, [path, reload])
+
+  useEffect(() => {
+    let current = true
+    void jobAsks([props.id]).then((found) => {
+      if (current) setAsk(found.get(props.id) ?? null)
+    })
+    return () => {
+      current = false
+    }
+  }, [props.id])
+
+  // While the job waits or runs, follow its events: the stages and the code as they happen.
+  useEffect(() => {
+    if (!live) return
+    const controller = new AbortController()
+    let timer: number | undefined
+    void (async () => {
+      let state = initialProgress()
+      let ended = false
+      try {
+        const response = await send(`${path}/events`, {
+          signal: controller.signal,
+          headers: { accept: 'text/event-stream' },
+        })
+        setStreamFailure(null)
+        for await (const event of readEvents(response)) {
+          state = applyEvent(state, event, Date.now())
+          setProgress(state)
+          if (event.event === 'completed' || event.event === 'error') {
+            ended = true
+            break
+          }
+        }
+      } catch (error) {
+        if (controller.signal.aborted) return
+        setStreamFailure(toApiError(error))
+      }
+      if (controller.signal.aborted) return
+      // The job record has the final word (and the result); if it still runs, follow again.
+      setReload((value) => value + 1)
+      if (!ended) timer = window.setTimeout(() => setFollow((value) => value + 1), RECONNECT_MS)
+    })()
+    return () => {
+      controller.abort()
+      clearTimeout(timer)
+    }
+  }, [path, live, follow])
+
+  // A queued job's place in the queue changes without an event, and the record may say it runs
+  // a moment after its stream ended: read it again now and then.
+  const settling = live && progress?.outcome != null
+  useEffect(() => {
+    if (!(job?.status === 'queued' || settling) || !visible) return
+    const timer = window.setTimeout(() => setReload((value) => value + 1), QUEUE_POLL_MS)
+    return () => clearTimeout(timer)
+  }, [job, visible, settling])
+
+  // The running stage's clock.
+  useEffect(() => {
+    if (!live) return
+    const timer = window.setInterval(() => setNow(Date.now()), 1_000)
+    return () => clearInterval(timer)
+  }, [live])
+
+  const title = ask?.prompt ?? null
+  useEffect(() => {
+    document.title = `${title ? title.slice(0, 40) : 'Job'} · Jobs · Verigen`
+  }, [title])
+
+  if (failure && !job) {
+    return (
+      <section>
+        <Link href="/jobs" class="back-link">
+          ← Jobs
+        </Link>
+        <h1>Job</h1>
+        {failure.status === 404 ? (
+          <p class="notice">
+            There is no job <code>{props.id}</code>, or it is not yours.{' '}
+            <Link href="/jobs">Back to the jobs</Link>.
+          </p>
+        ) : (
+          <ErrorNotice error={failure} onRetry={() => setReload((value) => value + 1)} />
+        )}
+      </section>
+    )
+  }
+  if (!job) {
+    return (
+      <section>
+        <h1>Job</h1>
+        <p role="status">Loading the job…</p>
+      </section>
+    )
+  }
+
+  const shownProgress =
+    progress ?? (job.result ? progressFromTimings(job.result.timings_ms, 'completed') : null)
+  const stage = shownProgress ? currentStage(shownProgress) : null
+  const liveText =
+    job.status === 'queued'
+      ? `Queued${job.position ? `, number ${job.position} in the queue` : ''}.`
+      : job.status === 'running'
+        ? `Running${stage ? `: ${STAGE_LABELS[stage]}` : ''}.`
+        : `${statusLook(job.status).label}.`
+
   return (
-    <section>
-      <h1>Job {props.id}</h1>
+    <section class="job stack">
+      <div>
+        <Link href="/jobs" class="back-link">
+          ← Jobs
+        </Link>
+        <div class="title-row">
+          <h1>Job</h1>
+          <StatusBadge status={job.status} detail={jobDetail(job)} />
+          <JobActions
+            job={job}
+            what="this job"
+            onChanged={(changed) => {
+              setJob(changed)
+              setActionFailure(null)
+              if (statusLook(changed.status).live) {
+                // A retried job runs again from the start.
+                setProgress(null)
+                setFollow((value) => value + 1)
+              }
+            }}
+            onError={(error) => {
+              setActionFailure(error)
+              setReload((value) => value + 1)
+            }}
+          />
+        </div>
+        <p class="visually-hidden" role="status" aria-live="polite">
+          {liveText}
+        </p>
+        {actionFailure && <ErrorNotice error={actionFailure} />}
+      </div>
+
+      <div class="card stack">
+        <h2 class="visually-hidden">Prompt</h2>
+        {title ? (
+          <p class="prompt-text">{title}</p>
+        ) : (
+          <p class="muted">The prompt could not be read from the history.</p>
+        )}
+        <dl class="facts">
+          <Fact term="Language" value={ask?.language ?? job.result?.programming_language ?? '—'} />
+          <Fact term="Created" value={formatDate(job.created_at)} />
+          <Fact term="Started" value={formatDate(job.started_at)} />
+          <Fact term="Finished" value={formatDate(job.finished_at)} />
+          <Fact
+            term="Run time"
+            value={formatDuration(
+              job.started_at
+                ? (job.finished_at ? Date.parse(job.finished_at) : now) - Date.parse(job.started_at)
+                : null,
+            )}
+          />
+          <Fact term="Attempts" value={String(job.attempts)} />
+          {job.callback_url && <Fact term="Callback" value={job.callback_url} />}
+          <Fact term="Id" value={job.id} mono />
+        </dl>
+        <p class="small">
+          <Link href={`/history/${encodeURIComponent(job.id)}`}>Open it in the history</Link>
+        </p>
+      </div>
+
+      {job.error && (
+        <ErrorNotice
+          error={new ApiError({ ...job.error })}
+          advice={job.error.code === 'APP_ERR_GENERATION_CANCELLED' ? null : undefined}
+        />
+      )}
+
+      <section aria-labelledby="job-progress">
+        <h2 id="job-progress">Progress</h2>
+        {shownProgress ? (
+          <StageList progress={shownProgress} timings={job.result?.timings_ms ?? null} now={now} />
+        ) : (
+          <p class="muted">
+            {job.status === 'queued'
+              ? 'Waiting for a worker to start it.'
+              : live
+                ? 'Waiting for the first event…'
+                : 'It ended before any stage ran.'}
+          </p>
+        )}
+        {streamFailure && live && (
+          <ErrorNotice error={streamFailure} advice="Following it again in a moment." />
+        )}
+      </section>
+
+      {live && progress && progress.code && (
+        <section aria-labelledby="job-live-code">
+          <h2 id="job-live-code">Code so far</h2>
+          <pre class="live-code" tabIndex={0} aria-labelledby="job-live-code">
+            <code>{progress.code}</code>
+          </pre>
+        </section>
+      )}
+
+      {job.result && <ResultView result={job.result} />}
     </section>
   )
 }

@@ -1,7 +1,237 @@
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { request } from '../../api/client.js'
+import { toApiError, type ApiError } from '../../api/errors.js'
+import { useSession } from '../../api/session.js'
+import { ErrorNotice } from '../../components/error-notice.js'
+import { Link } from '../../components/link.js'
+import { Pager } from '../../components/pager.js'
+import { formatDuration } from '../../lib/format.js'
+import { setQuery, useLocation } from '../../router.js'
+import { ListFilterFields } from '../history/filter-fields.js'
+import {
+  JOB_FILTER_STATUSES,
+  matchesSearch,
+  promptPreview,
+  readFilters,
+  statusLook,
+} from '../history/listing.js'
+import { StatusBadge, TimeAgo, useLanguages, usePageVisible } from '../history/parts.js'
+import type { Job, Page } from '../history/types.js'
+import { JobActions, jobDetail } from './job-actions.js'
+import { jobAsks, type JobAsk } from './job-prompts.js'
+import '../history/history.css'
+
+/** How often a page with queued or running jobs is read again. */
+const REFRESH_MS = 3_000
+
+function runTime(job: Job, now: number): number | null {
+  if (!job.started_at) return null
+  const end = job.finished_at ? Date.parse(job.finished_at) : now
+  return end - Date.parse(job.started_at)
+}
+
+/**
+ * Jobs, newest first, filtered by status on the server and by language and search text on the
+ * loaded page (the jobs API filters by status only). While any job shown is queued or running,
+ * the page is read again every few seconds, but not while the tab is hidden.
+ */
 export function JobsPage() {
+  const { query } = useLocation()
+  const { me } = useSession()
+  const filters = readFilters(query, JOB_FILTER_STATUSES)
+  const languages = useLanguages()
+  const visible = usePageVisible()
+  const [page, setPage] = useState<Page<Job> | null>(null)
+  const [asks, setAsks] = useState<Map<string, JobAsk | null>>(new Map())
+  const [failure, setFailure] = useState<ApiError | null>(null)
+  const [loading, setLoading] = useState(true)
+  const [reload, setReload] = useState(0)
+  const [trail, setTrail] = useState<string[]>([])
+  const [now, setNow] = useState(Date.now())
+  const canPickUser = me?.auth === 'on' && me.admin
+
+  const serverFilters = [filters.status, filters.user, filters.limit, filters.cursor].join('\n')
+  const shownFilters = useRef<string | null>(null)
+  useEffect(() => {
+    const controller = new AbortController()
+    // A refresh of the same page keeps the list and its buttons as they are while it loads.
+    if (shownFilters.current !== serverFilters) setLoading(true)
+    shownFilters.current = serverFilters
+    request<Page<Job>>('/jobs', {
+      query: {
+        limit: filters.limit,
+        cursor: filters.cursor,
+        status: filters.status,
+        user: canPickUser ? filters.user : '',
+      },
+      signal: controller.signal,
+    })
+      .then(async (answer) => {
+        const found = await jobAsks(answer.items.map((job) => job.id))
+        if (controller.signal.aborted) return
+        setAsks(found)
+        setPage(answer)
+        setNow(Date.now())
+        setFailure(null)
+      })
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setFailure(toApiError(error))
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) setLoading(false)
+      })
+    return () => controller.abort()
+  }, [serverFilters, reload])
+
+  // Queued and running jobs change: read the page again while any is shown and the tab is seen.
+  const anyLive = (page?.items ?? []).some((job) => statusLook(job.status).live)
+  useEffect(() => {
+    if (!anyLive || !visible) return
+    const timer = window.setInterval(() => setReload((value) => value + 1), REFRESH_MS)
+    return () => clearInterval(timer)
+  }, [anyLive, visible])
+
+  const filter = (values: Record<string, string>) => {
+    setTrail([])
+    setQuery({ ...values, cursor: null })
+  }
+
+  const shown = (page?.items ?? []).filter((job) => {
+    const ask = asks.get(job.id)
+    const language = ask?.language ?? job.result?.programming_language ?? ''
+    if (filters.language && language !== filters.language) return false
+    return matchesSearch([ask?.prompt, job.id, language, job.error?.detail], filters.q)
+  })
+
+  const replace = (changed: Job) =>
+    setPage((current) =>
+      current
+        ? { ...current, items: current.items.map((job) => (job.id === changed.id ? changed : job)) }
+        : current,
+    )
+
+  const filtered = Boolean(filters.language || filters.status || filters.q || filters.user)
   return (
-    <section>
-      <h1>JobsPage</h1>
+    <section class="jobs">
+      <h1>Jobs</h1>
+      <ListFilterFields
+        idPrefix="jobs"
+        filters={filters}
+        languages={languages}
+        statuses={JOB_FILTER_STATUSES}
+        canPickUser={canPickUser}
+        searchHint="Search and language apply to the page shown (the jobs API filters by status and user only)."
+        onFilter={(values) => {
+          // Language is applied here, on the loaded page: no need to go back to the first one.
+          if ('language' in values) setQuery(values)
+          else filter(values)
+        }}
+        onSearch={(q) => setQuery({ q })}
+      />
+
+      <p class="list-status muted small" role="status" aria-live="polite">
+        {loading && !page
+          ? 'Loading jobs…'
+          : page
+            ? `${shown.length} of ${page.items.length} job${page.items.length === 1 ? '' : 's'} on this page${filters.q || filters.language ? ' match' : ''}.${anyLive ? (visible ? ' Refreshing every few seconds while jobs run.' : ' Refreshing paused while the tab is hidden.') : ''}`
+            : ''}
+      </p>
+
+      {failure && <ErrorNotice error={failure} onRetry={() => setReload((value) => value + 1)} />}
+
+      {page && shown.length === 0 && !(loading && page.items.length === 0) && (
+        <div class="card empty">
+          <p>{filtered || filters.cursor ? 'No job matches these filters.' : 'No jobs yet.'}</p>
+          <p>
+            On the <Link href="/">Generate</Link> page, send a long generation as a job to follow it
+            here.
+          </p>
+        </div>
+      )}
+
+      {shown.length > 0 && (
+        <div class="table-wrap">
+          <table class="entries">
+            <caption class="visually-hidden">Jobs, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Job</th>
+                <th scope="col">Status</th>
+                <th scope="col">Language</th>
+                <th scope="col" class="number">
+                  Attempts
+                </th>
+                <th scope="col" class="number">
+                  Run time
+                </th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((job) => {
+                const ask = asks.get(job.id)
+                const title = ask?.prompt ? promptPreview(ask.prompt) : `Job ${job.id}`
+                return (
+                  <tr key={job.id}>
+                    <td class="prompt">
+                      <Link href={`/jobs/${encodeURIComponent(job.id)}`}>{title}</Link>
+                      {job.error && (
+                        <div class="muted small">{promptPreview(job.error.detail, 140)}</div>
+                      )}
+                    </td>
+                    <td data-label="Status">
+                      <StatusBadge status={job.status} detail={jobDetail(job)} />
+                    </td>
+                    <td data-label="Language">
+                      {ask?.language ?? job.result?.programming_language ?? '—'}
+                    </td>
+                    <td data-label="Attempts" class="number">
+                      {job.attempts}
+                    </td>
+                    <td data-label="Run time" class="number">
+                      {formatDuration(runTime(job, now))}
+                    </td>
+                    <td data-label="Created">
+                      <TimeAgo iso={job.created_at} now={now} />
+                    </td>
+                    <td class="actions">
+                      <JobActions
+                        small
+                        job={job}
+                        what={`job “${promptPreview(title, 40)}”`}
+                        onChanged={replace}
+                        onError={setFailure}
+                      />
+                    </td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {page && (
+        <Pager
+          noun="jobs"
+          onLaterPage={Boolean(filters.cursor)}
+          hasTrail={trail.length > 0}
+          hasNext={Boolean(page.next_cursor)}
+          busy={loading}
+          onPrevious={() => {
+            const previous = trail.at(-1) ?? ''
+            setTrail(trail.slice(0, -1))
+            setQuery({ cursor: previous || null })
+          }}
+          onNext={() => {
+            setTrail([...trail, filters.cursor])
+            setQuery({ cursor: page.next_cursor })
+          }}
+        />
+      )}
     </section>
   )
 }
