@@ -1,0 +1,93 @@
+import type { ErrorBody } from '../../api/errors.js'
+
+/** What the Analyse page reads of `POST /api/analyze`'s report (src/schemas/analysis.ts). */
+
+export interface SyntaxError {
+  line: number
+  column: number
+  end_line: number
+  end_column: number
+  message: string
+  source_line: string
+}
+
+export interface Hotspot {
+  line: number
+  kind: string
+  reason: string
+}
+
+export interface FunctionReport {
+  name: string
+  qualified_name: string
+  kind: string
+  start_line: number
+  end_line: number
+  cyclomatic_complexity: number
+  cognitive_complexity: number
+  parameters: number
+  max_nesting_depth: number
+  nloc: number
+  length: number
+  performance: {
+    time_complexity: string
+    loop_depth: number
+    recursion: string
+    hotspots: Hotspot[]
+  }
+}
+
+export interface Issue {
+  rule: string
+  severity: 'error' | 'warning' | 'info'
+  message: string
+  line: number
+  column?: number
+  function?: string
+}
+
+export interface ReadabilityPart {
+  score: number
+  weight: number
+  value: number
+  explanation: string
+}
+
+export interface AnalysisReport {
+  programming_language: string
+  filename?: string
+  syntax_valid: boolean
+  syntax_errors: SyntaxError[]
+  metrics: {
+    lines: { total: number; code: number; logical: number; comment: number; blank: number }
+    cyclomatic_complexity: { total: number; average: number; max: number }
+    cognitive_complexity: { total: number; average: number; max: number }
+    maintainability_index: number
+    maintainability_rank: 'A' | 'B' | 'C'
+    functions: number
+    classes: number
+  }
+  functions: FunctionReport[]
+  performance: {
+    time_complexity: string
+    worst_function: string | null
+    hotspots: (Hotspot & { function: string })[]
+  }
+  issues: Issue[]
+  readability: { score: number; breakdown: Record<string, ReadabilityPart> }
+  reference: { cyclomatic: string; cognitive: string; halstead: string; maintainability: string }
+}
+
+/** One file's answer in `POST /api/analyze/batch`. */
+export interface BatchResult {
+  index: number
+  filename: string
+  status: 'ok' | 'error'
+  result?: AnalysisReport
+  error?: ErrorBody
+}
+
+export interface BatchResponse {
+  results: BatchResult[]
+  summary: { files: number; analysed: number; failed: number; syntax_invalid: number }
+}
