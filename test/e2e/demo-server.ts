@@ -7,7 +7,14 @@ import type { FastifyInstance } from 'fastify'
 import { createTestApp } from '../helpers/app.js'
 import { createUser, JWT_SECRET, type TestUser } from '../helpers/auth.js'
 import { DOCS, GOOD_CODE, llmEnv, stageOf, TESTS } from '../helpers/generation.js'
-import { CHAT, chatBody, ScriptedLlmServer, streamReply } from '../helpers/scripted-llm.js'
+import {
+  CHAT,
+  chatBody,
+  chatReply,
+  fenced,
+  ScriptedLlmServer,
+  streamReply,
+} from '../helpers/scripted-llm.js'
 
 export interface DemoServer {
   url: string
@@ -41,7 +48,18 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
   const upstream = new ScriptedLlmServer()
   const delayMs = options.delayMs ?? 40
   upstream.on(CHAT, (request, response) => {
-    const stage = stageOf(chatBody(request))
+    const body = chatBody(request)
+    const stage = stageOf(body)
+    // A generation that is not streamed (POST /api/generate, tests making history) asks for JSON.
+    if (!body.stream) {
+      const [language, text] =
+        stage === 'tests'
+          ? ['python', TESTS]
+          : stage === 'docs'
+            ? ['markdown', DOCS]
+            : ['python', GOOD_CODE]
+      return chatReply(fenced(language, text))(request, response)
+    }
     if (stage === 'tests') return streamReply(pieces('python', TESTS))(request, response)
     if (stage === 'docs') return streamReply(pieces('markdown', DOCS))(request, response)
     return streamReply(pieces('python', GOOD_CODE), { delayMs })(request, response)

@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { launchBrowser } from './browser.js'
 import { startDemoServer, type DemoOptions, type DemoServer } from './demo-server.js'
 import { builtWebRoot } from './web-build.js'
@@ -91,4 +91,9 @@ export async function generateThroughApi(
     token,
     body: { prompt, programming_language: 'python', options: { verify: false } },
   })
+}
+
+/** `expect.poll` with a patience fit for a browser on a busy machine (its default is 1 s). */
+export function poll<T>(check: () => T | Promise<T>, options: { timeout?: number } = {}) {
+  return expect.poll(check, { timeout: 15_000, interval: 100, ...options })
 }
