@@ -5,9 +5,9 @@ import { ErrorNotice } from '../../components/error-notice.js'
 import { Link } from '../../components/link.js'
 import { formatCount, formatDate, formatDuration } from '../../lib/format.js'
 import { navigate } from '../../router.js'
+import { GenerationView } from '../generate/generation-view.js'
 import { statusLook } from './listing.js'
 import { ConfirmDelete, Fact, StatusBadge, usePageVisible } from './parts.js'
-import { ResultView } from './result-view.js'
 import type { GenerationRecord } from './types.js'
 import './history.css'
 
@@ -169,7 +169,7 @@ export function GenerationPage(props: { id: string }) {
       </div>
 
       {record.result ? (
-        <ResultView result={record.result} />
+        <GenerationView result={record.result} />
       ) : (
         <p class="notice">
           {live

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
 import { formatDate, formatRelative } from '../../lib/format.js'
 import { statusLook } from './listing.js'
@@ -46,7 +46,8 @@ export function ConfirmDelete(props: {
   const wasAsking = useRef(false)
   const size = props.small ? ' small' : ''
 
-  useEffect(() => {
+  // Layout effect: focus moves in the same task as the render, so no key press lands on the page.
+  useLayoutEffect(() => {
     if (asking) confirmRef.current?.focus()
     else if (wasAsking.current) deleteRef.current?.focus()
     wasAsking.current = asking
@@ -140,7 +141,8 @@ export function usePageVisible(): boolean {
 /** One term and value of a `<dl class="facts">`. */
 export function Fact(props: { term: string; value: string; mono?: boolean }) {
   return (
-    <div>
+    // A code value (an id) is long: it gets a row of its own.
+    <div class={props.mono ? 'wide' : undefined}>
       <dt>{props.term}</dt>
       <dd>{props.mono ? <code>{props.value}</code> : props.value}</dd>
     </div>

@@ -1,7 +1,8 @@
+import type { GenerationResult } from '../../api/generation-types.js'
+
 /**
  * What the history and jobs routes answer (GET /api/generations, /api/jobs), as far as these
- * pages read it. The full GenerationResult is the Generate page's type; the pages here only need
- * to know that a result exists and a few of its fields.
+ * pages read it; a result is the Generate page's GenerationResult.
  */
 
 export const GENERATION_STATUSES = [
@@ -25,27 +26,6 @@ export interface Usage {
   llm_calls: number
 }
 
-/** The few fields of a GenerationResult these pages read themselves. */
-export interface ResultLike {
-  id: string
-  status: 'completed' | 'partial' | 'failed'
-  programming_language: string
-  code: string
-  filename: string
-  tests: { code: string; framework: string; filename: string; syntax_valid: boolean } | null
-  documentation: { content: string; format: 'markdown' } | null
-  verification: {
-    status: string
-    reason: string | null
-    runner: string | null
-    rounds: number
-    tests: { total: number; passed: number; failed: number; errors: number; skipped: number }
-  } | null
-  timings_ms: Record<string, number>
-  model: string
-  errors: { stage: string; detail: string }[]
-}
-
 /** One entry of GET /api/generations. */
 export interface GenerationSummary {
   id: string
@@ -64,7 +44,7 @@ export interface GenerationSummary {
 /** GET /api/generations/{id}. */
 export interface GenerationRecord extends GenerationSummary {
   request: Record<string, unknown>
-  result: ResultLike | null
+  result: GenerationResult | null
 }
 
 export interface Page<T> {
@@ -87,7 +67,7 @@ export interface Job {
   stage: string | null
   attempts: number
   position: number | null
-  result: ResultLike | null
+  result: GenerationResult | null
   error: JobError | null
   callback_url: string | null
   created_at: string

@@ -7,19 +7,18 @@ import { Link } from '../../components/link.js'
 import { formatDate, formatDuration } from '../../lib/format.js'
 import { statusLook } from '../history/listing.js'
 import { Fact, StatusBadge, usePageVisible } from '../history/parts.js'
-import { ResultView } from '../history/result-view.js'
 import type { Job } from '../history/types.js'
+import {
+  cancelProgress,
+  initialProgress,
+  parseGenerationEvent,
+  reduceProgress,
+  statusLine,
+  type GenerationProgress,
+} from '../generate/generation-state.js'
+import { GenerationView } from '../generate/generation-view.js'
 import { JobActions, jobDetail } from './job-actions.js'
 import { jobAsks, type JobAsk } from './job-prompts.js'
-import {
-  applyEvent,
-  currentStage,
-  initialProgress,
-  progressFromTimings,
-  STAGE_LABELS,
-  type JobProgress,
-} from './progress.js'
-import { StageList } from './stage-list.js'
 import '../history/history.css'
 
 /** How often a queued job is read again for its place in the queue. */
@@ -28,8 +27,9 @@ const QUEUE_POLL_MS = 3_000
 const RECONNECT_MS = 2_000
 
 /**
- * One job: its status, stage progress and the code as it is written while it runs (following
- * GET /api/jobs/{id}/events), the result once it is done, and cancel or retry.
+ * One job: its status, and the generation as the Generate page shows it — live while it runs
+ * (following GET /api/jobs/{id}/events: the stage bar, the code as it is written), whole once it
+ * is done — with cancel or retry.
  */
 export function JobPage(props: { id: string }) {
   const [job, setJob] = useState<Job | null>(null)
@@ -37,7 +37,7 @@ export function JobPage(props: { id: string }) {
   const [failure, setFailure] = useState<ApiError | null>(null)
   const [actionFailure, setActionFailure] = useState<ApiError | null>(null)
   const [streamFailure, setStreamFailure] = useState<ApiError | null>(null)
-  const [progress, setProgress] = useState<JobProgress | null>(null)
+  const [progress, setProgress] = useState<GenerationProgress | null>(null)
   const [reload, setReload] = useState(0)
   // Bumped to follow the events again (after a retry, or a stream that ended early).
   const [follow, setFollow] = useState(0)
@@ -83,10 +83,18 @@ export function JobPage(props: { id: string }) {
           headers: { accept: 'text/event-stream' },
         })
         setStreamFailure(null)
-        for await (const event of readEvents(response)) {
-          state = applyEvent(state, event, Date.now())
+        for await (const message of readEvents(response)) {
+          const event = parseGenerationEvent(message.event, message.data)
+          if (!event) continue
+          // A run started again (its worker died, a retry) begins from nothing.
+          if (event.type === 'started') state = initialProgress()
+          // Cancelled on request: what ran stays, the rest was not run (rather than failed).
+          state =
+            event.type === 'error' && event.data.code === 'APP_ERR_GENERATION_CANCELLED'
+              ? cancelProgress(state)
+              : reduceProgress(state, event, Date.now())
           setProgress(state)
-          if (event.event === 'completed' || event.event === 'error') {
+          if (event.type === 'completed' || event.type === 'error') {
             ended = true
             break
           }
@@ -108,7 +116,7 @@ export function JobPage(props: { id: string }) {
 
   // A queued job's place in the queue changes without an event, and the record may say it runs
   // a moment after its stream ended: read it again now and then.
-  const settling = live && progress?.outcome != null
+  const settling = live && progress !== null && progress.phase !== 'running'
   useEffect(() => {
     if (!(job?.status === 'queued' || settling) || !visible) return
     const timer = window.setTimeout(() => setReload((value) => value + 1), QUEUE_POLL_MS)
@@ -154,14 +162,16 @@ export function JobPage(props: { id: string }) {
     )
   }
 
+  // Ended while watched without a result (cancelled, failed): what ran stays, the rest did not.
   const shownProgress =
-    progress ?? (job.result ? progressFromTimings(job.result.timings_ms, 'completed') : null)
-  const stage = shownProgress ? currentStage(shownProgress) : null
+    progress && !live && progress.phase === 'running' ? cancelProgress(progress) : progress
   const liveText =
     job.status === 'queued'
       ? `Queued${job.position ? `, number ${job.position} in the queue` : ''}.`
       : job.status === 'running'
-        ? `Running${stage ? `: ${STAGE_LABELS[stage]}` : ''}.`
+        ? shownProgress
+          ? statusLine(shownProgress)
+          : 'Running.'
         : `${statusLook(job.status).label}.`
 
   return (
@@ -226,41 +236,35 @@ export function JobPage(props: { id: string }) {
         </p>
       </div>
 
-      {job.error && (
-        <ErrorNotice
-          error={new ApiError({ ...job.error })}
-          advice={job.error.code === 'APP_ERR_GENERATION_CANCELLED' ? null : undefined}
-        />
-      )}
+      {job.error &&
+        (job.error.code === 'APP_ERR_GENERATION_CANCELLED' ? (
+          // Somebody asked for it: not an error to alarm about.
+          <p class="notice">
+            <strong>Cancelled.</strong> {job.error.detail} Retry to run it again.
+          </p>
+        ) : (
+          <ErrorNotice error={new ApiError({ ...job.error })} />
+        ))}
 
-      <section aria-labelledby="job-progress">
-        <h2 id="job-progress">Progress</h2>
-        {shownProgress ? (
-          <StageList progress={shownProgress} timings={job.result?.timings_ms ?? null} now={now} />
+      <section aria-labelledby="job-generation" class="stack">
+        <h2 id="job-generation">Generation</h2>
+        {streamFailure && live && (
+          <ErrorNotice error={streamFailure} advice="Following it again in a moment." />
+        )}
+        {job.result && !(live && shownProgress) ? (
+          <GenerationView result={job.result} />
+        ) : shownProgress ? (
+          <GenerationView progress={shownProgress} language={ask?.language ?? null} now={now} />
         ) : (
           <p class="muted">
             {job.status === 'queued'
               ? 'Waiting for a worker to start it.'
               : live
                 ? 'Waiting for the first event…'
-                : 'It ended before any stage ran.'}
+                : 'It ended before there was anything to show.'}
           </p>
         )}
-        {streamFailure && live && (
-          <ErrorNotice error={streamFailure} advice="Following it again in a moment." />
-        )}
       </section>
-
-      {live && progress && progress.code && (
-        <section aria-labelledby="job-live-code">
-          <h2 id="job-live-code">Code so far</h2>
-          <pre class="live-code" tabIndex={0} aria-labelledby="job-live-code">
-            <code>{progress.code}</code>
-          </pre>
-        </section>
-      )}
-
-      {job.result && <ResultView result={job.result} />}
     </section>
   )
 }

@@ -67,7 +67,10 @@ export function JobsPage() {
       signal: controller.signal,
     })
       .then(async (answer) => {
-        const found = await jobAsks(answer.items.map((job) => job.id))
+        const found = await jobAsks(
+          answer.items.map((job) => job.id),
+          canPickUser ? filters.user : '',
+        )
         if (controller.signal.aborted) return
         setAsks(found)
         setPage(answer)
