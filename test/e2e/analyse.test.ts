@@ -33,7 +33,10 @@ describe.skipIf(!available)('the Analyse page', () => {
       const context = await newContext(suite.browser)
       const { page, problems } = await watchedPage(context)
       await page.goto(`${suite.server.url}/analyse`)
-      const editor = page.getByRole('textbox', { name: 'Code', exact: true })
+      // CodeMirror, not the plain box shown while it loads.
+      const editor = page
+        .getByRole('textbox', { name: 'Code', exact: true })
+        .and(page.locator('.cm-content'))
       await editor.click()
       await page.keyboard.press('ControlOrMeta+A')
       await page.keyboard.press('Delete')
@@ -85,7 +88,10 @@ describe.skipIf(!available)('the Analyse page', () => {
       const context = await newContext(suite.browser)
       const { page, problems } = await watchedPage(context)
       await page.goto(`${suite.server.url}/analyse`)
-      const editor = page.getByRole('textbox', { name: 'Code', exact: true })
+      // CodeMirror, not the plain box shown while it loads.
+      const editor = page
+        .getByRole('textbox', { name: 'Code', exact: true })
+        .and(page.locator('.cm-content'))
       await editor.click()
       await page.keyboard.press('ControlOrMeta+A')
       await page.keyboard.press('Delete')

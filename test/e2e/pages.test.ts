@@ -12,7 +12,15 @@ import {
   watchedPage,
   type Scheme,
 } from './browser.js'
-import { poll, api, apiLogin, E2E_TIMEOUT, generateThroughApi, PROMPT, useE2e } from './suite.js'
+import {
+  api,
+  waitForJob,
+  apiLogin,
+  E2E_TIMEOUT,
+  generateThroughApi,
+  PROMPT,
+  useE2e,
+} from './suite.js'
 
 const available = chromiumAvailable()
 
@@ -51,11 +59,7 @@ describe.skipIf(!available)('every page, light and dark, 1440 and 375 px', () =>
         options: { verify: false },
       },
     })
-    await poll(
-      async () =>
-        (await api<{ status: string }>(suite.server, `/jobs/${job.job_id}`, { token })).status,
-      { timeout: 30_000 },
-    ).toBe('completed')
+    await waitForJob(suite.server, job.job_id, 'completed', token)
     cases = [
       {
         name: 'generate',
@@ -65,7 +69,7 @@ describe.skipIf(!available)('every page, light and dark, 1440 and 375 px', () =>
       {
         name: 'analyse',
         path: '/analyse',
-        ready: (page) => page.getByRole('textbox', { name: 'Code', exact: true }),
+        ready: (page) => page.locator('.cm-content[aria-label="Code"]'),
       },
       { name: 'history', path: '/history', ready: (page) => page.getByText(/for the page checks/) },
       {

@@ -97,3 +97,21 @@ export async function generateThroughApi(
 export function poll<T>(check: () => T | Promise<T>, options: { timeout?: number } = {}) {
   return expect.poll(check, { timeout: 15_000, interval: 100, ...options })
 }
+
+/** Waits for a job to reach `status` (polling its API), or fails after `timeoutMs`. */
+export async function waitForJob(
+  server: DemoServer,
+  id: string,
+  status: string,
+  token: string | null = null,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let last = ''
+  while (Date.now() < deadline) {
+    last = (await api<{ status: string }>(server, `/jobs/${id}`, { token })).status
+    if (last === status) return
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error(`job ${id} is ${last}, not ${status}, after ${timeoutMs} ms`)
+}
