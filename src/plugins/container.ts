@@ -281,7 +281,13 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
           { backend: sandbox.backend, languages_available: [] },
         ),
       ],
-      { version, startedAt: clock.now(), clock, timeoutMs: healthTimeoutMs },
+      {
+        version,
+        auth: config.auth.mode,
+        startedAt: clock.now(),
+        clock,
+        timeoutMs: healthTimeoutMs,
+      },
     )
     app.decorate('services', {
       config,

@@ -21,6 +21,11 @@ export const healthResponseSchema = z
         'unhealthy (HTTP 503) when the database is down; degraded (HTTP 200) when an optional component is down or any component is degraded',
       ),
     version: z.string(),
+    auth: z
+      .enum(['on', 'off'])
+      .describe(
+        'AUTH: whether the other routes ask for a credential (a client shows its login first)',
+      ),
     uptime_s: z.number(),
     timestamp: z.string(),
     services: z.object({

@@ -61,7 +61,13 @@ describe('HealthService', () => {
       return { status }
     },
   })
-  const options = { version: '1.2.3', startedAt: 0, clock: { now: () => 12_345 }, timeoutMs: 100 }
+  const options = {
+    version: '1.2.3',
+    auth: 'off' as const,
+    startedAt: 0,
+    clock: { now: () => 12_345 },
+    timeoutMs: 100,
+  }
 
   it('is degraded when an optional component is down, unhealthy when a critical one is', async () => {
     expect(

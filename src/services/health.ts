@@ -23,6 +23,8 @@ export interface HealthCheck {
 export interface HealthReport {
   status: 'healthy' | 'degraded' | 'unhealthy'
   version: string
+  /** Whether the API asks for credentials, so that a client knows to show a login first. */
+  auth: 'on' | 'off'
   uptime_s: number
   timestamp: string
   services: Record<string, ComponentStatus>
@@ -34,6 +36,7 @@ export class HealthService {
     private readonly checks: readonly HealthCheck[],
     private readonly options: {
       version: string
+      auth: 'on' | 'off'
       startedAt: number
       clock: Clock
       timeoutMs: number
@@ -54,6 +57,7 @@ export class HealthService {
     return {
       status,
       version: this.options.version,
+      auth: this.options.auth,
       uptime_s: Math.round((this.options.clock.now() - this.options.startedAt) / 100) / 10,
       timestamp: new Date(this.options.clock.now()).toISOString(),
       services: Object.fromEntries(results.map(([check, result]) => [check.name, result])),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { SqliteGenerationStore } from '../../src/adapters/store/sqlite.js'
 import type { Sandbox, SandboxStatus } from '../../src/ports/sandbox.js'
 import { createTestApp } from '../helpers/app.js'
+import { authEnv } from '../helpers/auth.js'
 import { json, ScriptedLlmServer, sleep } from '../helpers/scripted-llm.js'
 import { sandboxOrSkip } from '../sandbox/helpers.js'
 import { RUNNABLE } from '../sandbox/helpers.js'
@@ -38,6 +39,7 @@ describe('GET /api/health', () => {
     expect(body).toMatchObject({
       status: 'healthy',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      auth: 'off',
       uptime_s: expect.any(Number),
       services: {
         llm: { status: 'not_configured', provider: null, model: null },
@@ -48,6 +50,14 @@ describe('GET /api/health', () => {
       },
     })
     expect(body.services.llm.detail).toMatch(/OPENAI_API_KEY/)
+    await app.close()
+  })
+
+  it('says whether the other routes ask for a credential, without asking for one itself', async () => {
+    const app = await createTestApp(authEnv())
+    const response = await app.inject({ method: 'GET', url: '/api/health' })
+    expect(response.statusCode).toBe(200)
+    expect(response.json().auth).toBe('on')
     await app.close()
   })
 
