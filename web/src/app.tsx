@@ -1,6 +1,6 @@
 import { lazy, Suspense } from 'preact/compat'
 import { useEffect, useState } from 'preact/hooks'
-import { loadMe, logout } from './api/client.js'
+import { logout, startSession } from './api/client.js'
 import { adviceFor, toApiError, type ApiError } from './api/errors.js'
 import { useSession } from './api/session.js'
 import { ErrorNotice } from './components/error-notice.js'
@@ -59,7 +59,7 @@ export function App() {
   const [failure, setFailure] = useState<ApiError | null>(null)
 
   useEffect(() => {
-    loadMe()
+    startSession()
       .then(() => setFailure(null))
       .catch((error: unknown) => setFailure(toApiError(error)))
       .finally(() => setChecked(true))

@@ -2,6 +2,8 @@ import { ApiError, toApiError, type ErrorBody } from './errors.js'
 import {
   authorization,
   endSession,
+  expiresWithin,
+  hasSession,
   keepTokens,
   refresh,
   refreshToken,
@@ -45,6 +47,9 @@ export async function send(path: string, options: RequestOptions = {}): Promise<
     })
   }
   try {
+    // An access token about to expire is renewed first: a refused request would be retried
+    // anyway, but the browser reports every 401 as an error in its console.
+    if (expiresWithin(10_000)) await refresh()
     let response = await attempt()
     if (response.status === 401 && authorization() && (await refresh())) response = await attempt()
     if (!response.ok) throw new ApiError(await errorBodyOf(response))
@@ -74,6 +79,25 @@ async function errorBodyOf(response: Response): Promise<ErrorBody> {
     status_code: response.status,
     code: 'CLIENT_HTTP',
   }
+}
+
+/**
+ * Finds out who is using the UI when it opens: with AUTH=on and no session in this tab, nobody
+ * (the login page), without asking `/api/auth/me` to refuse; otherwise `loadMe`.
+ */
+export async function startSession(): Promise<Me | null> {
+  // A session kept from earlier in this tab may have expired meanwhile: renewed (or ended) first.
+  if (hasSession() && expiresWithin(10_000)) await refresh()
+  if (!hasSession()) {
+    const response = await fetch('/api/health', { headers: { accept: 'application/json' } })
+    // An unhealthy server answers 503 with the same body: only the auth field matters here.
+    const health = (await response.json().catch(() => null)) as { auth?: string } | null
+    if (health?.auth === 'on') {
+      setCurrentUser(null)
+      return null
+    }
+  }
+  return loadMe()
 }
 
 /** Asks who the session is; a 401 under AUTH=on means the login page. */

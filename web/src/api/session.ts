@@ -74,6 +74,16 @@ export function authorization(): string | null {
   return tokens ? `Bearer ${tokens.access_token}` : null
 }
 
+/** Whether the access token expires within `marginMs` (a request would be refused with a 401). */
+export function expiresWithin(marginMs: number): boolean {
+  return tokens !== null && tokens.expires_at - Date.now() < marginMs
+}
+
+/** Whether this tab holds a session (tokens), valid or not. */
+export function hasSession(): boolean {
+  return tokens !== null
+}
+
 /** The user, once `loadMe` has answered. */
 export function currentUser(): Me | null {
   return me
