@@ -1,7 +1,14 @@
 import type { Response } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { chromiumAvailable, newContext, screenshot, watchedPage } from './browser.js'
-import { E2E_TIMEOUT, useE2e } from './suite.js'
+import {
+  axeViolations,
+  chromiumAvailable,
+  newContext,
+  screenshot,
+  severe,
+  watchedPage,
+} from './browser.js'
+import { E2E_TIMEOUT, poll, useE2e } from './suite.js'
 
 const available = chromiumAvailable()
 
@@ -35,6 +42,30 @@ describe.skipIf(!available)('the CSP, the API docs and the first-load budget', (
     const html = await response.text()
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i)
   })
+
+  it(
+    'checks what it claims: axe runs under the CSP and finds a planted violation, and a blocked inline script is caught',
+    async () => {
+      const context = await newContext(suite.browser)
+      const { page, problems } = await watchedPage(context)
+      await page.goto(suite.server.url)
+      await page.getByRole('button', { name: 'Generate' }).waitFor()
+      // Injected through the devtools protocol, axe itself violates nothing.
+      expect(severe(await axeViolations(page))).toEqual([])
+      expect(problems).toEqual({ console: [], exceptions: [], csp: [] })
+      // A button without a name is a critical violation axe must report.
+      await page.evaluate(`document.querySelector('main').append(document.createElement('button'))`)
+      expect(severe(await axeViolations(page)).join('\n')).toMatch(/critical button-name/)
+      // An inline script the page might add is blocked by the CSP, and the tests see it.
+      await page.evaluate(
+        `{ const script = document.createElement('script'); script.textContent = 'window.ran = 1'; document.body.append(script) }`,
+      )
+      await poll(() => problems.csp.length).toBeGreaterThan(0)
+      expect(await page.evaluate('window.ran')).toBeUndefined()
+      await context.close()
+    },
+    E2E_TIMEOUT,
+  )
 
   it(
     'keeps /api/docs working: Swagger UI renders, with no console error or CSP violation',
