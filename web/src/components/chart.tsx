@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type uPlot from 'uplot'
+import { TableWrap } from './table-wrap.js'
 
 export interface ChartSeries {
   label: string
@@ -286,7 +287,7 @@ export function Chart(props: ChartProps) {
       </div>
       <details>
         <summary>Show the data as a table</summary>
-        <div class="table-wrap" tabIndex={0} role="region" aria-label={`${title}: data`}>
+        <TableWrap label={`${title}: data`}>
           <table>
             <caption class="visually-hidden">{title}</caption>
             <thead>
@@ -315,7 +316,7 @@ export function Chart(props: ChartProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </details>
     </figure>
   )

@@ -143,6 +143,9 @@ export function createEditor(init: EditorInit): EditorHandle {
       'aria-label': label,
       'aria-readonly': String(readOnly),
       'aria-multiline': 'true',
+      // Focusable even when read-only, so keyboard users can reach and scroll long lines
+      // (CodeMirror's content is contenteditable, which axe does not count as focusable).
+      tabindex: '0',
     }),
   ]
 

@@ -4,6 +4,7 @@ import { ErrorNotice } from '../../components/error-notice.js'
 import { detailText, formatTime } from './format.js'
 import type { AuditPage } from './types.js'
 import { useLoad } from './use-load.js'
+import { TableWrap } from '../../components/table-wrap.js'
 
 const PAGE_SIZE = 25
 
@@ -121,7 +122,7 @@ export function AuditSection() {
         <p>No entries{filters === NO_FILTERS ? '' : ' match these filters'}.</p>
       )}
       {page.data && page.data.items.length > 0 && (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label="Audit trail">
+        <TableWrap label="Audit trail">
           <table>
             <caption class="visually-hidden">Audit trail, newest first</caption>
             <thead>
@@ -151,7 +152,7 @@ export function AuditSection() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <nav class="row" aria-label="Audit pages">
         <button

@@ -7,6 +7,7 @@ import { SecretOnce } from './copy-button.js'
 import { formatTime } from './format.js'
 import type { ApiKey, ApiKeyCreated, User } from './types.js'
 import { useLoad } from './use-load.js'
+import { TableWrap } from '../../components/table-wrap.js'
 
 /** API keys: the signed-in user's own (create, revoke), and any user's (revoke). */
 export function KeysSection(props: { auth: 'on' | 'off' }) {
@@ -204,7 +205,7 @@ function KeyTable(props: {
   if (loading && !data) return <p role="status">Loading keys…</p>
   if (!data || data.length === 0) return <p class="muted">No API keys.</p>
   return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label={props.title}>
+    <TableWrap label={props.title}>
       <table>
         <caption class="visually-hidden">{props.title}</caption>
         <thead>
@@ -249,6 +250,6 @@ function KeyTable(props: {
           })}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   )
 }

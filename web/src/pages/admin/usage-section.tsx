@@ -6,6 +6,7 @@ import { formatCount } from './format.js'
 import type { UsageReport, User } from './types.js'
 import { useLoad } from './use-load.js'
 import { formatCost, tokenSeries, usageByUserAndModel } from './usage-series.js'
+import { TableWrap } from '../../components/table-wrap.js'
 
 const DAY_MS = 86_400_000
 
@@ -125,7 +126,7 @@ export function UsageSection() {
           {rows.length === 0 ? (
             <p class="muted">No use in this period.</p>
           ) : (
-            <div class="table-wrap" tabIndex={0} role="region" aria-label="Usage by user and model">
+            <TableWrap label="Usage by user and model">
               <table aria-labelledby="usage-table-title">
                 <thead>
                   <tr>
@@ -166,7 +167,7 @@ export function UsageSection() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </>
       )}

@@ -15,6 +15,7 @@ import {
   type UserCreated,
 } from './types.js'
 import { useLoad } from './use-load.js'
+import { TableWrap } from '../../components/table-wrap.js'
 
 /** Users: create, disable or enable, make or remove admin, budgets, delete. */
 export function UsersSection(props: { selfId: string | null }) {
@@ -73,7 +74,7 @@ export function UsersSection(props: { selfId: string | null }) {
       {users.loading && !users.data && <p role="status">Loading users…</p>}
       {users.data && users.data.length === 0 && <p>No users yet.</p>}
       {users.data && users.data.length > 0 && (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label="All users">
+        <TableWrap label="All users">
           <table aria-labelledby="users-list-title">
             <thead>
               <tr>
@@ -164,7 +165,7 @@ export function UsersSection(props: { selfId: string | null }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {editedUser && (
         <BudgetEditor

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks'
 import { nextSort, sortFunctions, type SortKey, type SortState } from './sort.js'
 import type { FunctionReport } from './types.js'
+import { TableWrap } from '../../components/table-wrap.js'
 
 const COLUMNS: { key: SortKey; label: string; numeric: boolean }[] = [
   { key: 'name', label: 'Function', numeric: false },
@@ -33,7 +34,7 @@ export function FunctionTable(props: {
   const [sort, setSort] = useState<SortState>({ key: 'line', direction: 'ascending' })
   const rows = useMemo(() => sortFunctions(props.functions, sort), [props.functions, sort])
   return (
-    <div class="table-wrap">
+    <TableWrap label="Figures per function">
       <table class="function-table">
         <caption class="visually-hidden">
           Figures per function, sorted by {COLUMNS.find((c) => c.key === sort.key)?.label}{' '}
@@ -85,6 +86,6 @@ export function FunctionTable(props: {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   )
 }

@@ -3,6 +3,7 @@ import { MAINTAINABILITY_BANDS, READABILITY_BANDS } from './bands.js'
 import { FunctionTable } from './function-table.js'
 import { ScoreBand } from './score-band.js'
 import type { AnalysisReport, FunctionReport } from './types.js'
+import { TableWrap } from '../../components/table-wrap.js'
 
 // Beyond this many functions the chart keeps the most complex ones, so its bars stay readable.
 const CHART_LIMIT = 30
@@ -155,7 +156,7 @@ export function ReportView(props: {
         <ScoreBand title="Readability" score={report.readability.score} bands={READABILITY_BANDS} />
         <details>
           <summary>How readability is scored</summary>
-          <div class="table-wrap">
+          <TableWrap label="Readability scale">
             <table>
               <thead>
                 <tr>
@@ -180,7 +181,7 @@ export function ReportView(props: {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </details>
       </section>
 

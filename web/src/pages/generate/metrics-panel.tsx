@@ -1,4 +1,5 @@
 import type { GenerationMetrics } from '../../api/generation-types.js'
+import { TableWrap } from '../../components/table-wrap.js'
 
 function round(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(2)
@@ -41,7 +42,7 @@ export function MetricsPanel(props: { metrics: GenerationMetrics | null }) {
         ))}
       </dl>
       {report.functions.length > 0 && (
-        <div class="table-wrap">
+        <TableWrap label="Functions">
           <table>
             <caption class="visually-hidden">Functions</caption>
             <thead>
@@ -82,7 +83,7 @@ export function MetricsPanel(props: { metrics: GenerationMetrics | null }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {report.issues.length > 0 && (
         <>

@@ -1,5 +1,6 @@
 import type { Verification } from '../../api/generation-types.js'
 import type { VerifyRound } from './generation-state.js'
+import { TableWrap } from '../../components/table-wrap.js'
 
 const OUTCOME_BADGE: Record<string, string> = {
   passed: 'ok',
@@ -52,7 +53,7 @@ export function VerificationPanel(props: {
             : `no — ${quality.passed_on_stub.length} test${quality.passed_on_stub.length === 1 ? '' : 's'} passed against a stub: ${quality.passed_on_stub.join(', ')}`}
       </p>
       {rounds.length > 1 && <RoundList rounds={rounds} />}
-      <div class="table-wrap">
+      <TableWrap label="Test cases">
         <table>
           <caption class="visually-hidden">Test cases</caption>
           <thead>
@@ -93,7 +94,7 @@ export function VerificationPanel(props: {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       <h3>Runner output</h3>
       <pre class="runner-output">{verification.output || '(no output)'}</pre>
     </div>

@@ -12,6 +12,7 @@ import { ListFilterFields } from './filter-fields.js'
 import { ConfirmDelete, StatusBadge, TimeAgo, useLanguages } from './parts.js'
 import type { GenerationSummary, Page } from './types.js'
 import './history.css'
+import { TableWrap } from '../../components/table-wrap.js'
 
 /**
  * Past generations, newest first: filtered by language and status on the server, searched on
@@ -125,7 +126,7 @@ export function HistoryPage() {
       )}
 
       {shown.length > 0 && (
-        <div class="table-wrap">
+        <TableWrap label="Generations">
           <table class="entries">
             <caption class="visually-hidden">Generations, newest first</caption>
             <thead>
@@ -178,7 +179,7 @@ export function HistoryPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
 
       {page && (

@@ -20,6 +20,7 @@ import type { Job, Page } from '../history/types.js'
 import { JobActions, jobDetail } from './job-actions.js'
 import { jobAsks, type JobAsk } from './job-prompts.js'
 import '../history/history.css'
+import { TableWrap } from '../../components/table-wrap.js'
 
 /** How often a page with queued or running jobs is read again. */
 const REFRESH_MS = 3_000
@@ -153,7 +154,7 @@ export function JobsPage() {
       )}
 
       {shown.length > 0 && (
-        <div class="table-wrap">
+        <TableWrap label="Jobs">
           <table class="entries">
             <caption class="visually-hidden">Jobs, newest first</caption>
             <thead>
@@ -214,7 +215,7 @@ export function JobsPage() {
               })}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
 
       {page && (
