@@ -19,7 +19,9 @@ export function precompress(): Plugin {
     configResolved(config) {
       outDir = resolve(config.root, config.build.outDir)
     },
-    async closeBundle() {
+    async closeBundle(error) {
+      // A failed build wrote nothing: its own error is the one to see.
+      if (error) return
       for (const file of await filesUnder(outDir)) {
         if (!COMPRESSIBLE.test(file)) continue
         const content = await readFile(file)
