@@ -108,6 +108,11 @@ const theme = EditorView.theme({
   '.cm-scroller': { fontFamily: 'var(--mono)', lineHeight: '1.5', overflow: 'auto' },
   '.cm-content': { caretColor: 'var(--fg)' },
   '.cm-cursor, .cm-dropCursor': { borderLeftColor: 'var(--fg)' },
+  // Lines never wrap, so a line number is one line high: this keeps the numbers level with the
+  // code while the editor has not yet measured itself (it only measures once scrolled into view,
+  // so a full-page capture of a page that starts below the fold showed them squeezed). The first
+  // element is the hidden one that only sizes the gutter's width.
+  '.cm-lineNumbers .cm-gutterElement:not(:first-child)': { minHeight: '1.5em' },
   '.cm-gutters': {
     backgroundColor: 'var(--bg-subtle)',
     color: 'var(--fg-muted)',
