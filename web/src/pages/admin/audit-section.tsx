@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
 import { ErrorNotice } from '../../components/error-notice.js'
-import { detailText, formatTime } from './format.js'
+import { formatDate } from '../../lib/format.js'
+import { detailText } from './audit-detail.js'
 import type { AuditPage } from './types.js'
 import { useLoad } from './use-load.js'
 import { TableWrap } from '../../components/table-wrap.js'
@@ -139,7 +140,7 @@ export function AuditSection() {
               {page.data.items.map((entry) => (
                 <tr key={entry.id}>
                   <td class="small nowrap">
-                    <time dateTime={entry.at}>{formatTime(entry.at)}</time>
+                    <time dateTime={entry.at}>{formatDate(entry.at)}</time>
                   </td>
                   <td>{entry.actor_name ?? (entry.actor_id ? entry.actor_id : 'System or CLI')}</td>
                   <td>

@@ -2,9 +2,9 @@ import { useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
 import { toApiError, type ApiError } from '../../api/errors.js'
 import { ErrorNotice } from '../../components/error-notice.js'
-import { ConfirmButton } from './confirm-button.js'
-import { SecretOnce } from './copy-button.js'
-import { formatTime } from './format.js'
+import { ConfirmButton } from '../../components/confirm-button.js'
+import { SecretOnce } from './secret-once.js'
+import { formatDate } from '../../lib/format.js'
 import type { ApiKey, ApiKeyCreated, User } from './types.js'
 import { useLoad } from './use-load.js'
 import { TableWrap } from '../../components/table-wrap.js'
@@ -231,9 +231,9 @@ function KeyTable(props: {
                 <td>
                   <span class={`badge ${state.tone}`}>{state.text}</span>
                 </td>
-                <td class="small">{formatTime(key.created_at)}</td>
-                <td class="small">{key.expires_at ? formatTime(key.expires_at) : 'Never'}</td>
-                <td class="small">{key.last_used_at ? formatTime(key.last_used_at) : 'Never'}</td>
+                <td class="small">{formatDate(key.created_at)}</td>
+                <td class="small">{key.expires_at ? formatDate(key.expires_at) : 'Never'}</td>
+                <td class="small">{key.last_used_at ? formatDate(key.last_used_at) : 'Never'}</td>
                 <td>
                   {!key.revoked_at && (
                     <ConfirmButton
@@ -241,6 +241,7 @@ function KeyTable(props: {
                       subject={`key ${key.name}`}
                       question={`Revoke ${key.name}? Programs using it stop working.`}
                       confirmLabel="Yes, revoke"
+                      small
                       onConfirm={() => props.onRevoke(key)}
                     />
                   )}

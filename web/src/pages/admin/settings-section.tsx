@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
 import { toApiError, type ApiError } from '../../api/errors.js'
 import { ErrorNotice } from '../../components/error-notice.js'
-import { formatTime } from './format.js'
+import { formatDate } from '../../lib/format.js'
 import {
   formFromSettings,
   priceField,
@@ -90,7 +90,7 @@ export function SettingsSection() {
     <form class="stack settings-form" noValidate onSubmit={submit}>
       <p class="muted small">
         Values from the environment apply until a setting is changed here; a changed one is stored
-        and marked “Overridden”. {updatedAt ? `Last change: ${formatTime(updatedAt)}.` : ''}
+        and marked “Overridden”. {updatedAt ? `Last change: ${formatDate(updatedAt)}.` : ''}
       </p>
       <fieldset class="card">
         <legend>Models and prompts</legend>

@@ -2,9 +2,9 @@ import { useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
 import { toApiError, type ApiError } from '../../api/errors.js'
 import { ErrorNotice } from '../../components/error-notice.js'
-import { ConfirmButton } from './confirm-button.js'
-import { SecretOnce } from './copy-button.js'
-import { formatTime } from './format.js'
+import { ConfirmButton } from '../../components/confirm-button.js'
+import { SecretOnce } from './secret-once.js'
+import { formatDate } from '../../lib/format.js'
 import { limitsForm, limitsPatch, type FieldErrors, type LimitsForm } from './settings-form.js'
 import {
   BUDGET_KEYS,
@@ -109,8 +109,8 @@ export function UsersSection(props: { selfId: string | null }) {
                     )}
                   </td>
                   <td class="small">{limitsSummary(user)}</td>
-                  <td class="small">
-                    {user.last_login_at ? formatTime(user.last_login_at) : 'Never'}
+                  <td class="small nowrap">
+                    {user.last_login_at ? formatDate(user.last_login_at) : 'Never'}
                   </td>
                   <td>
                     <div class="row actions">
@@ -157,6 +157,7 @@ export function UsersSection(props: { selfId: string | null }) {
                         subject={user.name}
                         question={`Delete ${user.name} and their keys?`}
                         confirmLabel="Yes, delete"
+                        small
                         onConfirm={() => remove(user)}
                       />
                     </div>

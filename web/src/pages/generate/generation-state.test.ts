@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import type { GenerationEvent, GenerationResult } from '../../api/generation-types.js'
 import {
   cancelProgress,
-  formatDuration,
   fromResult,
   initialProgress,
   parseGenerationEvent,
@@ -209,14 +208,5 @@ describe('parseGenerationEvent', () => {
     })
     expect(parseGenerationEvent('ping', '{}')).toBeNull()
     expect(parseGenerationEvent('code.delta', 'not json')).toBeNull()
-  })
-})
-
-describe('formatDuration', () => {
-  it('reads well at every scale', () => {
-    expect(formatDuration(850)).toBe('850 ms')
-    expect(formatDuration(2400)).toBe('2.4 s')
-    expect(formatDuration(65_000)).toBe('1 min 5 s')
-    expect(formatDuration(null)).toBe('')
   })
 })

@@ -384,15 +384,6 @@ export function parseGenerationEvent(name: string, data: string): GenerationEven
   }
 }
 
-/** A duration for people: "850 ms", "2.4 s", "1 min 5 s". */
-export function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return ''
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
-  const minutes = Math.floor(ms / 60_000)
-  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`
-}
-
 /** The status line for screen readers and sighted users alike. */
 export function statusLine(state: GenerationProgress): string {
   if (state.phase === 'cancelled') return 'Cancelled'

@@ -1,5 +1,5 @@
+import { formatDuration } from '../../lib/format.js'
 import {
-  formatDuration,
   STAGE_LABELS,
   type GenerationProgress,
   type StageId,
@@ -40,7 +40,11 @@ function Stage(props: { id: StageId; stage: StageState; now: number }) {
         {STATUS_WORDS[stage.status]}
         {elapsed !== null && stage.status !== 'pending' ? ` · ${formatDuration(elapsed)}` : ''}
       </span>
-      {stage.note && <span class="stage-note small muted">{stage.note}</span>}
+      {stage.note && (
+        <span class="stage-note small muted" title={stage.note}>
+          {stage.note}
+        </span>
+      )}
     </li>
   )
 }

@@ -7,7 +7,8 @@ import { formatCount, formatDate, formatDuration } from '../../lib/format.js'
 import { navigate } from '../../router.js'
 import { GenerationView } from '../generate/generation-view.js'
 import { statusLook } from './listing.js'
-import { ConfirmDelete, Fact, StatusBadge, usePageVisible } from './parts.js'
+import { ConfirmButton } from '../../components/confirm-button.js'
+import { Fact, StatusBadge, usePageVisible } from './parts.js'
 import type { GenerationRecord } from './types.js'
 import './history.css'
 
@@ -129,7 +130,13 @@ export function GenerationPage(props: { id: string }) {
                 {cancelling ? 'Cancelling…' : 'Cancel'}
               </button>
             )}
-            <ConfirmDelete what="this generation" onConfirm={remove} />
+            <ConfirmButton
+              label="Delete"
+              subject="this generation"
+              question="Delete this generation?"
+              confirmLabel="Yes, delete"
+              onConfirm={remove}
+            />
           </div>
         </div>
         {actionFailure && <ErrorNotice error={actionFailure} />}

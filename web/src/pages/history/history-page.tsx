@@ -9,7 +9,8 @@ import { formatCount, formatDuration } from '../../lib/format.js'
 import { setQuery, useLocation } from '../../router.js'
 import { HISTORY_STATUSES, matchesSearch, promptPreview, readFilters } from './listing.js'
 import { ListFilterFields } from './filter-fields.js'
-import { ConfirmDelete, StatusBadge, TimeAgo, useLanguages } from './parts.js'
+import { ConfirmButton } from '../../components/confirm-button.js'
+import { StatusBadge, TimeAgo, useLanguages } from './parts.js'
 import type { GenerationSummary, Page } from './types.js'
 import './history.css'
 import { TableWrap } from '../../components/table-wrap.js'
@@ -169,9 +170,12 @@ export function HistoryPage() {
                     <TimeAgo iso={item.created_at} />
                   </td>
                   <td class="actions">
-                    <ConfirmDelete
+                    <ConfirmButton
                       small
-                      what={`generation “${promptPreview(item.prompt, 40)}”`}
+                      label="Delete"
+                      subject={`generation “${promptPreview(item.prompt, 40)}”`}
+                      question="Delete this generation?"
+                      confirmLabel="Yes, delete"
                       onConfirm={() => remove(item)}
                     />
                   </td>

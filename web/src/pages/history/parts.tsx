@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
 import { formatDate, formatRelative } from '../../lib/format.js'
 import { statusLook } from './listing.js'
@@ -24,83 +24,6 @@ export function TimeAgo(props: { iso: string | null; now?: number }) {
     <time dateTime={props.iso} title={formatDate(props.iso)}>
       {formatRelative(props.iso, props.now)}
     </time>
-  )
-}
-
-/**
- * A delete button with a second step: the first press shows "Confirm delete" (focused) and
- * "Keep"; Escape or Keep goes back. Keyboard-only users can do both; nothing is deleted by one
- * stray press.
- */
-export function ConfirmDelete(props: {
-  /** What is deleted, for the buttons' accessible names ("generation 'Write a…'"). */
-  what: string
-  onConfirm: () => Promise<void> | void
-  small?: boolean
-  label?: string
-}) {
-  const [asking, setAsking] = useState(false)
-  const [busy, setBusy] = useState(false)
-  const confirmRef = useRef<HTMLButtonElement>(null)
-  const deleteRef = useRef<HTMLButtonElement>(null)
-  const wasAsking = useRef(false)
-  const size = props.small ? ' small' : ''
-
-  // Layout effect: focus moves in the same task as the render, so no key press lands on the page.
-  useLayoutEffect(() => {
-    if (asking) confirmRef.current?.focus()
-    else if (wasAsking.current) deleteRef.current?.focus()
-    wasAsking.current = asking
-  }, [asking])
-
-  if (!asking) {
-    return (
-      <button
-        ref={deleteRef}
-        type="button"
-        class={`button danger${size}`}
-        aria-label={`${props.label ?? 'Delete'} ${props.what}`}
-        onClick={() => setAsking(true)}
-      >
-        {props.label ?? 'Delete'}
-      </button>
-    )
-  }
-  return (
-    <span
-      class="confirm-delete"
-      onKeyDown={(event) => {
-        if (event.key === 'Escape') setAsking(false)
-      }}
-    >
-      <button
-        ref={confirmRef}
-        type="button"
-        class={`button danger confirm${size}`}
-        aria-label={`Confirm delete ${props.what}`}
-        disabled={busy}
-        onClick={async () => {
-          setBusy(true)
-          try {
-            await props.onConfirm()
-          } finally {
-            setBusy(false)
-            setAsking(false)
-          }
-        }}
-      >
-        {busy ? 'Deleting…' : 'Confirm delete'}
-      </button>
-      <button
-        type="button"
-        class={`button secondary${size}`}
-        aria-label={`Keep ${props.what}`}
-        disabled={busy}
-        onClick={() => setAsking(false)}
-      >
-        Keep
-      </button>
-    </span>
   )
 }
 

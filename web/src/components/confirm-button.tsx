@@ -2,7 +2,8 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 
 /**
  * A destructive action in two steps, all by keyboard: the button asks, then "Yes, …" and
- * "Cancel" appear with the focus on Cancel (Escape cancels too).
+ * "Cancel" appear with the focus on Cancel, so one stray Enter changes nothing (Escape cancels
+ * too); when it is over, the focus goes back to the first button.
  */
 export function ConfirmButton(props: {
   /** The first button, e.g. "Delete". */
@@ -11,15 +12,19 @@ export function ConfirmButton(props: {
   subject: string
   /** The question, e.g. "Delete alice and their keys?" */
   question: string
+  /** The button that acts, e.g. "Yes, delete". */
   confirmLabel: string
   onConfirm: () => void | Promise<void>
   disabled?: boolean
+  /** The smaller buttons of a table row. */
+  small?: boolean
 }) {
   const [asking, setAsking] = useState(false)
   const [busy, setBusy] = useState(false)
   const cancelRef = useRef<HTMLButtonElement>(null)
   const openRef = useRef<HTMLButtonElement>(null)
   const wasAsking = useRef(false)
+  const size = props.small ? ' small' : ''
 
   // Before paint, so a key pressed right after lands on the newly focused button.
   useLayoutEffect(() => {
@@ -33,7 +38,7 @@ export function ConfirmButton(props: {
       <button
         ref={openRef}
         type="button"
-        class="button small danger"
+        class={`button danger${size}`}
         aria-label={`${props.label} ${props.subject}`}
         disabled={props.disabled}
         onClick={() => setAsking(true)}
@@ -48,13 +53,13 @@ export function ConfirmButton(props: {
       role="group"
       aria-label={props.question}
       onKeyDown={(event) => {
-        if (event.key === 'Escape') setAsking(false)
+        if (event.key === 'Escape' && !busy) setAsking(false)
       }}
     >
       <span class="small">{props.question}</span>
       <button
         type="button"
-        class="button small danger"
+        class={`button danger${size}`}
         disabled={busy}
         onClick={() => {
           setBusy(true)
@@ -66,7 +71,13 @@ export function ConfirmButton(props: {
       >
         {props.confirmLabel}
       </button>
-      <button ref={cancelRef} type="button" class="button small" onClick={() => setAsking(false)}>
+      <button
+        ref={cancelRef}
+        type="button"
+        class={`button secondary${size}`}
+        disabled={busy}
+        onClick={() => setAsking(false)}
+      >
         Cancel
       </button>
     </span>
