@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
@@ -21,7 +22,7 @@ export function precompress(): Plugin {
     },
     async closeBundle(error) {
       // A failed build wrote nothing: its own error is the one to see.
-      if (error) return
+      if (error || !existsSync(outDir)) return
       for (const file of await filesUnder(outDir)) {
         if (!COMPRESSIBLE.test(file)) continue
         const content = await readFile(file)
