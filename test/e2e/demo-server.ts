@@ -42,6 +42,8 @@ export interface DemoOptions {
   environment?: Record<string, string>
   /** The built UI to serve, instead of dist/web. */
   webRoot?: string
+  /** false: no model provider configured, as on a fresh install (generation answers 503). */
+  model?: boolean
 }
 
 export async function startDemoServer(options: DemoOptions = {}): Promise<DemoServer> {
@@ -67,7 +69,7 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
   await upstream.start()
   const app = await createTestApp(
     {
-      ...llmEnv(upstream),
+      ...(options.model === false ? {} : llmEnv(upstream)),
       VERIFY_DEFAULT: 'true',
       LOG_LEVEL: 'warn',
       ...(options.auth ? { AUTH: 'on', JWT_SECRET } : {}),
