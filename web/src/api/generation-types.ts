@@ -3,6 +3,7 @@
  * POST /api/generate/stream and GET /api/jobs/{id}/events, the history summary), written by
  * hand from src/schemas/generation*.ts, verification.ts and analysis.ts.
  */
+import type { AnalysisReport, SyntaxErrorReport } from './analysis-types.js'
 import type { ErrorBody } from './errors.js'
 
 export interface TestCounts {
@@ -34,15 +35,6 @@ export interface Verification {
   output: string
 }
 
-export interface SyntaxErrorReport {
-  line: number
-  column: number
-  end_line: number
-  end_column: number
-  message: string
-  source_line: string
-}
-
 export interface Usage {
   prompt_tokens: number
   completion_tokens: number
@@ -67,44 +59,11 @@ export interface GenerationAttempt {
   duration_ms: number
 }
 
-export interface ComplexitySummary {
-  total: number
-  average: number
-  max: number
-}
-
-export interface FunctionReport {
-  name: string
-  qualified_name: string
-  kind?: string
-  start_line: number
-  end_line: number
-  cyclomatic_complexity: number
-  cognitive_complexity: number
-  parameters: number
-  max_nesting_depth: number
-  nloc: number
-  length: number
-  performance?: { time_complexity: string }
-}
-
-/** The analysis of a generation's final code (POST /api/analyze's report, minus its header). */
-export interface GenerationMetrics {
-  metrics: {
-    lines: { total: number; code: number; logical: number; comment: number; blank: number }
-    cyclomatic_complexity: ComplexitySummary
-    cognitive_complexity: ComplexitySummary
-    halstead: { volume: number; difficulty: number; effort: number; bugs: number }
-    maintainability_index: number
-    maintainability_rank: 'A' | 'B' | 'C'
-    functions: number
-    classes: number
-  }
-  functions: FunctionReport[]
-  performance: { time_complexity: string; worst_function: string | null }
-  issues: { rule: string; severity: 'error' | 'warning' | 'info'; message: string; line: number }[]
-  readability: { score: number }
-}
+/** The analysis of a generation's final code: POST /api/analyze's report, minus its header. */
+export type GenerationMetrics = Omit<
+  AnalysisReport,
+  'programming_language' | 'filename' | 'syntax_valid' | 'syntax_errors'
+>
 
 export interface GeneratedTests {
   code: string
@@ -166,8 +125,23 @@ export type GenerationEvent =
   | { type: 'completed'; data: GenerationResult }
   | { type: 'error'; data: ErrorBody }
 
-export type GenerationStatus =
-  'running' | 'completed' | 'partial' | 'failed' | 'cancelled' | 'interrupted'
+/** Where a stored generation is in its life (src/ports/generation-record.ts). */
+export const GENERATION_STATUSES = [
+  'queued',
+  'running',
+  'completed',
+  'partial',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number]
+
+/** One page of a list (GET /api/generations, /api/jobs), with the cursor of the next. */
+export interface Page<T> {
+  items: T[]
+  next_cursor: string | null
+}
 
 /** One entry of GET /api/generations. */
 export interface GenerationSummary {

@@ -1,3 +1,6 @@
+import { useState } from 'preact/hooks'
+import { setQuery } from '../router.js'
+
 /**
  * Previous / Next for a cursor-paged list. The API pages forwards only (next_cursor), so the
  * page keeps the cursors it came through; "Newest" goes back to the first page when there is no
@@ -35,4 +38,29 @@ export function Pager(props: {
       </button>
     </nav>
   )
+}
+
+/**
+ * The cursors a list came through (the API pages forwards only), as the Pager's props; `reset`
+ * forgets them when a filter sends the list back to its first page.
+ */
+export function useCursorTrail(cursor: string) {
+  const [trail, setTrail] = useState<string[]>([])
+  return {
+    reset: () => setTrail([]),
+    pagerProps: (nextCursor: string | null) => ({
+      onLaterPage: Boolean(cursor),
+      hasTrail: trail.length > 0,
+      hasNext: Boolean(nextCursor),
+      onPrevious: () => {
+        const previous = trail.at(-1) ?? ''
+        setTrail(trail.slice(0, -1))
+        setQuery({ cursor: previous || null })
+      },
+      onNext: () => {
+        setTrail([...trail, cursor])
+        setQuery({ cursor: nextCursor })
+      },
+    }),
+  }
 }

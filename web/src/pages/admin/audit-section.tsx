@@ -4,7 +4,7 @@ import { ErrorNotice } from '../../components/error-notice.js'
 import { formatDate } from '../../lib/format.js'
 import { detailText } from './audit-detail.js'
 import type { AuditPage } from './types.js'
-import { useLoad } from './use-load.js'
+import { useLoad } from '../../lib/use-load.js'
 import { TableWrap } from '../../components/table-wrap.js'
 
 const PAGE_SIZE = 25

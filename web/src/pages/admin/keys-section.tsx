@@ -6,7 +6,7 @@ import { ConfirmButton } from '../../components/confirm-button.js'
 import { SecretOnce } from './secret-once.js'
 import { formatDate } from '../../lib/format.js'
 import type { ApiKey, ApiKeyCreated, User } from './types.js'
-import { useLoad } from './use-load.js'
+import { useLoad } from '../../lib/use-load.js'
 import { TableWrap } from '../../components/table-wrap.js'
 
 /** API keys: the signed-in user's own (create, revoke), and any user's (revoke). */

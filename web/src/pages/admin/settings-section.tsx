@@ -15,7 +15,7 @@ import {
   type SettingsForm,
 } from './settings-form.js'
 import { BUDGET_KEYS, BUDGET_LABELS, type SettingKey, type SettingsDescription } from './types.js'
-import { useLoad } from './use-load.js'
+import { useLoad } from '../../lib/use-load.js'
 
 /** The runtime settings: a form of every one, which are stored, reset one to its default. */
 export function SettingsSection() {

@@ -4,7 +4,7 @@ import { ErrorNotice } from '../../components/error-notice.js'
 import { Chart } from '../../components/chart.js'
 import { formatCount } from '../../lib/format.js'
 import type { UsageReport, User } from './types.js'
-import { useLoad } from './use-load.js'
+import { useLoad } from '../../lib/use-load.js'
 import { formatCost, tokenSeries, usageByUserAndModel } from './usage-series.js'
 import { TableWrap } from '../../components/table-wrap.js'
 

@@ -14,7 +14,7 @@ import {
   type User,
   type UserCreated,
 } from './types.js'
-import { useLoad } from './use-load.js'
+import { useLoad } from '../../lib/use-load.js'
 import { TableWrap } from '../../components/table-wrap.js'
 
 /** Users: create, disable or enable, make or remove admin, budgets, delete. */

@@ -12,7 +12,7 @@ import {
 import { splitBatches } from './batches.js'
 import { EXAMPLE_PYTHON } from './example.js'
 import { LineLink, ReportView } from './report-view.js'
-import type { AnalysisReport, BatchResponse } from './types.js'
+import type { AnalysisReport, BatchResponse } from '../../api/analysis-types.js'
 import './analyse.css'
 
 // The API refuses files above ANALYSIS_MAX_FILE_BYTES (1 MiB by default); bigger ones are not sent.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { bandOf, MAINTAINABILITY_BANDS, percentOf, READABILITY_BANDS } from './bands.js'
 import { splitBatches } from './batches.js'
 import { nextSort, sortFunctions } from './sort.js'
-import type { FunctionReport } from './types.js'
+import type { FunctionReport } from '../../api/analysis-types.js'
 
 function fn(name: string, line: number, cyclomatic: number, nloc = 3): FunctionReport {
   return {

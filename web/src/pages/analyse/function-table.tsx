@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks'
 import { nextSort, sortFunctions, type SortKey, type SortState } from './sort.js'
-import type { FunctionReport } from './types.js'
+import type { FunctionReport } from '../../api/analysis-types.js'
 import { TableWrap } from '../../components/table-wrap.js'
 
 const COLUMNS: { key: SortKey; label: string; numeric: boolean }[] = [

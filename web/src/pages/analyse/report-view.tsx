@@ -2,7 +2,7 @@ import { Chart } from '../../components/chart.js'
 import { MAINTAINABILITY_BANDS, READABILITY_BANDS } from './bands.js'
 import { FunctionTable } from './function-table.js'
 import { ScoreBand } from './score-band.js'
-import type { AnalysisReport, FunctionReport } from './types.js'
+import type { AnalysisReport, FunctionReport } from '../../api/analysis-types.js'
 import { TableWrap } from '../../components/table-wrap.js'
 
 // Beyond this many functions the chart keeps the most complex ones, so its bars stay readable.

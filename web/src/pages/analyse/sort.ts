@@ -1,4 +1,4 @@
-import type { FunctionReport } from './types.js'
+import type { FunctionReport } from '../../api/analysis-types.js'
 
 /** The columns the per-function table sorts by. */
 export type SortKey =

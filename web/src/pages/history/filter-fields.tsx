@@ -1,5 +1,5 @@
 import { statusLook, PAGE_SIZES, type ListFilters } from './listing.js'
-import type { Language } from './types.js'
+import type { LanguageInfo } from '../../api/generation-types.js'
 
 /**
  * The filter fields of a list: search (on the loaded page), language, status, page size, and
@@ -8,7 +8,7 @@ import type { Language } from './types.js'
 export function ListFilterFields(props: {
   idPrefix: string
   filters: ListFilters
-  languages: Language[]
+  languages: Pick<LanguageInfo, 'id' | 'name'>[]
   statuses: readonly string[]
   canPickUser: boolean
   searchHint: string

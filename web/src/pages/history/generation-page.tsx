@@ -4,12 +4,14 @@ import { toApiError, type ApiError } from '../../api/errors.js'
 import { ErrorNotice } from '../../components/error-notice.js'
 import { Link } from '../../components/link.js'
 import { formatCount, formatDate, formatDuration } from '../../lib/format.js'
+import { useLoad } from '../../lib/use-load.js'
 import { navigate } from '../../router.js'
 import { GenerationView } from '../generate/generation-view.js'
 import { statusLook } from './listing.js'
 import { ConfirmButton } from '../../components/confirm-button.js'
 import { Fact, StatusBadge, usePageVisible } from './parts.js'
-import type { GenerationRecord } from './types.js'
+import { NotLoaded } from './not-loaded.js'
+import type { GenerationRecord } from '../../api/generation-types.js'
 import './history.css'
 
 /** How often a running generation is read again. */
@@ -21,32 +23,18 @@ const POLL_MS = 2_000
  * cancelled.
  */
 export function GenerationPage(props: { id: string }) {
-  const [record, setRecord] = useState<GenerationRecord | null>(null)
-  const [failure, setFailure] = useState<ApiError | null>(null)
+  const path = `/generations/${encodeURIComponent(props.id)}`
+  const loaded = useLoad((signal) => request<GenerationRecord>(path, { signal }), path)
+  const { data: record, reload } = loaded
   const [actionFailure, setActionFailure] = useState<ApiError | null>(null)
-  const [reload, setReload] = useState(0)
   const [cancelling, setCancelling] = useState(false)
   const visible = usePageVisible()
-  const path = `/generations/${encodeURIComponent(props.id)}`
   const live = record ? statusLook(record.status).live : false
-
-  useEffect(() => {
-    const controller = new AbortController()
-    request<GenerationRecord>(path, { signal: controller.signal })
-      .then((answer) => {
-        setRecord(answer)
-        setFailure(null)
-      })
-      .catch((error: unknown) => {
-        if (!controller.signal.aborted) setFailure(toApiError(error))
-      })
-    return () => controller.abort()
-  }, [path, reload])
 
   // A running generation (a stream someone else holds open) is read again until it ends.
   useEffect(() => {
     if (!live || !visible) return
-    const timer = window.setTimeout(() => setReload((value) => value + 1), POLL_MS)
+    const timer = window.setTimeout(reload, POLL_MS)
     return () => clearTimeout(timer)
   }, [live, visible, record])
 
@@ -57,11 +45,12 @@ export function GenerationPage(props: { id: string }) {
   const cancel = async () => {
     setCancelling(true)
     try {
-      setRecord(await request<GenerationRecord>(`${path}/cancel`, { method: 'POST' }))
+      const cancelled = await request<GenerationRecord>(`${path}/cancel`, { method: 'POST' })
+      loaded.setData(() => cancelled)
       setActionFailure(null)
     } catch (error) {
       setActionFailure(toApiError(error))
-      setReload((value) => value + 1)
+      reload()
     } finally {
       setCancelling(false)
     }
@@ -76,30 +65,15 @@ export function GenerationPage(props: { id: string }) {
     }
   }
 
-  if (failure && !record) {
-    return (
-      <section>
-        <Link href="/history" class="back-link">
-          ← History
-        </Link>
-        <h1>Generation</h1>
-        {failure.status === 404 ? (
-          <p class="notice">
-            There is no generation <code>{props.id}</code>, or it is not yours. It may have been
-            deleted. <Link href="/history">Back to the history</Link>.
-          </p>
-        ) : (
-          <ErrorNotice error={failure} onRetry={() => setReload((value) => value + 1)} />
-        )}
-      </section>
-    )
-  }
   if (!record) {
     return (
-      <section>
-        <h1>Generation</h1>
-        <p role="status">Loading the generation…</p>
-      </section>
+      <NotLoaded
+        noun="Generation"
+        id={props.id}
+        back={{ href: '/history', label: 'History' }}
+        error={loaded.error}
+        onRetry={reload}
+      />
     )
   }
 

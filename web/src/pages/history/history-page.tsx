@@ -1,17 +1,18 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
 import { toApiError, type ApiError } from '../../api/errors.js'
 import { useSession } from '../../api/session.js'
 import { ErrorNotice } from '../../components/error-notice.js'
 import { Link } from '../../components/link.js'
-import { Pager } from '../../components/pager.js'
+import { Pager, useCursorTrail } from '../../components/pager.js'
 import { formatCount, formatDuration } from '../../lib/format.js'
+import { useLoad } from '../../lib/use-load.js'
 import { setQuery, useLocation } from '../../router.js'
 import { HISTORY_STATUSES, matchesSearch, promptPreview, readFilters } from './listing.js'
 import { ListFilterFields } from './filter-fields.js'
 import { ConfirmButton } from '../../components/confirm-button.js'
 import { StatusBadge, TimeAgo, useLanguages } from './parts.js'
-import type { GenerationSummary, Page } from './types.js'
+import type { GenerationSummary, Page } from '../../api/generation-types.js'
 import './history.css'
 import { TableWrap } from '../../components/table-wrap.js'
 
@@ -25,44 +26,32 @@ export function HistoryPage() {
   const { me } = useSession()
   const filters = readFilters(query, HISTORY_STATUSES)
   const languages = useLanguages()
-  const [page, setPage] = useState<Page<GenerationSummary> | null>(null)
-  const [failure, setFailure] = useState<ApiError | null>(null)
-  const [loading, setLoading] = useState(true)
-  const [reload, setReload] = useState(0)
-  // Cursors of the pages before this one: the API pages forwards only.
-  const [trail, setTrail] = useState<string[]>([])
+  const [actionFailure, setActionFailure] = useState<ApiError | null>(null)
+  const trail = useCursorTrail(filters.cursor)
   const [announcement, setAnnouncement] = useState('')
   const canPickUser = me?.auth === 'on' && me.admin
+  const user = canPickUser ? filters.user : ''
 
-  useEffect(() => {
-    const controller = new AbortController()
-    setLoading(true)
-    request<Page<GenerationSummary>>('/generations', {
-      query: {
-        limit: filters.limit,
-        cursor: filters.cursor,
-        programming_language: filters.language,
-        status: filters.status,
-        user: canPickUser ? filters.user : '',
-      },
-      signal: controller.signal,
-    })
-      .then((answer) => {
-        setPage(answer)
-        setFailure(null)
-      })
-      .catch((error: unknown) => {
-        if (!controller.signal.aborted) setFailure(toApiError(error))
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false)
-      })
-    return () => controller.abort()
-  }, [filters.language, filters.status, filters.user, filters.limit, filters.cursor, reload])
+  const list = useLoad(
+    (signal) =>
+      request<Page<GenerationSummary>>('/generations', {
+        query: {
+          limit: filters.limit,
+          cursor: filters.cursor,
+          programming_language: filters.language,
+          status: filters.status,
+          user,
+        },
+        signal,
+      }),
+    [filters.language, filters.status, user, filters.limit, filters.cursor].join('\n'),
+  )
+  const { data: page, loading } = list
+  const failure = list.error ?? actionFailure
 
   /** A server-side filter changed: back to the first page. */
   const filter = (values: Record<string, string>) => {
-    setTrail([])
+    trail.reset()
     setQuery({ ...values, cursor: null })
   }
 
@@ -76,14 +65,14 @@ export function HistoryPage() {
   const remove = async (item: GenerationSummary) => {
     try {
       await request(`/generations/${encodeURIComponent(item.id)}`, { method: 'DELETE' })
-      setPage((current) =>
+      list.setData((current) =>
         current
           ? { ...current, items: current.items.filter((entry) => entry.id !== item.id) }
           : current,
       )
       setAnnouncement(`Deleted “${promptPreview(item.prompt, 60)}”.`)
     } catch (error) {
-      setFailure(toApiError(error))
+      setActionFailure(toApiError(error))
     }
   }
 
@@ -111,7 +100,7 @@ export function HistoryPage() {
         {announcement}
       </p>
 
-      {failure && <ErrorNotice error={failure} onRetry={() => setReload((value) => value + 1)} />}
+      {failure && <ErrorNotice error={failure} onRetry={list.reload} />}
 
       {page && shown.length === 0 && !loading && (
         <div class="card empty">
@@ -186,24 +175,7 @@ export function HistoryPage() {
         </TableWrap>
       )}
 
-      {page && (
-        <Pager
-          noun="generations"
-          onLaterPage={Boolean(filters.cursor)}
-          hasTrail={trail.length > 0}
-          hasNext={Boolean(page.next_cursor)}
-          busy={loading}
-          onPrevious={() => {
-            const previous = trail.at(-1) ?? ''
-            setTrail(trail.slice(0, -1))
-            setQuery({ cursor: previous || null })
-          }}
-          onNext={() => {
-            setTrail([...trail, filters.cursor])
-            setQuery({ cursor: page.next_cursor })
-          }}
-        />
-      )}
+      {page && <Pager noun="generations" busy={loading} {...trail.pagerProps(page.next_cursor)} />}
     </section>
   )
 }

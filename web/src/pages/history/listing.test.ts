@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { matchesSearch, promptPreview, readFilters, statusLook } from './listing.js'
-import { GENERATION_STATUSES } from './types.js'
+import { GENERATION_STATUSES } from '../../api/generation-types.js'
 
 describe('statusLook', () => {
   it('names every status in words, and says which ones still change', () => {

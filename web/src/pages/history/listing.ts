@@ -1,9 +1,5 @@
-import {
-  GENERATION_STATUSES,
-  JOB_STATUSES,
-  type GenerationStatus,
-  type JobStatus,
-} from './types.js'
+import { GENERATION_STATUSES, type GenerationStatus } from '../../api/generation-types.js'
+import { JOB_STATUSES, type JobStatus } from '../../api/job-types.js'
 
 /** How a status looks: its words (never colour alone) and the badge's tone. */
 export interface StatusLook {

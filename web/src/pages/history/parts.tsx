@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
 import { formatDate, formatRelative } from '../../lib/format.js'
 import { statusLook } from './listing.js'
-import type { Language } from './types.js'
+import type { LanguageInfo } from '../../api/generation-types.js'
 
 /** A status as a badge: its words and a mark, never colour alone. */
 export function StatusBadge(props: { status: string; detail?: string | null }) {
@@ -27,13 +27,13 @@ export function TimeAgo(props: { iso: string | null; now?: number }) {
   )
 }
 
-let languages: Promise<Language[]> | null = null
+let languages: Promise<Pick<LanguageInfo, 'id' | 'name'>[]> | null = null
 
 /** The server's languages (for the filter), fetched once per page load. */
-export function useLanguages(): Language[] {
-  const [list, setList] = useState<Language[]>([])
+export function useLanguages(): Pick<LanguageInfo, 'id' | 'name'>[] {
+  const [list, setList] = useState<Pick<LanguageInfo, 'id' | 'name'>[]>([])
   useEffect(() => {
-    languages ??= request<{ languages: Language[] }>('/languages')
+    languages ??= request<{ languages: Pick<LanguageInfo, 'id' | 'name'>[] }>('/languages')
       .then((answer) => answer.languages.map(({ id, name }) => ({ id, name })))
       .catch(() => {
         languages = null

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
 import { toApiError, type ApiError } from '../../api/errors.js'
-import type { Job } from '../history/types.js'
+import type { Job } from '../../api/job-types.js'
 
 /** Cancel (queued or running) or Retry (failed or cancelled) for one job. */
 export function JobActions(props: {

@@ -5,9 +5,11 @@ import { readEvents } from '../../api/sse.js'
 import { ErrorNotice } from '../../components/error-notice.js'
 import { Link } from '../../components/link.js'
 import { formatDate, formatDuration } from '../../lib/format.js'
+import { useLoad } from '../../lib/use-load.js'
+import { NotLoaded } from '../history/not-loaded.js'
 import { statusLook } from '../history/listing.js'
 import { Fact, StatusBadge, usePageVisible } from '../history/parts.js'
-import type { Job } from '../history/types.js'
+import type { Job } from '../../api/job-types.js'
 import {
   cancelProgress,
   initialProgress,
@@ -32,32 +34,18 @@ const RECONNECT_MS = 2_000
  * is done — with cancel or retry.
  */
 export function JobPage(props: { id: string }) {
-  const [job, setJob] = useState<Job | null>(null)
+  const path = `/jobs/${encodeURIComponent(props.id)}`
+  const loaded = useLoad((signal) => request<Job>(path, { signal }), path)
+  const { data: job, reload } = loaded
   const [ask, setAsk] = useState<JobAsk | null>(null)
-  const [failure, setFailure] = useState<ApiError | null>(null)
   const [actionFailure, setActionFailure] = useState<ApiError | null>(null)
   const [streamFailure, setStreamFailure] = useState<ApiError | null>(null)
   const [progress, setProgress] = useState<GenerationProgress | null>(null)
-  const [reload, setReload] = useState(0)
   // Bumped to follow the events again (after a retry, or a stream that ended early).
   const [follow, setFollow] = useState(0)
   const [now, setNow] = useState(Date.now())
   const visible = usePageVisible()
-  const path = `/jobs/${encodeURIComponent(props.id)}`
   const live = job ? statusLook(job.status).live : false
-
-  useEffect(() => {
-    const controller = new AbortController()
-    request<Job>(path, { signal: controller.signal })
-      .then((answer) => {
-        setJob(answer)
-        setFailure(null)
-      })
-      .catch((error: unknown) => {
-        if (!controller.signal.aborted) setFailure(toApiError(error))
-      })
-    return () => controller.abort()
-  }, [path, reload])
 
   useEffect(() => {
     let current = true
@@ -105,7 +93,7 @@ export function JobPage(props: { id: string }) {
       }
       if (controller.signal.aborted) return
       // The job record has the final word (and the result); if it still runs, follow again.
-      setReload((value) => value + 1)
+      reload()
       if (!ended) timer = window.setTimeout(() => setFollow((value) => value + 1), RECONNECT_MS)
     })()
     return () => {
@@ -119,7 +107,7 @@ export function JobPage(props: { id: string }) {
   const settling = live && progress !== null && progress.phase !== 'running'
   useEffect(() => {
     if (!(job?.status === 'queued' || settling) || !visible) return
-    const timer = window.setTimeout(() => setReload((value) => value + 1), QUEUE_POLL_MS)
+    const timer = window.setTimeout(reload, QUEUE_POLL_MS)
     return () => clearTimeout(timer)
   }, [job, visible, settling])
 
@@ -135,30 +123,15 @@ export function JobPage(props: { id: string }) {
     document.title = `${title ? title.slice(0, 40) : 'Job'} · Jobs · Verigen`
   }, [title])
 
-  if (failure && !job) {
-    return (
-      <section>
-        <Link href="/jobs" class="back-link">
-          ← Jobs
-        </Link>
-        <h1>Job</h1>
-        {failure.status === 404 ? (
-          <p class="notice">
-            There is no job <code>{props.id}</code>, or it is not yours.{' '}
-            <Link href="/jobs">Back to the jobs</Link>.
-          </p>
-        ) : (
-          <ErrorNotice error={failure} onRetry={() => setReload((value) => value + 1)} />
-        )}
-      </section>
-    )
-  }
   if (!job) {
     return (
-      <section>
-        <h1>Job</h1>
-        <p role="status">Loading the job…</p>
-      </section>
+      <NotLoaded
+        noun="Job"
+        id={props.id}
+        back={{ href: '/jobs', label: 'Jobs' }}
+        error={loaded.error}
+        onRetry={reload}
+      />
     )
   }
 
@@ -187,7 +160,7 @@ export function JobPage(props: { id: string }) {
             job={job}
             what="this job"
             onChanged={(changed) => {
-              setJob(changed)
+              loaded.setData(() => changed)
               setActionFailure(null)
               if (statusLook(changed.status).live) {
                 // A retried job runs again from the start.
@@ -197,7 +170,7 @@ export function JobPage(props: { id: string }) {
             }}
             onError={(error) => {
               setActionFailure(error)
-              setReload((value) => value + 1)
+              reload()
             }}
           />
         </div>

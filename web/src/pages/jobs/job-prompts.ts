@@ -1,5 +1,5 @@
 import { request } from '../../api/client.js'
-import type { GenerationRecord, GenerationSummary, Page } from '../history/types.js'
+import type { GenerationRecord, GenerationSummary, Page } from '../../api/generation-types.js'
 
 /** What a job was asked: its prompt and language, which the job itself does not carry. */
 export interface JobAsk {

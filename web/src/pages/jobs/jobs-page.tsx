@@ -1,11 +1,12 @@
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
-import { toApiError, type ApiError } from '../../api/errors.js'
+import type { ApiError } from '../../api/errors.js'
 import { useSession } from '../../api/session.js'
 import { ErrorNotice } from '../../components/error-notice.js'
 import { Link } from '../../components/link.js'
-import { Pager } from '../../components/pager.js'
+import { Pager, useCursorTrail } from '../../components/pager.js'
 import { formatDuration } from '../../lib/format.js'
+import { useLoad } from '../../lib/use-load.js'
 import { setQuery, useLocation } from '../../router.js'
 import { ListFilterFields } from '../history/filter-fields.js'
 import {
@@ -16,7 +17,8 @@ import {
   statusLook,
 } from '../history/listing.js'
 import { StatusBadge, TimeAgo, useLanguages, usePageVisible } from '../history/parts.js'
-import type { Job, Page } from '../history/types.js'
+import type { Page } from '../../api/generation-types.js'
+import type { Job } from '../../api/job-types.js'
 import { JobActions, jobDetail } from './job-actions.js'
 import { jobAsks, type JobAsk } from './job-prompts.js'
 import '../history/history.css'
@@ -24,6 +26,15 @@ import { TableWrap } from '../../components/table-wrap.js'
 
 /** How often a page with queued or running jobs is read again. */
 const REFRESH_MS = 3_000
+
+/** One page of jobs with the prompts they were asked with, and when it was read. */
+interface Listed {
+  page: Page<Job>
+  asks: Map<string, JobAsk | null>
+  now: number
+}
+
+const NO_ASKS = new Map<string, JobAsk | null>()
 
 function runTime(job: Job, now: number): number | null {
   if (!job.started_at) return null
@@ -42,61 +53,40 @@ export function JobsPage() {
   const filters = readFilters(query, JOB_FILTER_STATUSES)
   const languages = useLanguages()
   const visible = usePageVisible()
-  const [page, setPage] = useState<Page<Job> | null>(null)
-  const [asks, setAsks] = useState<Map<string, JobAsk | null>>(new Map())
-  const [failure, setFailure] = useState<ApiError | null>(null)
-  const [loading, setLoading] = useState(true)
-  const [reload, setReload] = useState(0)
-  const [trail, setTrail] = useState<string[]>([])
-  const [now, setNow] = useState(Date.now())
+  const [actionFailure, setActionFailure] = useState<ApiError | null>(null)
+  const trail = useCursorTrail(filters.cursor)
   const canPickUser = me?.auth === 'on' && me.admin
+  const user = canPickUser ? filters.user : ''
 
-  const serverFilters = [filters.status, filters.user, filters.limit, filters.cursor].join('\n')
-  const shownFilters = useRef<string | null>(null)
-  useEffect(() => {
-    const controller = new AbortController()
-    // A refresh of the same page keeps the list and its buttons as they are while it loads.
-    if (shownFilters.current !== serverFilters) setLoading(true)
-    shownFilters.current = serverFilters
-    request<Page<Job>>('/jobs', {
-      query: {
-        limit: filters.limit,
-        cursor: filters.cursor,
-        status: filters.status,
-        user: canPickUser ? filters.user : '',
-      },
-      signal: controller.signal,
+  const list = useLoad<Listed>(async (signal) => {
+    const page = await request<Page<Job>>('/jobs', {
+      query: { limit: filters.limit, cursor: filters.cursor, status: filters.status, user },
+      signal,
     })
-      .then(async (answer) => {
-        const found = await jobAsks(
-          answer.items.map((job) => job.id),
-          canPickUser ? filters.user : '',
-        )
-        if (controller.signal.aborted) return
-        setAsks(found)
-        setPage(answer)
-        setNow(Date.now())
-        setFailure(null)
-      })
-      .catch((error: unknown) => {
-        if (!controller.signal.aborted) setFailure(toApiError(error))
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false)
-      })
-    return () => controller.abort()
-  }, [serverFilters, reload])
+    const asks = await jobAsks(
+      page.items.map((job) => job.id),
+      user,
+    )
+    return { page, asks, now: Date.now() }
+  }, [filters.status, user, filters.limit, filters.cursor].join('\n'))
+  const page = list.data?.page ?? null
+  const asks = list.data?.asks ?? NO_ASKS
+  const now = list.data?.now ?? Date.now()
+  const failure = list.error ?? actionFailure
+  // A refresh keeps the list and its buttons as they are while it loads.
+  const loading = list.changing
 
   // Queued and running jobs change: read the page again while any is shown and the tab is seen.
   const anyLive = (page?.items ?? []).some((job) => statusLook(job.status).live)
+  const { reload } = list
   useEffect(() => {
     if (!anyLive || !visible) return
-    const timer = window.setInterval(() => setReload((value) => value + 1), REFRESH_MS)
+    const timer = window.setInterval(reload, REFRESH_MS)
     return () => clearInterval(timer)
-  }, [anyLive, visible])
+  }, [anyLive, visible, reload])
 
   const filter = (values: Record<string, string>) => {
-    setTrail([])
+    trail.reset()
     setQuery({ ...values, cursor: null })
   }
 
@@ -108,9 +98,15 @@ export function JobsPage() {
   })
 
   const replace = (changed: Job) =>
-    setPage((current) =>
+    list.setData((current) =>
       current
-        ? { ...current, items: current.items.map((job) => (job.id === changed.id ? changed : job)) }
+        ? {
+            ...current,
+            page: {
+              ...current.page,
+              items: current.page.items.map((job) => (job.id === changed.id ? changed : job)),
+            },
+          }
         : current,
     )
 
@@ -141,7 +137,7 @@ export function JobsPage() {
             : ''}
       </p>
 
-      {failure && <ErrorNotice error={failure} onRetry={() => setReload((value) => value + 1)} />}
+      {failure && <ErrorNotice error={failure} onRetry={reload} />}
 
       {page && shown.length === 0 && !(loading && page.items.length === 0) && (
         <div class="card empty">
@@ -207,7 +203,7 @@ export function JobsPage() {
                         job={job}
                         what={`job “${promptPreview(title, 40)}”`}
                         onChanged={replace}
-                        onError={setFailure}
+                        onError={setActionFailure}
                       />
                     </td>
                   </tr>
@@ -218,24 +214,7 @@ export function JobsPage() {
         </TableWrap>
       )}
 
-      {page && (
-        <Pager
-          noun="jobs"
-          onLaterPage={Boolean(filters.cursor)}
-          hasTrail={trail.length > 0}
-          hasNext={Boolean(page.next_cursor)}
-          busy={loading}
-          onPrevious={() => {
-            const previous = trail.at(-1) ?? ''
-            setTrail(trail.slice(0, -1))
-            setQuery({ cursor: previous || null })
-          }}
-          onNext={() => {
-            setTrail([...trail, filters.cursor])
-            setQuery({ cursor: page.next_cursor })
-          }}
-        />
-      )}
+      {page && <Pager noun="jobs" busy={loading} {...trail.pagerProps(page.next_cursor)} />}
     </section>
   )
 }

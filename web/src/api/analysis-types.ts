@@ -1,8 +1,10 @@
-import type { ErrorBody } from '../../api/errors.js'
+/**
+ * What the UI reads of `POST /api/analyze`'s report (src/schemas/analysis.ts), the same report a
+ * generation carries as its metrics (without the header), and of `POST /api/analyze/batch`.
+ */
+import type { ErrorBody } from './errors.js'
 
-/** What the Analyse page reads of `POST /api/analyze`'s report (src/schemas/analysis.ts). */
-
-export interface SyntaxError {
+export interface SyntaxErrorReport {
   line: number
   column: number
   end_line: number
@@ -57,11 +59,12 @@ export interface AnalysisReport {
   programming_language: string
   filename?: string
   syntax_valid: boolean
-  syntax_errors: SyntaxError[]
+  syntax_errors: SyntaxErrorReport[]
   metrics: {
     lines: { total: number; code: number; logical: number; comment: number; blank: number }
     cyclomatic_complexity: { total: number; average: number; max: number }
     cognitive_complexity: { total: number; average: number; max: number }
+    halstead: { volume: number; difficulty: number; effort: number; bugs: number }
     maintainability_index: number
     maintainability_rank: 'A' | 'B' | 'C'
     functions: number
