@@ -1,4 +1,3 @@
-import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
 import { toApiError, type ApiError } from '../../api/errors.js'
@@ -16,6 +15,7 @@ import {
 } from './settings-form.js'
 import { BUDGET_KEYS, BUDGET_LABELS, type SettingKey, type SettingsDescription } from './types.js'
 import { useLoad } from '../../lib/use-load.js'
+import { SettingField, TextSetting } from './setting-field.js'
 
 /** The runtime settings: a form of every one, which are stored, reset one to its default. */
 export function SettingsSection() {
@@ -94,20 +94,14 @@ export function SettingsSection() {
       </p>
       <fieldset class="card">
         <legend>Models and prompts</legend>
-        <SettingField
+        <TextSetting
           id="setting-default-model"
           label="Default model"
           hint="The model of a request that names none; one of the allowed models. Blank: the environment's model."
           {...field('default_model', 'default_model', defaults.default_model ?? 'none')}
-        >
-          {(props) => (
-            <input
-              {...props}
-              value={form.default_model}
-              onInput={(event) => update({ default_model: event.currentTarget.value })}
-            />
-          )}
-        </SettingField>
+          value={form.default_model}
+          onText={(value) => update({ default_model: value })}
+        />
         <SettingField
           id="setting-allowed-models"
           label="Allowed models"
@@ -127,21 +121,15 @@ export function SettingsSection() {
             />
           )}
         </SettingField>
-        <SettingField
+        <TextSetting
           id="setting-max-prompt-length"
           label="Maximum prompt length"
           hint="Characters a prompt may have, from 10 to 1,000,000."
           {...field('max_prompt_length', 'max_prompt_length', String(defaults.max_prompt_length))}
-        >
-          {(props) => (
-            <input
-              {...props}
-              inputMode="numeric"
-              value={form.max_prompt_length}
-              onInput={(event) => update({ max_prompt_length: event.currentTarget.value })}
-            />
-          )}
-        </SettingField>
+          numeric
+          value={form.max_prompt_length}
+          onText={(value) => update({ max_prompt_length: value })}
+        />
         <SettingField
           id="setting-verify-default"
           label="Verify by default"
@@ -167,23 +155,15 @@ export function SettingsSection() {
         </p>
         <div class="grid-2">
           {BUDGET_KEYS.map((key) => (
-            <SettingField
+            <TextSetting
               key={key}
               id={`setting-budget-${key}`}
               label={BUDGET_LABELS[key]}
               {...field(`budgets.${key}`, 'budgets', String(defaults.budgets[key]))}
-            >
-              {(props) => (
-                <input
-                  {...props}
-                  inputMode="numeric"
-                  value={form.budgets[key]}
-                  onInput={(event) =>
-                    update({ budgets: { ...form.budgets, [key]: event.currentTarget.value } })
-                  }
-                />
-              )}
-            </SettingField>
+              numeric
+              value={form.budgets[key]}
+              onText={(value) => update({ budgets: { ...form.budgets, [key]: value } })}
+            />
           ))}
         </div>
       </fieldset>
@@ -191,36 +171,24 @@ export function SettingsSection() {
       <fieldset class="card">
         <legend>Rate limit</legend>
         <div class="grid-2">
-          <SettingField
+          <TextSetting
             id="setting-rate-requests"
             label="Requests per window"
             hint="Per user with AUTH=on, else per address; 0 turns it off."
             {...field('rate_limit.requests', 'rate_limit', String(defaults.rate_limit.requests))}
-          >
-            {(props) => (
-              <input
-                {...props}
-                inputMode="numeric"
-                value={form.rate_requests}
-                onInput={(event) => update({ rate_requests: event.currentTarget.value })}
-              />
-            )}
-          </SettingField>
-          <SettingField
+            numeric
+            value={form.rate_requests}
+            onText={(value) => update({ rate_requests: value })}
+          />
+          <TextSetting
             id="setting-rate-window"
             label="Window (milliseconds)"
             hint="From 1,000 (one second) to 86,400,000 (a day)."
             {...field('rate_limit.window_ms', 'rate_limit', String(defaults.rate_limit.window_ms))}
-          >
-            {(props) => (
-              <input
-                {...props}
-                inputMode="numeric"
-                value={form.rate_window_ms}
-                onInput={(event) => update({ rate_window_ms: event.currentTarget.value })}
-              />
-            )}
-          </SettingField>
+            numeric
+            value={form.rate_window_ms}
+            onText={(value) => update({ rate_window_ms: value })}
+          />
         </div>
       </fieldset>
 
@@ -256,75 +224,6 @@ export function SettingsSection() {
         </span>
       </div>
     </form>
-  )
-}
-
-interface ControlProps {
-  id: string
-  'aria-invalid'?: 'true'
-  'aria-describedby': string
-}
-
-/** One setting: label, control, what it means, its default, whether it is stored, a reset. */
-function SettingField(props: {
-  id: string
-  label: string
-  hint?: string
-  path: string
-  error: string | undefined
-  overridden: boolean
-  defaultText: string
-  busy: boolean
-  checkbox?: boolean
-  onReset: () => void
-  children: (props: ControlProps) => ComponentChildren
-}) {
-  const described = `${props.id}-about`
-  const control = props.children({
-    id: props.id,
-    'aria-invalid': props.error ? 'true' : undefined,
-    'aria-describedby': props.error ? `${props.id}-error ${described}` : described,
-  })
-  return (
-    <div class="field setting-field">
-      {props.checkbox ? (
-        <span class="check">
-          {control}
-          <label for={props.id}>{props.label}</label>
-        </span>
-      ) : (
-        <>
-          <label for={props.id}>{props.label}</label>
-          {control}
-        </>
-      )}
-      {props.error && (
-        <span id={`${props.id}-error`} class="field-error">
-          {props.error}
-        </span>
-      )}
-      <span id={described} class="hint small">
-        {props.hint ? `${props.hint} ` : ''}Environment default: {props.defaultText}.
-      </span>
-      <span class="row small">
-        {props.overridden ? (
-          <>
-            <span class="badge warn">Overridden</span>
-            <button
-              type="button"
-              class="button small"
-              disabled={props.busy}
-              aria-label={`Reset to default: ${props.label}`}
-              onClick={props.onReset}
-            >
-              Reset to default
-            </button>
-          </>
-        ) : (
-          <span class="badge">Environment default</span>
-        )}
-      </span>
-    </div>
   )
 }
 

@@ -4,6 +4,7 @@ import { FunctionTable } from './function-table.js'
 import { ScoreBand } from './score-band.js'
 import type { AnalysisReport, FunctionReport } from '../../api/analysis-types.js'
 import { TableWrap } from '../../components/table-wrap.js'
+import { Term, Terms } from '../../components/terms.js'
 
 // Beyond this many functions the chart keeps the most complex ones, so its bars stay readable.
 const CHART_LIMIT = 30
@@ -85,64 +86,43 @@ export function ReportView(props: {
     <div class="stack analyse-report">
       <section class="card" aria-labelledby="analyse-summary">
         <h2 id="analyse-summary">Summary</h2>
-        <dl class="summary-list">
-          <div>
-            <dt>Language</dt>
-            <dd>{props.languageName}</dd>
-          </div>
-          <div>
-            <dt>Syntax</dt>
-            <dd>
-              {report.syntax_valid ? (
-                <span class="badge ok">Valid</span>
-              ) : (
-                <span class="badge danger">
-                  {report.syntax_errors.length} syntax error
-                  {report.syntax_errors.length === 1 ? '' : 's'}
-                </span>
-              )}
-            </dd>
-          </div>
-          <div>
-            <dt>Lines</dt>
-            <dd>
-              {metrics.lines.code} of code, {metrics.lines.total} in all
-            </dd>
-          </div>
-          <div>
-            <dt>Functions</dt>
-            <dd>
-              {metrics.functions}
-              {metrics.classes > 0 ? `, in ${metrics.classes} classes` : ''}
-            </dd>
-          </div>
-          <div>
-            <dt>Cyclomatic</dt>
-            <dd>
-              average {metrics.cyclomatic_complexity.average}, highest{' '}
-              {metrics.cyclomatic_complexity.max}
-            </dd>
-          </div>
-          <div>
-            <dt>Cognitive</dt>
-            <dd>
-              average {metrics.cognitive_complexity.average}, highest{' '}
-              {metrics.cognitive_complexity.max}
-            </dd>
-          </div>
-          <div>
-            <dt>Time (estimate)</dt>
-            <dd>
-              <code>{report.performance.time_complexity}</code>
-              {report.performance.worst_function ? (
-                <>
-                  {' '}
-                  in <code>{report.performance.worst_function}</code>
-                </>
-              ) : null}
-            </dd>
-          </div>
-        </dl>
+        <Terms>
+          <Term term="Language">{props.languageName}</Term>
+          <Term term="Syntax">
+            {report.syntax_valid ? (
+              <span class="badge ok">Valid</span>
+            ) : (
+              <span class="badge danger">
+                {report.syntax_errors.length} syntax error
+                {report.syntax_errors.length === 1 ? '' : 's'}
+              </span>
+            )}
+          </Term>
+          <Term term="Lines">
+            {metrics.lines.code} of code, {metrics.lines.total} in all
+          </Term>
+          <Term term="Functions">
+            {metrics.functions}
+            {metrics.classes > 0 ? `, in ${metrics.classes} classes` : ''}
+          </Term>
+          <Term term="Cyclomatic">
+            average {metrics.cyclomatic_complexity.average}, highest{' '}
+            {metrics.cyclomatic_complexity.max}
+          </Term>
+          <Term term="Cognitive">
+            average {metrics.cognitive_complexity.average}, highest{' '}
+            {metrics.cognitive_complexity.max}
+          </Term>
+          <Term term="Time (estimate)">
+            <code>{report.performance.time_complexity}</code>
+            {report.performance.worst_function ? (
+              <>
+                {' '}
+                in <code>{report.performance.worst_function}</code>
+              </>
+            ) : null}
+          </Term>
+        </Terms>
       </section>
 
       <section class="card stack" aria-labelledby="analyse-scores">

@@ -225,28 +225,20 @@ export function GeneratePage() {
               problem={showProblem('temperature')}
               onInput={(value) => set('temperature', value)}
             />
-            <NumberField
-              id="repairs"
-              label="Repair rounds (0–5)"
-              hint="Times code that does not parse goes back to the model. Default 2."
-              value={values.repairs}
-              min={0}
-              max={5}
-              step={1}
-              problem={showProblem('repairs')}
-              onInput={(value) => set('repairs', value)}
-            />
-            <NumberField
-              id="fix-rounds"
-              label="Fix rounds (0–5)"
-              hint="Times failing tests go back to the model. Default 2."
-              value={values.fixRounds}
-              min={0}
-              max={5}
-              step={1}
-              problem={showProblem('fixRounds')}
-              onInput={(value) => set('fixRounds', value)}
-            />
+            {ROUNDS.map((round) => (
+              <NumberField
+                key={round.key}
+                id={round.id}
+                label={round.label}
+                hint={round.hint}
+                value={values[round.key]}
+                min={0}
+                max={5}
+                step={1}
+                problem={showProblem(round.key)}
+                onInput={(value) => set(round.key, value)}
+              />
+            ))}
           </details>
 
           <div class="row form-actions">
@@ -293,6 +285,22 @@ export function GeneratePage() {
     </section>
   )
 }
+
+/** The two kinds of rounds a generation may go back to the model for, each 0 to 5. */
+const ROUNDS = [
+  {
+    key: 'repairs',
+    id: 'repairs',
+    label: 'Repair rounds (0–5)',
+    hint: 'Times code that does not parse goes back to the model. Default 2.',
+  },
+  {
+    key: 'fixRounds',
+    id: 'fix-rounds',
+    label: 'Fix rounds (0–5)',
+    hint: 'Times failing tests go back to the model. Default 2.',
+  },
+] as const
 
 function NumberField(props: {
   id: string

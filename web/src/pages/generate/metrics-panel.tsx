@@ -1,5 +1,6 @@
 import type { GenerationMetrics } from '../../api/generation-types.js'
 import { TableWrap } from '../../components/table-wrap.js'
+import { Term, Terms } from '../../components/terms.js'
 
 function round(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(2)
@@ -33,14 +34,13 @@ export function MetricsPanel(props: { metrics: GenerationMetrics | null }) {
   ]
   return (
     <div class="stack">
-      <dl class="figures">
+      <Terms boxed>
         {figures.map(([name, value]) => (
-          <div key={name}>
-            <dt>{name}</dt>
-            <dd>{value}</dd>
-          </div>
+          <Term key={name} term={name}>
+            {value}
+          </Term>
         ))}
-      </dl>
+      </Terms>
       {report.functions.length > 0 && (
         <TableWrap label="Functions">
           <table>

@@ -5,11 +5,12 @@ import { ErrorNotice } from '../../components/error-notice.js'
 import { Link } from '../../components/link.js'
 import { formatCount, formatDate, formatDuration } from '../../lib/format.js'
 import { useLoad } from '../../lib/use-load.js'
+import { Term, Terms } from '../../components/terms.js'
 import { navigate } from '../../router.js'
 import { GenerationView } from '../generate/generation-view.js'
 import { statusLook } from './listing.js'
 import { ConfirmButton } from '../../components/confirm-button.js'
-import { Fact, StatusBadge, usePageVisible } from './parts.js'
+import { StatusBadge, usePageVisible } from './parts.js'
 import { NotLoaded } from './not-loaded.js'
 import type { GenerationRecord } from '../../api/generation-types.js'
 import './history.css'
@@ -119,19 +120,15 @@ export function GenerationPage(props: { id: string }) {
       <div class="card stack">
         <h2 class="visually-hidden">Prompt</h2>
         <p class="prompt-text">{record.prompt}</p>
-        <dl class="facts">
-          <Fact term="Language" value={record.programming_language} />
-          <Fact term="Model" value={record.model ?? '—'} />
-          <Fact term="Provider" value={record.provider ?? '—'} />
-          <Fact term="Created" value={formatDate(record.created_at)} />
-          <Fact term="Duration" value={formatDuration(record.duration_ms)} />
-          <Fact
-            term="Tokens"
-            value={`${formatCount(record.usage.total_tokens)} (${formatCount(record.usage.prompt_tokens)} in, ${formatCount(record.usage.completion_tokens)} out; ${record.usage.llm_calls} calls)`}
-          />
-          <Fact
-            term="Asked for"
-            value={[
+        <Terms>
+          <Term term="Language">{record.programming_language}</Term>
+          <Term term="Model">{record.model ?? '—'}</Term>
+          <Term term="Provider">{record.provider ?? '—'}</Term>
+          <Term term="Created">{formatDate(record.created_at)}</Term>
+          <Term term="Duration">{formatDuration(record.duration_ms)}</Term>
+          <Term term="Tokens">{`${formatCount(record.usage.total_tokens)} (${formatCount(record.usage.prompt_tokens)} in, ${formatCount(record.usage.completion_tokens)} out; ${record.usage.llm_calls} calls)`}</Term>
+          <Term term="Asked for">
+            {[
               'code',
               request_.include_tests !== false ? 'tests' : null,
               request_.include_docs !== false ? 'docs' : null,
@@ -139,9 +136,11 @@ export function GenerationPage(props: { id: string }) {
             ]
               .filter(Boolean)
               .join(', ')}
-          />
-          <Fact term="Id" value={record.id} mono />
-        </dl>
+          </Term>
+          <Term term="Id" wide>
+            <code>{record.id}</code>
+          </Term>
+        </Terms>
         {record.error && (
           <p class="notice">
             <strong>{statusLook(record.status).label}:</strong> {record.error}

@@ -60,14 +60,3 @@ export function usePageVisible(): boolean {
   }, [])
   return visible
 }
-
-/** One term and value of a `<dl class="facts">`. */
-export function Fact(props: { term: string; value: string; mono?: boolean }) {
-  return (
-    // A code value (an id) is long: it gets a row of its own.
-    <div class={props.mono ? 'wide' : undefined}>
-      <dt>{props.term}</dt>
-      <dd>{props.mono ? <code>{props.value}</code> : props.value}</dd>
-    </div>
-  )
-}

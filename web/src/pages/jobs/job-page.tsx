@@ -6,9 +6,10 @@ import { ErrorNotice } from '../../components/error-notice.js'
 import { Link } from '../../components/link.js'
 import { formatDate, formatDuration } from '../../lib/format.js'
 import { useLoad } from '../../lib/use-load.js'
+import { Term, Terms } from '../../components/terms.js'
 import { NotLoaded } from '../history/not-loaded.js'
 import { statusLook } from '../history/listing.js'
-import { Fact, StatusBadge, usePageVisible } from '../history/parts.js'
+import { StatusBadge, usePageVisible } from '../history/parts.js'
 import type { Job } from '../../api/job-types.js'
 import {
   cancelProgress,
@@ -187,23 +188,24 @@ export function JobPage(props: { id: string }) {
         ) : (
           <p class="muted">The prompt could not be read from the history.</p>
         )}
-        <dl class="facts">
-          <Fact term="Language" value={ask?.language ?? job.result?.programming_language ?? '—'} />
-          <Fact term="Created" value={formatDate(job.created_at)} />
-          <Fact term="Started" value={formatDate(job.started_at)} />
-          <Fact term="Finished" value={formatDate(job.finished_at)} />
-          <Fact
-            term="Run time"
-            value={formatDuration(
+        <Terms>
+          <Term term="Language">{ask?.language ?? job.result?.programming_language ?? '—'}</Term>
+          <Term term="Created">{formatDate(job.created_at)}</Term>
+          <Term term="Started">{formatDate(job.started_at)}</Term>
+          <Term term="Finished">{formatDate(job.finished_at)}</Term>
+          <Term term="Run time">
+            {formatDuration(
               job.started_at
                 ? (job.finished_at ? Date.parse(job.finished_at) : now) - Date.parse(job.started_at)
                 : null,
             )}
-          />
-          <Fact term="Attempts" value={String(job.attempts)} />
-          {job.callback_url && <Fact term="Callback" value={job.callback_url} />}
-          <Fact term="Id" value={job.id} mono />
-        </dl>
+          </Term>
+          <Term term="Attempts">{String(job.attempts)}</Term>
+          {job.callback_url && <Term term="Callback">{job.callback_url}</Term>}
+          <Term term="Id" wide>
+            <code>{job.id}</code>
+          </Term>
+        </Terms>
         <p class="small">
           <Link href={`/history/${encodeURIComponent(job.id)}`}>Open it in the history</Link>
         </p>
