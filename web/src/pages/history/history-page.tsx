@@ -9,12 +9,12 @@ import { formatCount, formatDuration } from '../../lib/format.js'
 import { useLoad } from '../../lib/use-load.js'
 import { setQuery, useLocation } from '../../router.js'
 import { HISTORY_STATUSES, matchesSearch, promptPreview, readFilters } from './listing.js'
+import { EntriesTable } from './entries-table.js'
 import { ListFilterFields } from './filter-fields.js'
 import { ConfirmButton } from '../../components/confirm-button.js'
 import { StatusBadge, TimeAgo, useLanguages } from './parts.js'
 import type { GenerationSummary, Page } from '../../api/generation-types.js'
 import './history.css'
-import { TableWrap } from '../../components/table-wrap.js'
 
 /**
  * Past generations, newest first: filtered by language and status on the server, searched on
@@ -116,63 +116,51 @@ export function HistoryPage() {
       )}
 
       {shown.length > 0 && (
-        <TableWrap label="Generations">
-          <table class="entries">
-            <caption class="visually-hidden">Generations, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Prompt</th>
-                <th scope="col">Status</th>
-                <th scope="col">Language</th>
-                <th scope="col" class="number">
-                  Tokens
-                </th>
-                <th scope="col" class="number">
-                  Duration
-                </th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((item) => (
-                <tr key={item.id}>
-                  <td class="prompt">
-                    <Link href={`/history/${encodeURIComponent(item.id)}`}>
-                      {promptPreview(item.prompt) || item.id}
-                    </Link>
-                    {item.error && <div class="muted small">{promptPreview(item.error, 140)}</div>}
-                  </td>
-                  <td data-label="Status">
-                    <StatusBadge status={item.status} />
-                  </td>
-                  <td data-label="Language">{item.programming_language}</td>
-                  <td data-label="Tokens" class="number">
-                    {formatCount(item.usage.total_tokens)}
-                  </td>
-                  <td data-label="Duration" class="number">
-                    {formatDuration(item.duration_ms)}
-                  </td>
-                  <td data-label="Created">
-                    <TimeAgo iso={item.created_at} />
-                  </td>
-                  <td class="actions">
-                    <ConfirmButton
-                      small
-                      label="Delete"
-                      subject={`generation “${promptPreview(item.prompt, 40)}”`}
-                      question="Delete this generation?"
-                      confirmLabel="Yes, delete"
-                      onConfirm={() => remove(item)}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <EntriesTable
+          label="Generations"
+          columns={[
+            { label: 'Prompt' },
+            { label: 'Status' },
+            { label: 'Language' },
+            { label: 'Tokens', number: true },
+            { label: 'Duration', number: true },
+            { label: 'Created' },
+          ]}
+        >
+          {shown.map((item) => (
+            <tr key={item.id}>
+              <td class="prompt">
+                <Link href={`/history/${encodeURIComponent(item.id)}`}>
+                  {promptPreview(item.prompt) || item.id}
+                </Link>
+                {item.error && <div class="muted small">{promptPreview(item.error, 140)}</div>}
+              </td>
+              <td data-label="Status">
+                <StatusBadge status={item.status} />
+              </td>
+              <td data-label="Language">{item.programming_language}</td>
+              <td data-label="Tokens" class="number">
+                {formatCount(item.usage.total_tokens)}
+              </td>
+              <td data-label="Duration" class="number">
+                {formatDuration(item.duration_ms)}
+              </td>
+              <td data-label="Created">
+                <TimeAgo iso={item.created_at} />
+              </td>
+              <td class="actions">
+                <ConfirmButton
+                  small
+                  label="Delete"
+                  subject={`generation “${promptPreview(item.prompt, 40)}”`}
+                  question="Delete this generation?"
+                  confirmLabel="Yes, delete"
+                  onConfirm={() => remove(item)}
+                />
+              </td>
+            </tr>
+          ))}
+        </EntriesTable>
       )}
 
       {page && <Pager noun="generations" busy={loading} {...trail.pagerProps(page.next_cursor)} />}

@@ -8,6 +8,7 @@ import { Pager, useCursorTrail } from '../../components/pager.js'
 import { formatDuration } from '../../lib/format.js'
 import { useLoad } from '../../lib/use-load.js'
 import { setQuery, useLocation } from '../../router.js'
+import { EntriesTable } from '../history/entries-table.js'
 import { ListFilterFields } from '../history/filter-fields.js'
 import {
   JOB_FILTER_STATUSES,
@@ -22,7 +23,6 @@ import type { Job } from '../../api/job-types.js'
 import { JobActions, jobDetail } from './job-actions.js'
 import { jobAsks, type JobAsk } from './job-prompts.js'
 import '../history/history.css'
-import { TableWrap } from '../../components/table-wrap.js'
 
 /** How often a page with queued or running jobs is read again. */
 const REFRESH_MS = 3_000
@@ -150,68 +150,56 @@ export function JobsPage() {
       )}
 
       {shown.length > 0 && (
-        <TableWrap label="Jobs">
-          <table class="entries">
-            <caption class="visually-hidden">Jobs, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Status</th>
-                <th scope="col">Language</th>
-                <th scope="col" class="number">
-                  Attempts
-                </th>
-                <th scope="col" class="number">
-                  Run time
-                </th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
+        <EntriesTable
+          label="Jobs"
+          columns={[
+            { label: 'Job' },
+            { label: 'Status' },
+            { label: 'Language' },
+            { label: 'Attempts', number: true },
+            { label: 'Run time', number: true },
+            { label: 'Created' },
+          ]}
+        >
+          {shown.map((job) => {
+            const ask = asks.get(job.id)
+            const title = ask?.prompt ? promptPreview(ask.prompt) : `Job ${job.id}`
+            return (
+              <tr key={job.id}>
+                <td class="prompt">
+                  <Link href={`/jobs/${encodeURIComponent(job.id)}`}>{title}</Link>
+                  {job.error && (
+                    <div class="muted small">{promptPreview(job.error.detail, 140)}</div>
+                  )}
+                </td>
+                <td data-label="Status">
+                  <StatusBadge status={job.status} detail={jobDetail(job)} />
+                </td>
+                <td data-label="Language">
+                  {ask?.language ?? job.result?.programming_language ?? '—'}
+                </td>
+                <td data-label="Attempts" class="number">
+                  {job.attempts}
+                </td>
+                <td data-label="Run time" class="number">
+                  {formatDuration(runTime(job, now))}
+                </td>
+                <td data-label="Created">
+                  <TimeAgo iso={job.created_at} now={now} />
+                </td>
+                <td class="actions">
+                  <JobActions
+                    small
+                    job={job}
+                    what={`job “${promptPreview(title, 40)}”`}
+                    onChanged={replace}
+                    onError={setActionFailure}
+                  />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {shown.map((job) => {
-                const ask = asks.get(job.id)
-                const title = ask?.prompt ? promptPreview(ask.prompt) : `Job ${job.id}`
-                return (
-                  <tr key={job.id}>
-                    <td class="prompt">
-                      <Link href={`/jobs/${encodeURIComponent(job.id)}`}>{title}</Link>
-                      {job.error && (
-                        <div class="muted small">{promptPreview(job.error.detail, 140)}</div>
-                      )}
-                    </td>
-                    <td data-label="Status">
-                      <StatusBadge status={job.status} detail={jobDetail(job)} />
-                    </td>
-                    <td data-label="Language">
-                      {ask?.language ?? job.result?.programming_language ?? '—'}
-                    </td>
-                    <td data-label="Attempts" class="number">
-                      {job.attempts}
-                    </td>
-                    <td data-label="Run time" class="number">
-                      {formatDuration(runTime(job, now))}
-                    </td>
-                    <td data-label="Created">
-                      <TimeAgo iso={job.created_at} now={now} />
-                    </td>
-                    <td class="actions">
-                      <JobActions
-                        small
-                        job={job}
-                        what={`job “${promptPreview(title, 40)}”`}
-                        onChanged={replace}
-                        onError={setActionFailure}
-                      />
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        </TableWrap>
+            )
+          })}
+        </EntriesTable>
       )}
 
       {page && <Pager noun="jobs" busy={loading} {...trail.pagerProps(page.next_cursor)} />}
