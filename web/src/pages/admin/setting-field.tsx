@@ -55,22 +55,12 @@ export function SettingField(
         {props.hint ? `${props.hint} ` : ''}Environment default: {props.defaultText}.
       </span>
       <span class="row small">
-        {props.overridden ? (
-          <>
-            <span class="badge warn">Overridden</span>
-            <button
-              type="button"
-              class="button small"
-              disabled={props.busy}
-              aria-label={`Reset to default: ${props.label}`}
-              onClick={props.onReset}
-            >
-              Reset to default
-            </button>
-          </>
-        ) : (
-          <span class="badge">Environment default</span>
-        )}
+        <OverrideState
+          name={props.label}
+          overridden={props.overridden}
+          busy={props.busy}
+          onReset={props.onReset}
+        />
       </span>
     </div>
   )
@@ -99,5 +89,30 @@ export function TextSetting(
         />
       )}
     </SettingField>
+  )
+}
+
+/** Whether a setting is stored here ("Overridden", with a reset) or the environment's default. */
+export function OverrideState(props: {
+  /** The setting, for the reset button's accessible name. */
+  name: string
+  overridden: boolean
+  busy: boolean
+  onReset: () => void
+}) {
+  if (!props.overridden) return <span class="badge">Environment default</span>
+  return (
+    <>
+      <span class="badge warn">Overridden</span>
+      <button
+        type="button"
+        class="button small"
+        disabled={props.busy}
+        aria-label={`Reset to default: ${props.name}`}
+        onClick={props.onReset}
+      >
+        Reset to default
+      </button>
+    </>
   )
 }

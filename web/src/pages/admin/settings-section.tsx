@@ -15,7 +15,7 @@ import {
 } from './settings-form.js'
 import { BUDGET_KEYS, BUDGET_LABELS, type SettingKey, type SettingsDescription } from './types.js'
 import { useLoad } from '../../lib/use-load.js'
-import { SettingField, TextSetting } from './setting-field.js'
+import { OverrideState, SettingField, TextSetting } from './setting-field.js'
 
 /** The runtime settings: a form of every one, which are stored, reset one to its default. */
 export function SettingsSection() {
@@ -245,22 +245,12 @@ function PricesFieldset(props: {
         The usage report estimates cost from these; a model without a price has no estimate.
       </p>
       <p class="row small">
-        {props.overridden ? (
-          <>
-            <span class="badge warn">Overridden</span>
-            <button
-              type="button"
-              class="button small"
-              disabled={props.busy}
-              aria-label="Reset to default: prices"
-              onClick={props.onReset}
-            >
-              Reset to default
-            </button>
-          </>
-        ) : (
-          <span class="badge">Environment default</span>
-        )}
+        <OverrideState
+          name="prices"
+          overridden={props.overridden}
+          busy={props.busy}
+          onReset={props.onReset}
+        />
       </p>
       {errors.prices && <p class="field-error">{errors.prices}</p>}
       {form.prices.length === 0 && <p class="muted">No model has a price.</p>}
