@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, HTTPMethods, RouteOptions } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { UI_PAGES } from '../../src/plugins/web-ui.js'
 import { createTestApp, listenTestApp } from '../helpers/app.js'
 import { WebSocket } from '../helpers/ws-client.js'
 import {
@@ -143,19 +144,24 @@ describe('authorization matrix: every route × every credential (AUTH=on)', () =
       (route) => !['public', 'user', 'admin', 'metrics'].includes(access(route) ?? ''),
     )
     expect(without.map((route) => `${route.method} ${route.url}`)).toEqual([])
-    // The few routes open to anyone: health, the documents, login, refresh, logout.
+    // The few routes open to anyone: health, the documents, login, refresh, logout, and the
+    // web UI's pages and files (it holds no data; it calls the API with the user's credential).
     const open = declared
       .filter((route) => access(route) === 'public')
       .map((route) => `${route.method} ${route.url}`)
       .filter((route) => !route.includes('/api/docs'))
       .sort()
-    expect(open).toEqual([
-      'GET /api/health',
-      'GET /api/openapi.json',
-      'POST /api/auth/login',
-      'POST /api/auth/logout',
-      'POST /api/auth/refresh',
-    ])
+    expect(open).toEqual(
+      [
+        'GET /api/health',
+        'GET /api/openapi.json',
+        'POST /api/auth/login',
+        'POST /api/auth/logout',
+        'POST /api/auth/refresh',
+        'GET /assets/*',
+        ...UI_PAGES.map((page) => `GET ${page}`),
+      ].sort(),
+    )
   })
 
   it('refuses every bad credential on every user and admin route with 401 in the one error shape, and never on a public one', async () => {
