@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http'
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { UI_PAGES } from '../../src/plugins/web-ui.js'
 import { SETTING_KEYS } from '../../src/schemas/settings.js'
 import { createTestApp, listenTestApp, LogCapture } from '../helpers/app.js'
 import {
@@ -63,6 +64,11 @@ const EDGE_ROUTES = new Set([
   'HEAD /api/docs/yaml',
   // CORS preflight for every path.
   'OPTIONS *',
+  // The web UI: its pages and files, fuzzed below (printRoutes prints `/assets/*` as `/*`).
+  ...[...UI_PAGES.map((page) => page.replace(':id', '{id}')), '/*'].flatMap((path) => [
+    `GET ${path}`,
+    `HEAD ${path}`,
+  ]),
 ])
 
 /** Runs `property` on `arbitrary`, throwing with the seed and path to replay it when it fails. */
@@ -394,6 +400,52 @@ export function fuzzEveryRoute(database: string, openDatabase: () => Promise<str
       )
     },
   )
+
+  it(
+    `GET / and /assets/* on ${database}: the web UI's pages and files, never a file outside them`,
+    { timeout: 600_000 },
+    async () => {
+      const segment = fc
+        .string({ maxLength: 40 })
+        .map((text) => encodeURIComponent(text.replace(/[\ud800-\udfff]/g, 'x')))
+      const paths = fc.oneof(
+        fc.constantFrom(...UI_PATHS),
+        segment.map((text) => `/assets/${text}`),
+        fc
+          .tuple(fc.constantFrom(...UI_PAGES.filter((page) => page.includes(':'))), segment)
+          .map(([page, id]) => page.replace(':id', id || 'x')),
+      )
+      await fuzz(
+        `GET / and /assets/* on ${database}`,
+        paths,
+        async (url) => {
+          const request: FuzzRequest = { method: 'GET', url, headers: {}, mutation: 'path' }
+          const response = await sendExplained(target.url, request)
+          const text = response.body.toString('utf8')
+          const type = String(response.headers['content-type'] ?? '')
+          const problems: string[] = []
+          if (response.status >= 500) problems.push(`answered ${response.status}`)
+          if (
+            /"name": "verigen"|root:x:0:0|"compilerOptions"|[A-Z_]+=\S/.test(text) &&
+            !/html|javascript|css/.test(type)
+          )
+            problems.push('served a file outside the web UI')
+          if (
+            response.status === 200 &&
+            !/^(text\/html|text\/css|application\/javascript|text\/javascript)/.test(type)
+          )
+            problems.push(`served ${type}`)
+          if (response.status >= 400) {
+            problems.push(...target.judge.errorProblems(response, type, text))
+          }
+          if (problems.length > 0)
+            throw new Error(`${problems.join('; ')}\n${describeCase(request, response)}`)
+        },
+        Math.min(RUNS, 300),
+        300,
+      )
+    },
+  )
 }
 
 /** Routes and cases, with the default rate limit (100 a minute): 429s come, in the error shape. */
@@ -449,6 +501,21 @@ export function fuzzWithDefaultRateLimit(database: string, openDatabase: () => P
 }
 
 const VALID_KEY = 'dGhlIHNhbXBsZSBub25jZQ=='
+
+/** The UI's pages, and attempts to reach outside its files. */
+const UI_PATHS = [
+  ...UI_PAGES.map((page) => page.replace(':id', '0b1f7c2e-5e1a-4a52-9d3f-2a4e6b0c9d11')),
+  '/assets/',
+  '/assets/../../package.json',
+  '/assets/%2e%2e/%2e%2e/package.json',
+  '/assets/..%2f..%2fpackage.json',
+  '/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+  '/assets/....//....//tsconfig.json',
+  '/assets/.env',
+  '/assets/index.html%00.js',
+  '/history/..%2f..%2fpackage.json',
+  '/%00',
+]
 
 const DOCS_PATHS = [
   '',
