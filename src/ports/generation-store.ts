@@ -67,6 +67,8 @@ export interface GenerationQuery {
   status?: GenerationStatus | undefined
   /** Only the generations of this user (`GenerationRecord.userId`); all when undefined. */
   userId?: string | undefined
+  /** Only the generations whose prompt contains this text, ignoring the case of ASCII letters. */
+  search?: string | undefined
 }
 
 export interface GenerationPage {

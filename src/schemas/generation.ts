@@ -302,6 +302,14 @@ export const generationListQuerySchema = z.strictObject({
     .optional(),
   status: z.enum(GENERATION_STATUSES).optional(),
   user: userFilterSchema,
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+    .optional()
+    .describe('Only generations whose prompt contains this text (ASCII letters in any case)'),
 })
 
 export const generationListSchema = z

@@ -214,6 +214,34 @@ export function runGenerationStoreContract(
       expect(await ids(undefined)).toEqual([mine.id, theirs.id, anonymous.id].sort())
     })
 
+    it('finds records by a piece of their prompt, in any case, with LIKE wildcards taken literally', async () => {
+      const language = `lang-${randomUUID().slice(0, 8)}`
+      const record = (prompt: string) =>
+        sampleRecord({
+          programmingLanguage: language,
+          request: { prompt, programming_language: 'python' },
+        })
+      const duration = record('Parse an ISO-8601 Duration into seconds')
+      const percent = record('format 100% of a_b "quoted" \\ text')
+      const other = record('reverse the words of a sentence')
+      for (const entry of [duration, percent, other]) await store.insert(entry)
+      const found = async (search: string) =>
+        (await store.list({ limit: 10, programmingLanguage: language, search })).items
+          .map((entry) => entry.id)
+          .sort()
+      expect(await found('iso-8601 DURATION')).toEqual([duration.id])
+      expect(await found(' OF A')).toEqual([percent.id, other.id].sort())
+      expect(await found('100%')).toEqual([percent.id])
+      expect(await found('%')).toEqual([percent.id])
+      expect(await found('a_b')).toEqual([percent.id])
+      expect(await found('_')).toEqual([percent.id])
+      expect(await found('"quoted" \\')).toEqual([percent.id])
+      expect(await found('\\')).toEqual([percent.id])
+      expect(await found('programming_language')).toEqual([])
+      expect(await found('nothing like it')).toEqual([])
+      expect(await found('x\u0000')).toEqual([])
+    })
+
     it('rejects a cursor it did not issue with a validation error', async () => {
       await expect(store.list({ limit: 5, cursor: 'not-a-cursor' })).rejects.toSatisfy(
         (error: unknown) => error instanceof AppError && error.code === 'APP_ERR_VALIDATION',

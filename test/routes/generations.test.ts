@@ -248,6 +248,32 @@ function historySuite(backend: Backend) {
       expect(await list('?programming_language=cobol')).toEqual({ items: [], next_cursor: null })
     })
 
+    it('searches the prompts with q, together with the other filters and across pages', async () => {
+      const slugify = made.filter(({ request }) => String(request.prompt).includes('slugify'))
+      expect(slugify.length).toBeGreaterThan(0)
+      const slugifyIds = slugify.map(({ body }) => body.id).reverse()
+      expect(ids((await list('?q=SLUGIFY')).items)).toEqual(slugifyIds)
+      expect(ids((await list('?q=slugify&programming_language=python')).items)).toEqual(
+        slugify
+          .filter(({ body }) => body.programming_language === 'python')
+          .map(({ body }) => body.id)
+          .reverse(),
+      )
+      const everything = await allPages('q=A&limit=2')
+      expect(everything.flatMap((page) => ids(page.items))).toEqual(
+        made
+          .filter(({ request }) => String(request.prompt).toLowerCase().includes('a'))
+          .map(({ body }) => body.id)
+          .reverse(),
+      )
+      expect(await list('?q=%25')).toEqual({ items: [], next_cursor: null })
+      expect(await list('?q=no%20such%20prompt')).toEqual({ items: [], next_cursor: null })
+      for (const query of ['q=', 'q=%20', `q=${'x'.repeat(201)}`, 'q=a%00b']) {
+        const response = await fetch(`${url}/api/generations?${query}`)
+        expect(response.status, query).toBe(400)
+      }
+    })
+
     it('refuses an invalid cursor, limit or filter with 400', async () => {
       const forged = Buffer.from(JSON.stringify({ not: 'a cursor' })).toString('base64url')
       for (const cursor of ['not-a-cursor', forged]) {

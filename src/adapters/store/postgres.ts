@@ -152,7 +152,11 @@ export class PostgresGenerationStore implements GenerationStore {
   }
 
   async list(query: GenerationQuery): Promise<GenerationPage> {
-    const { text, parameters } = listQuery(query, (position) => `$${position}`)
+    const { text, parameters } = listQuery(
+      query,
+      (position) => `$${position}`,
+      "(request::json ->> 'prompt')",
+    )
     const rows = await this.sql.unsafe<GenerationRow[]>(text, parameters)
     const items = rows.slice(0, query.limit).map(fromRow)
     const last = items.at(-1)

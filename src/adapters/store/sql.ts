@@ -203,13 +203,20 @@ export function decodeCursor(cursor: string): [string, string] {
   ])
 }
 
+/** The `%` and `_` of a LIKE pattern (and its escape character) taken literally. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
+}
+
 /**
  * The page query of `list`, for either dialect: `placeholder(n)` writes the n-th parameter
- * (`?` for SQLite, `$n` for PostgreSQL). One extra row is fetched to know whether a next page exists.
+ * (`?` for SQLite, `$n` for PostgreSQL), `prompt` is the dialect's expression of the prompt kept
+ * in the `request` JSON. One extra row is fetched to know whether a next page exists.
  */
 export function listQuery(
   query: GenerationQuery,
   placeholder: (position: number) => string,
+  prompt: string,
 ): { text: string; parameters: SqlValue[] } {
   const conditions: string[] = []
   const parameters: SqlValue[] = []
@@ -226,6 +233,14 @@ export function listQuery(
   if (query.status) conditions.push(`status = ${bind(query.status)}`)
   if (query.userId !== undefined) {
     conditions.push(storable(query.userId) ? `user_id = ${bind(query.userId)}` : '1 = 0')
+  }
+  if (query.search) {
+    // lower() on both sides: SQLite's folds ASCII letters only, PostgreSQL's every letter.
+    conditions.push(
+      storable(query.search)
+        ? `lower(${prompt}) LIKE lower(${bind(`%${likeLiteral(query.search)}%`)}) ESCAPE '\\'`
+        : '1 = 0',
+    )
   }
   if (query.cursor) {
     const [createdAt, id] = decodeCursor(query.cursor)

@@ -223,7 +223,7 @@ export class SqliteGenerationStore implements GenerationStore {
 
   async list(query: GenerationQuery): Promise<GenerationPage> {
     this.commitGroup()
-    const { text, parameters } = listQuery(query, () => '?')
+    const { text, parameters } = listQuery(query, () => '?', "json_extract(request, '$.prompt')")
     const rows = this.prepared<unknown[], GenerationRow>(text).all(...parameters)
     const items = rows.slice(0, query.limit).map(fromRow)
     const last = items.at(-1)

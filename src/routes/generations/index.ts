@@ -64,7 +64,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { limit, cursor, programming_language, status, user } = request.query
+      const { limit, cursor, programming_language, status, user, q } = request.query
       const page = await generation.list({
         userId: await access.ownership.listScope(request.principal, user),
         limit,
@@ -74,6 +74,7 @@ export const generationRoutes: FastifyPluginAsyncZod = async (app) => {
           ? (languages.find(programming_language)?.id ?? programming_language)
           : undefined,
         status,
+        search: q,
       })
       return { items: page.items.map(summary), next_cursor: page.nextCursor }
     },
