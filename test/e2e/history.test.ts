@@ -47,6 +47,35 @@ describe.skipIf(!available)('History and Jobs', () => {
   )
 
   it(
+    'searches the prompts on the server, beyond the page shown',
+    async () => {
+      const wanted = await generateThroughApi(suite.server, `${PROMPT}, zebra edition`)
+      // Newer entries than a page holds, so the one wanted is not on the first page.
+      for (let index = 0; index < 21; index++) {
+        await generateThroughApi(suite.server, `${PROMPT}, filler ${index}`)
+      }
+      const context = await newContext(suite.browser)
+      const { page, problems } = await watchedPage(context)
+      await page.goto(`${suite.server.url}/history`)
+      await page.getByRole('link', { name: /filler 20/ }).waitFor()
+      expect(await page.getByRole('link', { name: /zebra/ }).count()).toBe(0)
+      const searched = page.waitForRequest((request) =>
+        /\/api\/generations\?.*q=ZEBRA/.test(request.url()),
+      )
+      await page.getByRole('searchbox', { name: 'Search' }).fill('ZEBRA')
+      await searched
+      await page.getByRole('link', { name: /zebra edition/ }).waitFor()
+      await poll(() => page.getByRole('link', { name: /filler/ }).count()).toBe(0)
+      expect(page.url()).toContain('q=ZEBRA')
+      await page.getByRole('link', { name: /zebra edition/ }).click()
+      await page.waitForURL(`**/history/${wanted.id}`)
+      expect(problems).toEqual({ console: [], exceptions: [], csp: [] })
+      await context.close()
+    },
+    E2E_TIMEOUT,
+  )
+
+  it(
     'lists a job and opens it',
     async () => {
       const job = await api<{ job_id: string }>(suite.server, '/jobs', {

@@ -1,9 +1,13 @@
+import { useEffect, useState } from 'preact/hooks'
 import { statusLook, PAGE_SIZES, type ListFilters } from './listing.js'
 import type { LanguageInfo } from '../../api/generation-types.js'
 
+/** Typing pauses this long before the search is sent (one request, not one per key). */
+const SEARCH_PAUSE_MS = 300
+
 /**
- * The filter fields of a list: search (on the loaded page), language, status, page size, and
- * for administrators under AUTH=on a user. Each change goes to the URL at once.
+ * The filter fields of a list: search, language, status, page size, and for administrators
+ * under AUTH=on a user. Each change goes to the URL at once; the search text once typing pauses.
  */
 export function ListFilterFields(props: {
   idPrefix: string
@@ -17,6 +21,14 @@ export function ListFilterFields(props: {
   onSearch: (q: string) => void
 }) {
   const { filters, idPrefix: id } = props
+  const [text, setText] = useState(filters.q)
+  // The URL changed from elsewhere (back, a link): the box follows it.
+  useEffect(() => setText(filters.q), [filters.q])
+  useEffect(() => {
+    if (text === filters.q) return undefined
+    const timer = setTimeout(() => props.onSearch(text), SEARCH_PAUSE_MS)
+    return () => clearTimeout(timer)
+  }, [text])
   // A language in the URL that the server does not list (an alias, an old id) stays choosable.
   const languages =
     filters.language && !props.languages.some((language) => language.id === filters.language)
@@ -34,9 +46,10 @@ export function ListFilterFields(props: {
         <input
           id={`${id}-search`}
           type="search"
-          value={filters.q}
+          value={text}
+          maxLength={200}
           aria-describedby={`${id}-search-hint`}
-          onInput={(event) => props.onSearch(event.currentTarget.value)}
+          onInput={(event) => setText(event.currentTarget.value)}
         />
         <span id={`${id}-search-hint`} class="hint small">
           {props.searchHint}

@@ -8,7 +8,7 @@ import { Pager, useCursorTrail } from '../../components/pager.js'
 import { formatCount, formatDuration } from '../../lib/format.js'
 import { useLoad } from '../../lib/use-load.js'
 import { setQuery, useLocation } from '../../router.js'
-import { HISTORY_STATUSES, matchesSearch, promptPreview, readFilters } from './listing.js'
+import { HISTORY_STATUSES, promptPreview, readFilters } from './listing.js'
 import { EntriesTable } from './entries-table.js'
 import { ListFilterFields } from './filter-fields.js'
 import { ConfirmButton } from '../../components/confirm-button.js'
@@ -17,9 +17,8 @@ import type { GenerationSummary, Page } from '../../api/generation-types.js'
 import './history.css'
 
 /**
- * Past generations, newest first: filtered by language and status on the server, searched on
- * the loaded page (the API has no text search), paged with the API's cursor. The filters live in
- * the URL, so a filtered list can be bookmarked and shared.
+ * Past generations, newest first: searched, filtered by language and status, and paged by the
+ * API. The filters live in the URL, so a filtered list can be bookmarked and shared.
  */
 export function HistoryPage() {
   const { query } = useLocation()
@@ -41,10 +40,13 @@ export function HistoryPage() {
           programming_language: filters.language,
           status: filters.status,
           user,
+          q: filters.q.trim(),
         },
         signal,
       }),
-    [filters.language, filters.status, user, filters.limit, filters.cursor].join('\n'),
+    [filters.language, filters.status, user, filters.limit, filters.cursor, filters.q.trim()].join(
+      '\n',
+    ),
   )
   const { data: page, loading } = list
   const failure = list.error ?? actionFailure
@@ -55,12 +57,7 @@ export function HistoryPage() {
     setQuery({ ...values, cursor: null })
   }
 
-  const shown = (page?.items ?? []).filter((item) =>
-    matchesSearch(
-      [item.prompt, item.id, item.programming_language, item.model, item.error],
-      filters.q,
-    ),
-  )
+  const shown = page?.items ?? []
 
   const remove = async (item: GenerationSummary) => {
     try {
@@ -86,16 +83,16 @@ export function HistoryPage() {
         languages={languages}
         statuses={HISTORY_STATUSES}
         canPickUser={canPickUser}
-        searchHint="Searches prompts, ids, models and errors on the page shown (the server has no text search); language, status and user filter on the server."
+        searchHint="Finds the generations whose prompt contains the text, in every page."
         onFilter={filter}
-        onSearch={(q) => setQuery({ q })}
+        onSearch={(q) => filter({ q })}
       />
 
       <p class="list-status muted small" role="status" aria-live="polite">
         {loading
           ? 'Loading generations…'
           : page
-            ? `${shown.length} of ${page.items.length} generation${page.items.length === 1 ? '' : 's'} on this page${filters.q ? ' match the search' : ''}.`
+            ? `${shown.length} generation${shown.length === 1 ? '' : 's'} on this page${filters.q.trim() ? ' match the search' : ''}.`
             : ''}{' '}
         {announcement}
       </p>

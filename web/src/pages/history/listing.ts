@@ -59,8 +59,8 @@ export const JOB_FILTER_STATUSES: readonly JobStatus[] = JOB_STATUSES
 
 /**
  * Whether an entry matches the search words: every word appears, in any case, in one of its
- * texts (prompt, id, language, model, error). The API has no text search, so this runs on the
- * page already loaded.
+ * texts (prompt, id, language, error). The jobs API has no text search, so the Jobs page runs
+ * this on the page already loaded.
  */
 export function matchesSearch(texts: (string | null | undefined)[], search: string): boolean {
   const words = search.toLowerCase().split(/\s+/).filter(Boolean)
