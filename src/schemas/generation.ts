@@ -281,35 +281,30 @@ export const idempotencyHeadersSchema = z.looseObject({
     .describe('Repeat a request with the same key to get the first answer instead of a new one'),
 })
 
+/** A list filter's text: trimmed, 1 to `max` characters, no control character. */
+function filterText(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+    .optional()
+}
+
 /** `?user=`: an administrator's filter by a user's id or name (ignored for other users). */
-export const userFilterSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
-  .optional()
-  .describe("Administrators only: one user's entries, by id or name")
+export const userFilterSchema = filterText(200).describe(
+  "Administrators only: one user's entries, by id or name",
+)
 
 export const generationListQuerySchema = z.strictObject({
   ...pageQueryShape,
-  programming_language: z
-    .string()
-    .trim()
-    .min(1)
-    .max(40)
-    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
-    .optional(),
+  programming_language: filterText(40),
   status: z.enum(GENERATION_STATUSES).optional(),
   user: userFilterSchema,
-  q: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
-    .optional()
-    .describe('Only generations whose prompt contains this text (ASCII letters in any case)'),
+  q: filterText(200).describe(
+    'Only generations whose prompt contains this text (ASCII letters in any case)',
+  ),
 })
 
 export const generationListSchema = z
