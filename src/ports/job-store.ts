@@ -40,6 +40,10 @@ export interface JobQuery {
   status?: JobStatus | undefined
   /** Only the jobs of this user (their generation's `userId`); all when undefined. */
   userId?: string | undefined
+  /** Only the jobs of this language (their generation's `programmingLanguage`). */
+  programmingLanguage?: string | undefined
+  /** Only the jobs whose prompt contains this text, ignoring the case of ASCII letters. */
+  search?: string | undefined
 }
 
 export interface JobPage {

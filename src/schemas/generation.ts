@@ -282,7 +282,7 @@ export const idempotencyHeadersSchema = z.looseObject({
 })
 
 /** A list filter's text: trimmed, 1 to `max` characters, no control character. */
-function filterText(max: number) {
+export function filterText(max: number) {
   return z
     .string()
     .trim()

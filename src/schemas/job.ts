@@ -5,6 +5,7 @@ import {
   generateRequestSchema,
   generationResultSchema,
   pageQueryShape,
+  filterText,
   userFilterSchema,
 } from './generation.js'
 
@@ -57,6 +58,8 @@ export const jobSchema = z
   .object({
     id: z.string(),
     status: jobStatusSchema,
+    programming_language: z.string().describe('The language id the job generates in'),
+    prompt: z.string().describe('The prompt, as received'),
     stage: z
       .string()
       .nullable()
@@ -90,6 +93,10 @@ export const jobListQuerySchema = z.strictObject({
   ...pageQueryShape,
   status: jobStatusSchema.optional(),
   user: userFilterSchema,
+  programming_language: filterText(40).describe('A language id or alias'),
+  q: filterText(200).describe(
+    'Only jobs whose prompt contains this text (ASCII letters in any case)',
+  ),
 })
 
 export const jobListSchema = z

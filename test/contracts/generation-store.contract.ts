@@ -224,7 +224,10 @@ export function runGenerationStoreContract(
       const duration = record('Parse an ISO-8601 Duration into seconds')
       const percent = record('format 100% of a_b "quoted" \\ text')
       const other = record('reverse the words of a sentence')
-      for (const entry of [duration, percent, other]) await store.insert(entry)
+      // A NUL and a lone surrogate, which PostgreSQL cannot decode from JSON: they must not
+      // fail the search of every other record.
+      const hostile = [record('nul \u0000 here'), record('lone \ud800 surrogate')]
+      for (const entry of [duration, percent, other, ...hostile]) await store.insert(entry)
       const found = async (search: string) =>
         (await store.list({ limit: 10, programmingLanguage: language, search })).items
           .map((entry) => entry.id)

@@ -168,6 +168,35 @@ export function runJobStoreContract(name: string, database: () => Promise<JobDat
       expect(await ids(undefined)).toEqual([anonymous.record.id, theirs.record.id, mine.record.id])
     })
 
+    it('lists the jobs of one language, and those whose prompt holds a text, wildcards taken literally', async () => {
+      const request = (prompt: string, language: string) => ({
+        record: {
+          programmingLanguage: language,
+          request: { prompt, programming_language: language },
+        },
+      })
+      const duration = await created(0, request('Parse an ISO-8601 Duration', 'python'))
+      const percent = await created(1, request('format 100% of a_b', 'python'))
+      const words = await created(2, request('reverse the words of a sentence', 'go'))
+      // Prompts PostgreSQL cannot decode from JSON must not fail the search of the others.
+      await created(3, request('nul \u0000 and lone \ud800', 'rust'))
+      const ids = async (query: { programmingLanguage?: string; search?: string }) =>
+        (await jobs.list({ limit: 10, ...query })).items.map((item) => item.record.id)
+      expect(await ids({ programmingLanguage: 'python' })).toEqual([
+        percent.record.id,
+        duration.record.id,
+      ])
+      expect(await ids({ programmingLanguage: 'go' })).toEqual([words.record.id])
+      expect(await ids({ search: 'iso-8601 DURATION' })).toEqual([duration.record.id])
+      expect(await ids({ search: ' OF A' })).toEqual([words.record.id, percent.record.id])
+      expect(await ids({ search: '%' })).toEqual([percent.record.id])
+      expect(await ids({ search: '_' })).toEqual([percent.record.id])
+      expect(await ids({ search: 'of a', programmingLanguage: 'go' })).toEqual([words.record.id])
+      expect(await ids({ search: 'programming_language' })).toEqual([])
+      expect(await ids({ search: 'x\u0000' })).toEqual([])
+      expect(await ids({ programmingLanguage: 'py\u0000' })).toEqual([])
+    })
+
     it('tells a queued job its place in the line, and counts jobs by state', async () => {
       const first = await created(0)
       const second = await created(1, { job: { queuedAt: at(5) } })

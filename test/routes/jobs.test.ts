@@ -184,6 +184,36 @@ describe('/api/jobs with the worker inside the API process (database queue)', ()
     expect(none.items.every((item: { status: string }) => item.status === 'cancelled')).toBe(true)
   })
 
+  it('shows each job its prompt and language, and lists them by language (aliases too) and prompt text', async () => {
+    const api = jobsApi(url)
+    const accepted = await readJson(
+      await api.post({ ...REQUEST, prompt: 'parse a quokka duration into seconds' }),
+    )
+    const done = await api.until(accepted.job_id, ['completed'])
+    expect(done).toMatchObject({
+      prompt: 'parse a quokka duration into seconds',
+      programming_language: 'python',
+    })
+    const list = async (query: string) =>
+      (await readJson(await fetch(`${url}/api/jobs?${query}`))).items.map(
+        (item: { id: string }) => item.id,
+      )
+    expect(await list('q=QUOKKA')).toEqual([accepted.job_id])
+    expect(await list('q=quokka&programming_language=py')).toEqual([accepted.job_id])
+    expect(await list('q=quokka&programming_language=javascript')).toEqual([])
+    expect(await list('q=no%20such%20prompt')).toEqual([])
+    const python = await readJson(await fetch(`${url}/api/jobs?programming_language=python`))
+    expect(python.items.length).toBeGreaterThan(0)
+    expect(
+      python.items.every(
+        (item: { programming_language: string }) => item.programming_language === 'python',
+      ),
+    ).toBe(true)
+    for (const query of ['q=', 'q=a%00', `q=${'x'.repeat(201)}`, 'programming_language=']) {
+      expect((await fetch(`${url}/api/jobs?${query}`)).status, query).toBe(400)
+    }
+  })
+
   it('cancels a queued job at once and a running one where it runs; a finished one is 409', async () => {
     special.push(['HANGS-FOREVER', hang()])
     const running = await readJson(

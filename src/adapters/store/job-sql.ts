@@ -87,12 +87,17 @@ export const NEXT_READY = `SELECT j.id FROM jobs j JOIN generations g ON g.id = 
 export function listJobsSql(
   statuses: GenerationStatus[] | null,
   cursor: boolean,
-  owner = false,
+  filters: { owner?: boolean; language?: boolean; search?: boolean } = {},
 ): string {
   const conditions: string[] = []
   if (statuses)
     conditions.push(`g.status IN (${statuses.map((status) => `'${status}'`).join(', ')})`)
-  if (owner) conditions.push('g.user_id = :userId')
+  if (filters.owner) conditions.push('g.user_id = :userId')
+  if (filters.language) conditions.push('g.programming_language = :language')
+  // lower() on both sides: SQLite's folds ASCII letters only, PostgreSQL's every letter.
+  if (filters.search) {
+    conditions.push(`lower(JSON_TEXT(g.request, 'prompt')) LIKE lower(:pattern) ESCAPE '\\'`)
+  }
   if (cursor) {
     conditions.push(
       '(g.created_at < :createdAt OR (g.created_at = :createdAt AND g.id < :cursorId))',

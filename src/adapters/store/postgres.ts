@@ -35,6 +35,7 @@ import { USER_UNIQUE_INDEXES } from './access-sql.js'
 import { PostgresProgramRunner } from './postgres-program.js'
 import { SqlAccessStore } from './sql-access.js'
 import { SqlJobStore } from './sql-jobs.js'
+import { jsonText } from './sql-program.js'
 
 /** Any constant will do; it only has to be the same in every process that migrates this schema. */
 const MIGRATION_LOCK = 7_301_842_215
@@ -155,7 +156,7 @@ export class PostgresGenerationStore implements GenerationStore {
     const { text, parameters } = listQuery(
       query,
       (position) => `$${position}`,
-      "(request::json ->> 'prompt')",
+      jsonText('postgres', 'request', 'prompt'),
     )
     const rows = await this.sql.unsafe<GenerationRow[]>(text, parameters)
     const items = rows.slice(0, query.limit).map(fromRow)

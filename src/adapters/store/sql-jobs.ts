@@ -56,7 +56,7 @@ import {
   type JobRow,
   type WorkerRow,
 } from './job-sql.js'
-import { decodeCursor, encodeCursor, storable, toRow } from './sql.js'
+import { decodeCursor, encodeCursor, likeLiteral, storable, toRow } from './sql.js'
 import {
   count,
   rows,
@@ -144,12 +144,24 @@ export class SqlJobStore implements JobStore {
   async list(query: JobQuery): Promise<JobPage> {
     const cursor = query.cursor ? decodeCursor(query.cursor) : null
     const owner = query.userId !== undefined
-    const sql = listJobsSql(query.status ? STATUSES_OF[query.status] : null, cursor !== null, owner)
+    const language = query.programmingLanguage !== undefined
+    const search = Boolean(query.search)
+    const sql = listJobsSql(query.status ? STATUSES_OF[query.status] : null, cursor !== null, {
+      owner,
+      language,
+      search,
+    })
     const parameters: Parameters = { limit: query.limit + 1 }
     if (cursor) [parameters.createdAt, parameters.cursorId] = cursor
     if (owner) parameters.userId = query.userId ?? null
+    if (language) parameters.language = query.programmingLanguage ?? null
+    if (search) parameters.pattern = `%${likeLiteral(query.search ?? '')}%`
+    // No stored value holds a NUL, and PostgreSQL would refuse to compare with one.
+    const unmatchable = [query.userId, query.programmingLanguage, query.search].some(
+      (value) => value !== undefined && !storable(value),
+    )
     return this.read(function* () {
-      if (owner && !storable(query.userId ?? '')) return { items: [], nextCursor: null }
+      if (unmatchable) return { items: [], nextCursor: null }
       const found = yield* rows<JobRow>(sql, parameters)
       const items = found.slice(0, query.limit).map(fromJobRow)
       const last = items.at(-1)?.record

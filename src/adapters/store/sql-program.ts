@@ -2,8 +2,9 @@
  * What the SQL stores (jobs, access) share: statement templates that run on either dialect, and
  * methods written as programs of statements that a driver runs on SQLite or PostgreSQL.
  *
- * Templates name their parameters `:name`, and mark where PostgreSQL locks the rows it reads
- * (`/*lock*\/`, `/*skip*\/`); `compile` turns them into either dialect. SQLite needs no row
+ * Templates name their parameters `:name`, mark where PostgreSQL locks the rows it reads
+ * (`/*lock*\/`, `/*skip*\/`) and read a field of a JSON column with `JSON_TEXT(column, 'key')`;
+ * `compile` turns them into either dialect. SQLite needs no row
  * locks: its writes run in one immediate transaction at a time.
  */
 
@@ -17,9 +18,25 @@ export interface CompiledSql {
   names: string[]
 }
 
+/**
+ * The text of `key` in the JSON held by `column`, as `dialect` writes it.
+ *
+ * PostgreSQL refuses to decode the escapes `\u0000` and lone surrogates (`\ud800`), which
+ * JSON.stringify writes for a NUL or a lone surrogate in a prompt: one such row would fail the
+ * whole query. Its field is null instead (never matched). A cast, not `::json`: `compile` would
+ * read `:json` as a parameter.
+ */
+export function jsonText(dialect: Dialect, column: string, key: string): string {
+  if (dialect === 'sqlite') return `json_extract(${column}, '$.${key}')`
+  return `(CASE WHEN ${column} !~ '\\\\u(0000|[dD][89a-fA-F])' THEN CAST(${column} AS json) ->> '${key}' END)`
+}
+
 export function compile(template: string, dialect: Dialect): CompiledSql {
   const names: string[] = []
   const text = template
+    .replace(/JSON_TEXT\(([\w.]+), '(\w+)'\)/g, (_, column: string, key: string) =>
+      jsonText(dialect, column, key),
+    )
     .replaceAll('/*lock*/', dialect === 'postgres' ? 'FOR UPDATE' : '')
     .replaceAll('/*skip*/', dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '')
     .replace(/:([a-zA-Z][a-zA-Z0-9_]*)/g, (_, name: string) => {

@@ -204,7 +204,7 @@ export function decodeCursor(cursor: string): [string, string] {
 }
 
 /** The `%` and `_` of a LIKE pattern (and its escape character) taken literally. */
-function likeLiteral(text: string): string {
+export function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`)
 }
 

@@ -32,6 +32,7 @@ import {
 } from './sql.js'
 import { SqlAccessStore } from './sql-access.js'
 import { SqlJobStore } from './sql-jobs.js'
+import { jsonText } from './sql-program.js'
 import { SqliteProgramRunner } from './sqlite-program.js'
 
 /** Path of the database file named by a `sqlite://` URL (`:memory:` for an in-memory database). */
@@ -223,7 +224,11 @@ export class SqliteGenerationStore implements GenerationStore {
 
   async list(query: GenerationQuery): Promise<GenerationPage> {
     this.commitGroup()
-    const { text, parameters } = listQuery(query, () => '?', "json_extract(request, '$.prompt')")
+    const { text, parameters } = listQuery(
+      query,
+      () => '?',
+      jsonText('sqlite', 'request', 'prompt'),
+    )
     const rows = this.prepared<unknown[], GenerationRow>(text).all(...parameters)
     const items = rows.slice(0, query.limit).map(fromRow)
     const last = items.at(-1)

@@ -26,7 +26,7 @@ import { errorEvent, isFinal } from '../../streaming/events.js'
  * (and the administrators'): anyone else gets 404 for it, as for an id that does not exist.
  */
 export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { jobs, config, access } = app.services
+  const { jobs, config, access, languages } = app.services
   const { ownership } = access
   const prefix = config.server.apiPrefix
   const heartbeatMs = config.generation.heartbeatMs
@@ -80,17 +80,23 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'user' },
       schema: {
         tags: ['jobs'],
-        summary: 'Jobs, newest first, with cursor pagination and a status filter',
+        summary:
+          'Jobs, newest first, with cursor pagination and filters by status, language and prompt',
         querystring: jobListQuerySchema,
         response: { 200: jobListSchema, ...errorResponses(400) },
       },
       serializerCompiler: jsonWithoutCheck,
     },
     async (request) => {
-      const { user, ...query } = request.query
+      const { user, programming_language, q, ...query } = request.query
       const page = await jobs.list({
         ...query,
         userId: await ownership.listScope(request.principal, user),
+        // An alias (`py`) finds what was stored under the language's id.
+        programmingLanguage: programming_language
+          ? (languages.find(programming_language)?.id ?? programming_language)
+          : undefined,
+        search: q,
       })
       return {
         items: await Promise.all(page.items.map((view) => body(view, request.id))),

@@ -8,6 +8,9 @@ import type { GenerationResult } from '../generation/types.js'
 export interface JobBody {
   id: string
   status: JobStatus
+  programming_language: string
+  /** The prompt as received. */
+  prompt: string
   /** The stage of the current run: code, tests, docs, verify, metrics; null before it starts. */
   stage: string | null
   /** Times a worker started it. */
@@ -66,12 +69,20 @@ export function jobError(view: JobView): AppError | null {
   )
 }
 
+/** The prompt of a stored request (a string in every request this service stores). */
+function promptOf(request: unknown): string {
+  const prompt = (request as { prompt?: unknown } | null)?.prompt
+  return typeof prompt === 'string' ? prompt : ''
+}
+
 export function jobBody(view: JobView, position: number | null, requestId: string): JobBody {
   const { record, job } = view
   const error = jobError(view)
   return {
     id: record.id,
     status: jobStatus(record.status),
+    programming_language: record.programmingLanguage,
+    prompt: promptOf(record.request),
     stage: job.stage,
     attempts: job.attempts,
     position,

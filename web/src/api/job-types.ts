@@ -16,6 +16,9 @@ export interface JobError {
 export interface Job {
   id: string
   status: JobStatus
+  programming_language: string
+  /** The prompt as received. */
+  prompt: string
   stage: string | null
   attempts: number
   position: number | null

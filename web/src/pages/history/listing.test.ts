@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { matchesSearch, promptPreview, readFilters, statusLook } from './listing.js'
+import { promptPreview, readFilters, statusLook } from './listing.js'
 import { GENERATION_STATUSES } from '../../api/generation-types.js'
 
 describe('statusLook', () => {
@@ -36,17 +36,6 @@ describe('readFilters', () => {
       cursor: '',
     })
     expect(readFilters(new URLSearchParams(), ['queued']).limit).toBe(20)
-  })
-})
-
-describe('matchesSearch', () => {
-  it('needs every word, in any case, in any of the texts', () => {
-    const texts = ['Write a function that adds two numbers', 'python', null, 'abc-123']
-    expect(matchesSearch(texts, '')).toBe(true)
-    expect(matchesSearch(texts, '  ')).toBe(true)
-    expect(matchesSearch(texts, 'ADDS python')).toBe(true)
-    expect(matchesSearch(texts, 'abc-1')).toBe(true)
-    expect(matchesSearch(texts, 'adds rust')).toBe(false)
   })
 })
 

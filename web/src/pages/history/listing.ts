@@ -57,21 +57,6 @@ export function readFilters(query: URLSearchParams, statuses: readonly string[])
 export const HISTORY_STATUSES: readonly GenerationStatus[] = GENERATION_STATUSES
 export const JOB_FILTER_STATUSES: readonly JobStatus[] = JOB_STATUSES
 
-/**
- * Whether an entry matches the search words: every word appears, in any case, in one of its
- * texts (prompt, id, language, error). The jobs API has no text search, so the Jobs page runs
- * this on the page already loaded.
- */
-export function matchesSearch(texts: (string | null | undefined)[], search: string): boolean {
-  const words = search.toLowerCase().split(/\s+/).filter(Boolean)
-  if (words.length === 0) return true
-  const haystack = texts
-    .filter((text): text is string => typeof text === 'string')
-    .join('\n')
-    .toLowerCase()
-  return words.every((word) => haystack.includes(word))
-}
-
 /** A prompt cut to one line of about `max` characters, for a list. */
 export function promptPreview(prompt: string, max = 120): string {
   const line = prompt.replace(/\s+/g, ' ').trim()

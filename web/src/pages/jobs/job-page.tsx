@@ -21,7 +21,6 @@ import {
 } from '../generate/generation-state.js'
 import { GenerationView } from '../generate/generation-view.js'
 import { JobActions, jobDetail } from './job-actions.js'
-import { jobAsks, type JobAsk } from './job-prompts.js'
 import '../history/history.css'
 
 /** How often a queued job is read again for its place in the queue. */
@@ -38,7 +37,6 @@ export function JobPage(props: { id: string }) {
   const path = `/jobs/${encodeURIComponent(props.id)}`
   const loaded = useLoad((signal) => request<Job>(path, { signal }), path)
   const { data: job, reload } = loaded
-  const [ask, setAsk] = useState<JobAsk | null>(null)
   const [actionFailure, setActionFailure] = useState<ApiError | null>(null)
   const [streamFailure, setStreamFailure] = useState<ApiError | null>(null)
   const [progress, setProgress] = useState<GenerationProgress | null>(null)
@@ -47,16 +45,6 @@ export function JobPage(props: { id: string }) {
   const [now, setNow] = useState(Date.now())
   const visible = usePageVisible()
   const live = job ? statusLook(job.status).live : false
-
-  useEffect(() => {
-    let current = true
-    void jobAsks([props.id]).then((found) => {
-      if (current) setAsk(found.get(props.id) ?? null)
-    })
-    return () => {
-      current = false
-    }
-  }, [props.id])
 
   // While the job waits or runs, follow its events: the stages and the code as they happen.
   useEffect(() => {
@@ -119,7 +107,7 @@ export function JobPage(props: { id: string }) {
     return () => clearInterval(timer)
   }, [live])
 
-  const title = ask?.prompt ?? null
+  const title = job?.prompt || null
   useEffect(() => {
     document.title = `${title ? title.slice(0, 40) : 'Job'} · Jobs · Verigen`
   }, [title])
@@ -189,7 +177,7 @@ export function JobPage(props: { id: string }) {
           <p class="muted">The prompt could not be read from the history.</p>
         )}
         <Terms>
-          <Term term="Language">{ask?.language ?? job.result?.programming_language ?? '—'}</Term>
+          <Term term="Language">{job.programming_language}</Term>
           <Term term="Created">{formatDate(job.created_at)}</Term>
           <Term term="Started">{formatDate(job.started_at)}</Term>
           <Term term="Finished">{formatDate(job.finished_at)}</Term>
@@ -229,7 +217,11 @@ export function JobPage(props: { id: string }) {
         {job.result && !(live && shownProgress) ? (
           <GenerationView result={job.result} />
         ) : shownProgress ? (
-          <GenerationView progress={shownProgress} language={ask?.language ?? null} now={now} />
+          <GenerationView
+            progress={shownProgress}
+            language={job?.programming_language ?? null}
+            now={now}
+          />
         ) : (
           <p class="muted">
             {job.status === 'queued'

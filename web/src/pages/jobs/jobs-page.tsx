@@ -10,31 +10,21 @@ import { useLoad } from '../../lib/use-load.js'
 import { setQuery, useLocation } from '../../router.js'
 import { EntriesTable } from '../history/entries-table.js'
 import { ListFilterFields } from '../history/filter-fields.js'
-import {
-  JOB_FILTER_STATUSES,
-  matchesSearch,
-  promptPreview,
-  readFilters,
-  statusLook,
-} from '../history/listing.js'
+import { JOB_FILTER_STATUSES, promptPreview, readFilters, statusLook } from '../history/listing.js'
 import { StatusBadge, TimeAgo, useLanguages, usePageVisible } from '../history/parts.js'
 import type { Page } from '../../api/generation-types.js'
 import type { Job } from '../../api/job-types.js'
 import { JobActions, jobDetail } from './job-actions.js'
-import { jobAsks, type JobAsk } from './job-prompts.js'
 import '../history/history.css'
 
 /** How often a page with queued or running jobs is read again. */
 const REFRESH_MS = 3_000
 
-/** One page of jobs with the prompts they were asked with, and when it was read. */
+/** One page of jobs, and when it was read. */
 interface Listed {
   page: Page<Job>
-  asks: Map<string, JobAsk | null>
   now: number
 }
-
-const NO_ASKS = new Map<string, JobAsk | null>()
 
 function runTime(job: Job, now: number): number | null {
   if (!job.started_at) return null
@@ -43,9 +33,9 @@ function runTime(job: Job, now: number): number | null {
 }
 
 /**
- * Jobs, newest first, filtered by status on the server and by language and search text on the
- * loaded page (the jobs API filters by status only). While any job shown is queued or running,
- * the page is read again every few seconds, but not while the tab is hidden.
+ * Jobs, newest first, searched and filtered by status and language by the API. While any job
+ * shown is queued or running, the page is read again every few seconds, but not while the tab
+ * is hidden.
  */
 export function JobsPage() {
   const { query } = useLocation()
@@ -58,19 +48,22 @@ export function JobsPage() {
   const canPickUser = me?.auth === 'on' && me.admin
   const user = canPickUser ? filters.user : ''
 
+  const search = filters.q.trim()
   const list = useLoad<Listed>(async (signal) => {
     const page = await request<Page<Job>>('/jobs', {
-      query: { limit: filters.limit, cursor: filters.cursor, status: filters.status, user },
+      query: {
+        limit: filters.limit,
+        cursor: filters.cursor,
+        status: filters.status,
+        programming_language: filters.language,
+        q: search,
+        user,
+      },
       signal,
     })
-    const asks = await jobAsks(
-      page.items.map((job) => job.id),
-      user,
-    )
-    return { page, asks, now: Date.now() }
-  }, [filters.status, user, filters.limit, filters.cursor].join('\n'))
+    return { page, now: Date.now() }
+  }, [filters.status, filters.language, search, user, filters.limit, filters.cursor].join('\n'))
   const page = list.data?.page ?? null
-  const asks = list.data?.asks ?? NO_ASKS
   const now = list.data?.now ?? Date.now()
   const failure = list.error ?? actionFailure
   // A refresh keeps the list and its buttons as they are while it loads.
@@ -90,12 +83,7 @@ export function JobsPage() {
     setQuery({ ...values, cursor: null })
   }
 
-  const shown = (page?.items ?? []).filter((job) => {
-    const ask = asks.get(job.id)
-    const language = ask?.language ?? job.result?.programming_language ?? ''
-    if (filters.language && language !== filters.language) return false
-    return matchesSearch([ask?.prompt, job.id, language, job.error?.detail], filters.q)
-  })
+  const shown = page?.items ?? []
 
   const replace = (changed: Job) =>
     list.setData((current) =>
@@ -120,20 +108,16 @@ export function JobsPage() {
         languages={languages}
         statuses={JOB_FILTER_STATUSES}
         canPickUser={canPickUser}
-        searchHint="Search and language apply to the page shown (the jobs API filters by status and user only)."
-        onFilter={(values) => {
-          // Language is applied here, on the loaded page: no need to go back to the first one.
-          if ('language' in values) setQuery(values)
-          else filter(values)
-        }}
-        onSearch={(q) => setQuery({ q })}
+        searchHint="Finds the jobs whose prompt contains the text, in every page."
+        onFilter={filter}
+        onSearch={(q) => filter({ q })}
       />
 
       <p class="list-status muted small" role="status" aria-live="polite">
         {loading && !page
           ? 'Loading jobs…'
           : page
-            ? `${shown.length} of ${page.items.length} job${page.items.length === 1 ? '' : 's'} on this page${filters.q || filters.language ? ' match' : ''}.${anyLive ? (visible ? ' Refreshing every few seconds while jobs run.' : ' Refreshing paused while the tab is hidden.') : ''}`
+            ? `${shown.length} job${shown.length === 1 ? '' : 's'} on this page${search ? ' match the search' : ''}.${anyLive ? (visible ? ' Refreshing every few seconds while jobs run.' : ' Refreshing paused while the tab is hidden.') : ''}`
             : ''}
       </p>
 
@@ -162,8 +146,7 @@ export function JobsPage() {
           ]}
         >
           {shown.map((job) => {
-            const ask = asks.get(job.id)
-            const title = ask?.prompt ? promptPreview(ask.prompt) : `Job ${job.id}`
+            const title = job.prompt ? promptPreview(job.prompt) : `Job ${job.id}`
             return (
               <tr key={job.id}>
                 <td class="prompt">
@@ -175,9 +158,7 @@ export function JobsPage() {
                 <td data-label="Status">
                   <StatusBadge status={job.status} detail={jobDetail(job)} />
                 </td>
-                <td data-label="Language">
-                  {ask?.language ?? job.result?.programming_language ?? '—'}
-                </td>
+                <td data-label="Language">{job.programming_language}</td>
                 <td data-label="Attempts" class="number">
                   {job.attempts}
                 </td>
