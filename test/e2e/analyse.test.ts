@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { chromiumAvailable, newContext, screenshot, watchedPage } from './browser.js'
 import { E2E_TIMEOUT, useE2e } from './suite.js'
@@ -24,6 +25,23 @@ const GOOD = [
   '',
 ].join('\n')
 
+/** Types `code` into the Code editor as Python, presses Analyse; answers the API's status. */
+async function analyse(page: Page, code: string): Promise<number> {
+  // CodeMirror, not the plain box shown while it loads.
+  const editor = page
+    .getByRole('textbox', { name: 'Code', exact: true })
+    .and(page.locator('.cm-content'))
+  await editor.click()
+  await page.keyboard.press('ControlOrMeta+A')
+  await page.keyboard.press('Delete')
+  // insertText: no auto-indent or bracket closing, the text goes in as it is.
+  await page.keyboard.insertText(code)
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('python')
+  const analysed = page.waitForResponse((response) => response.url().endsWith('/api/analyze'))
+  await page.getByRole('button', { name: 'Analyse' }).click()
+  return (await analysed).status()
+}
+
 describe.skipIf(!available)('the Analyse page', () => {
   const suite = useE2e()
 
@@ -33,19 +51,7 @@ describe.skipIf(!available)('the Analyse page', () => {
       const context = await newContext(suite.browser)
       const { page, problems } = await watchedPage(context)
       await page.goto(`${suite.server.url}/analyse`)
-      // CodeMirror, not the plain box shown while it loads.
-      const editor = page
-        .getByRole('textbox', { name: 'Code', exact: true })
-        .and(page.locator('.cm-content'))
-      await editor.click()
-      await page.keyboard.press('ControlOrMeta+A')
-      await page.keyboard.press('Delete')
-      // insertText: no auto-indent or bracket closing, the text goes in as it is.
-      await page.keyboard.insertText(BROKEN)
-      await page.getByRole('combobox', { name: 'Language' }).selectOption('python')
-      const analysed = page.waitForResponse((response) => response.url().endsWith('/api/analyze'))
-      await page.getByRole('button', { name: 'Analyse' }).click()
-      expect((await analysed).status()).toBe(200)
+      expect(await analyse(page, BROKEN)).toBe(200)
 
       // The underline (a range, or a point for an empty range) sits on line 5 of the editor.
       const mark = page.locator('.cm-lintRange-error, .cm-lintPoint-error').first()
@@ -88,16 +94,7 @@ describe.skipIf(!available)('the Analyse page', () => {
       const context = await newContext(suite.browser)
       const { page, problems } = await watchedPage(context)
       await page.goto(`${suite.server.url}/analyse`)
-      // CodeMirror, not the plain box shown while it loads.
-      const editor = page
-        .getByRole('textbox', { name: 'Code', exact: true })
-        .and(page.locator('.cm-content'))
-      await editor.click()
-      await page.keyboard.press('ControlOrMeta+A')
-      await page.keyboard.press('Delete')
-      await page.keyboard.insertText(GOOD)
-      await page.getByRole('combobox', { name: 'Language' }).selectOption('python')
-      await page.getByRole('button', { name: 'Analyse' }).click()
+      expect(await analyse(page, GOOD)).toBe(200)
       const table = page.getByRole('table').filter({ hasText: 'grade' })
       await table.waitFor()
       expect(await table.getByRole('row').filter({ hasText: 'total' }).count()).toBe(1)
