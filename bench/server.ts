@@ -1,5 +1,4 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -63,19 +62,5 @@ export async function stop(child: ChildProcess): Promise<void> {
   await new Promise((resolve) => child.once('exit', resolve))
 }
 
-/** Whether a TCP server answers at host:port (PostgreSQL, Redis), within a second. */
-export function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port })
-    socket.setTimeout(1000)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('timeout', () => {
-      socket.destroy()
-      resolve(false)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
+/** The benchmarks' check that PostgreSQL or Redis answers, the tests' own. */
+export { reachable } from '../test/helpers/services.js'
