@@ -4,8 +4,8 @@ import { halsteadReport } from './metrics/halstead.js'
 import { maintainabilityRank, visualStudioMaintainability } from './metrics/maintainability.js'
 import { estimatePerformance } from './metrics/performance.js'
 import { readability } from './metrics/readability.js'
-import { syntaxErrorReports } from './metrics/syntax-errors.js'
 import { countParameters } from './parameters.js'
+import { checkSyntax } from './syntax/index.js'
 import { parse, parserFor, type SyntaxNode } from './parser.js'
 import { describeProfile } from './profiles/catalogue.js'
 import { profileFor } from './profiles/index.js'
@@ -154,7 +154,8 @@ export async function analyzeSource(
   const raw = profiled?.file.raw
 
   const issues: Issue[] = []
-  const syntaxErrors = syntaxErrorReports(walk.errors, lines)
+  const syntax = checkSyntax({ code, lines, language, tree, found: walk.errors })
+  const syntaxErrors = syntax.errors
   for (const error of syntaxErrors) {
     issues.push({
       rule: 'syntax-error',
@@ -226,6 +227,8 @@ export async function analyzeSource(
     programming_language: language.id,
     syntax_valid: syntaxErrors.length === 0,
     syntax_errors: syntaxErrors,
+    syntax_warnings: syntax.warnings,
+    syntax_checker: syntax.checker,
     metrics: {
       lines: {
         total: totalLines,

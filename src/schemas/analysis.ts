@@ -13,6 +13,24 @@ export const analysisOptionsSchema = z
       .enum(['6.0', '5.1'])
       .optional()
       .describe("Python: radon 6.0.1 counts match cases (default); '5.1' counts them 0"),
+    max_cyclomatic: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .describe(
+        'Threshold: every function whose cyclomatic complexity exceeds it is an error issue (complexity-cyclomatic), replacing the default limit',
+      ),
+    max_cognitive: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .describe(
+        'Threshold: every function whose cognitive complexity exceeds it is an error issue (complexity-cognitive), replacing the default limit',
+      ),
   })
   .meta({ id: 'AnalysisOptions' })
 
@@ -78,6 +96,18 @@ export const syntaxErrorSchema = z
     source_line: z.string(),
   })
   .describe('A syntax error; positions are 1-based, columns in characters')
+
+export const syntaxWarningSchema = syntaxErrorSchema
+  .extend({
+    reason: z
+      .enum(['preprocessor', 'macro', 'parser-limit'])
+      .describe(
+        'Why this spot is a warning and not an error: a preprocessor branch or a macro the parser cannot expand, or a construct the grammar is known not to cover',
+      ),
+  })
+  .describe(
+    'A spot the syntax tree could not place but that is not known to be wrong (a macro, a preprocessor branch); it does not make syntax_valid false',
+  )
 
 /** Why a line is likely to cost more than it looks. */
 export const hotspotSchema = z.object({
@@ -229,6 +259,12 @@ export const analysisReportSchema = z
     filename: z.string().optional().describe('The filename sent, when one was'),
     syntax_valid: z.boolean(),
     syntax_errors: z.array(syntaxErrorSchema),
+    syntax_warnings: z.array(syntaxWarningSchema),
+    syntax_checker: z
+      .string()
+      .describe(
+        "Whose verdict syntax_valid and syntax_errors are: 'typescript' (the TypeScript compiler's parser, for JavaScript, TypeScript and TSX) or 'tree-sitter'",
+      ),
     metrics: fileMetricsSchema,
     functions: z.array(functionReportSchema),
     classes: z.array(classReportSchema),
@@ -255,6 +291,7 @@ export type UnitKind = z.output<typeof unitKindSchema>
 export type RawCounts = z.output<typeof rawCountsSchema>
 export type HalsteadReport = z.output<typeof halsteadSchema>
 export type SyntaxErrorReport = z.output<typeof syntaxErrorSchema>
+export type SyntaxWarningReport = z.output<typeof syntaxWarningSchema>
 export type Hotspot = z.output<typeof hotspotSchema>
 export type PerformanceReport = z.output<typeof functionPerformanceSchema>
 export type FunctionReport = z.output<typeof functionReportSchema>

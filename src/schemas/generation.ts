@@ -151,6 +151,8 @@ const generationMetricsSchema = analysisReportSchema.omit({
   filename: true,
   syntax_valid: true,
   syntax_errors: true,
+  syntax_warnings: true,
+  syntax_checker: true,
 })
 
 const generationStageSchema = z.enum(['code', 'tests', 'docs', 'verify', 'metrics'])

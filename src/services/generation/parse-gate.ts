@@ -1,6 +1,6 @@
 import type { AnalysisReport } from '../../analysis/engine.js'
 import type { Language } from '../../analysis/language-registry.js'
-import type { SyntaxErrorReport } from '../../analysis/metrics/syntax-errors.js'
+import type { SyntaxErrorReport } from '../../analysis/syntax/tree-errors.js'
 import { AppError } from '../../errors.js'
 import type { ChatMessage, LlmProvider } from '../../ports/llm-provider.js'
 import type { AnalysisService } from '../analysis.js'
