@@ -20,7 +20,7 @@ import { projectRoot, spawnBuiltServer } from './server.js'
 const TARGET_BYTES = 1024 * 1024
 
 /** Real code: the Python standard library and JavaScript sources from this project's node_modules. */
-function corpus(kind: 'python' | 'javascript'): string[] {
+export function corpus(kind: 'python' | 'javascript'): string[] {
   const files: string[] = []
   let bytes = 0
   const take = (path: string) => {
@@ -76,7 +76,7 @@ function percentile(values: number[], fraction: number): number {
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits
 
-async function throughput(kind: 'python' | 'javascript', files: string[]) {
+export async function throughput(kind: 'python' | 'javascript', files: string[]) {
   const language = loadLanguageRegistry().resolve(kind)
   const parser = await parserFor(language)
   const sources = files.map((path) => readFileSync(path, 'utf8'))
@@ -266,15 +266,23 @@ async function healthDuringAnalysis() {
   }
 }
 
+/** Whole analysis against parsing alone, both languages, in one run so that the ratios share the load. */
+export async function benchThroughput(
+  python = corpus('python'),
+  javascript = corpus('javascript'),
+) {
+  return {
+    python: await throughput('python', python),
+    javascript: await throughput('javascript', javascript),
+  }
+}
+
 /** Analysis throughput against parsing alone, the CLI against radon and ESLint, and server responsiveness. */
 export async function benchAnalysis() {
   const python = corpus('python')
   const javascript = corpus('javascript')
   return {
-    throughput: {
-      python: await throughput('python', python),
-      javascript: await throughput('javascript', javascript),
-    },
+    throughput: await benchThroughput(python, javascript),
     cli_versus_reference_tools: cliComparison(python, javascript),
     responsiveness: await healthDuringAnalysis(),
   }

@@ -1,4 +1,5 @@
 import { functionBody } from './body.js'
+import { flatten } from './flat-tree.js'
 import type { Language } from './language-registry.js'
 import { halsteadReport } from './metrics/halstead.js'
 import { maintainabilityRank, visualStudioMaintainability } from './metrics/maintainability.js'
@@ -56,8 +57,10 @@ export async function analyzeSource(
   const rules = language.rules
   const tree = parse(await parserFor(language), code)
   const lines = code.split('\n')
-  const walk = walkTree(tree, code, rules)
   const profile = profileFor(rules.profile)
+  // The tree is read out of the binding once; the generic walk and the profile's walk share it.
+  flatten(tree, code, profile?.readsFields ?? false)
+  const walk = walkTree(tree, code, rules)
   const profiled = profile ? profile.analyze(tree, code, options) : null
 
   const walkedByNode = new Map<string, WalkedUnit>()

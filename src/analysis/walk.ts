@@ -1,3 +1,4 @@
+import { flatCursor } from './flat-tree.js'
 import type { LanguageRules } from './language-registry.js'
 import type { SyntaxNode, Tree } from './parser.js'
 import type { HalsteadCounts, UnitKind } from './profiles/profile.js'
@@ -209,7 +210,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   // Usually one type or none: an array compare costs less than a hash lookup on every first child.
   const elseClauses = [...rules.elseClauses]
 
-  const cursor = tree.walk()
+  const cursor = flatCursor(tree, source)
   const mark = (from: number, to: number, kind: number) => {
     for (let row = from; row <= to; row += 1) lineKinds[row]! |= kind
   }
@@ -272,14 +273,14 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     const role = roleOf(rules, type)
     if (role === 0) return true
     if (role & COMMENT) {
-      mark(cursor.startPosition.row, cursor.endPosition.row, 2)
+      mark(cursor.startRow, cursor.endRow, 2)
       return false
     }
     if (role & STRING) {
       const text = cursor.nodeText
       add(fileHalstead.operands, text)
       if (unit) add(unit.walked.halstead.operands, text)
-      mark(cursor.startPosition.row, cursor.endPosition.row, 1)
+      mark(cursor.startRow, cursor.endRow, 1)
       return false
     }
     if (role & STATEMENT) statements += 1
@@ -370,16 +371,16 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       }
       return true
     }
-    if (role & JUMP && cursor.currentNode.namedChildCount > 0) cognitive(1)
+    if (role & JUMP && cursor.hasNamedChild) cognitive(1)
     return true
   }
 
   const leaf = () => {
     const type = cursor.nodeType
     const named = cursor.nodeIsNamed
-    const row = cursor.startPosition.row
+    const row = cursor.startRow
     // Tokens fit on one line; only named leaves (heredoc bodies, multi-line literals) may span more.
-    const endRow = named ? cursor.endPosition.row : row
+    const endRow = named ? cursor.endRow : row
     // A token right after `else` (Swift's `{`): a plain else with nothing to defer to.
     if (type !== elseKeyword && previousTypes[previousTypes.length - 1] === elseKeyword)
       cognitive(1)

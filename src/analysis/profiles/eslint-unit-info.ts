@@ -1,4 +1,4 @@
-import type Parser from 'tree-sitter'
+import type { CursorLike } from '../flat-tree.js'
 
 /**
  * What ESLint and SonarJS learn about a unit from its ESTree parent, read with the walk's own
@@ -7,7 +7,7 @@ import type Parser from 'tree-sitter'
  * The cursor is always left on the node it started from.
  */
 
-type TreeCursor = Parser.TreeCursor
+type TreeCursor = CursorLike
 
 /** A 0-based position, as tree-sitter gives it. */
 export interface Position {

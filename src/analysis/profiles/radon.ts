@@ -1,3 +1,4 @@
+import { flatCursor, type CursorLike } from '../flat-tree.js'
 import type { SyntaxNode, Tree } from '../parser.js'
 import type {
   FileMetrics,
@@ -359,7 +360,7 @@ class RadonWalk {
   }
 
   run(): void {
-    const cursor = this.tree.walk()
+    const cursor = flatCursor(this.tree, this.source)
     let depth = 0
     for (;;) {
       if (this.enter(cursor, depth) && cursor.gotoFirstChild()) {
@@ -952,9 +953,6 @@ class RadonWalk {
     }
   }
 }
-
-/** The TreeCursor members the walk uses. */
-type CursorLike = ReturnType<Tree['walk']>
 
 /**
  * radon's maintainability index (`mi_compute`): 0–100, with the comment term over

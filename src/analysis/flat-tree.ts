@@ -1,0 +1,328 @@
+import type { SyntaxNode, Tree } from './parser.js'
+
+/*
+ * Every call into the native binding (a cursor move, a node's type or position) costs about as
+ * much as a small JavaScript function, and a position or a node is a new object each time. The
+ * analysis walks each tree more than once (the generic walk and the reference tool's profile),
+ * so the tree is read through the binding once, into typed arrays in preorder, and every walk
+ * then runs on a cursor over those arrays.
+ *
+ * Read per node: its type id, field id, start and end. Type names and whether a type is named are
+ * asked once per type id. Indices are the binding's: UTF-16 code units of the
+ * source string, so that text is a slice of it; rows and columns come from a table of line starts.
+ */
+
+const ERROR_TYPE_ID = 0xffff
+
+/** The TreeCursor members the walks use; {@link FlatCursor} answers them without the binding. */
+export type CursorLike = Pick<
+  ReturnType<Tree['walk']>,
+  | 'nodeType'
+  | 'nodeTypeId'
+  | 'nodeIsNamed'
+  | 'nodeIsMissing'
+  | 'startIndex'
+  | 'endIndex'
+  | 'startPosition'
+  | 'endPosition'
+  | 'nodeText'
+  | 'currentNode'
+  | 'currentFieldId'
+  | 'currentFieldName'
+  | 'gotoFirstChild'
+  | 'gotoNextSibling'
+  | 'gotoParent'
+>
+
+/** Per grammar: type names and named-ness by type id, learned as ids are first met. */
+interface TypeTable {
+  names: string[]
+  named: boolean[]
+  fieldNames: (string | undefined)[]
+}
+
+export interface FlatTree {
+  tree: Tree
+  source: string
+  count: number
+  /** Whether `field` was read; without it every field id is 0. */
+  hasFields: boolean
+  type: Uint16Array
+  field: Uint16Array
+  start: Uint32Array
+  end: Uint32Array
+  /** Preorder index of the parent, -1 for the root. */
+  parent: Int32Array
+  /** Preorder index of the next sibling, -1 for a last child. The first child is `index + 1`. */
+  next: Int32Array
+  hasChildren: Uint8Array
+  missing: Uint8Array
+  types: TypeTable
+  /** Index of the first character of each line. */
+  lineStarts: Uint32Array
+}
+
+const typeTables = new WeakMap<object, TypeTable>()
+const flatTrees = new WeakMap<Tree, FlatTree>()
+
+function lineStartsOf(source: string): Uint32Array {
+  let count = 1
+  for (let index = source.indexOf('\n'); index !== -1; index = source.indexOf('\n', index + 1))
+    count += 1
+  const starts = new Uint32Array(count)
+  let row = 1
+  for (let index = source.indexOf('\n'); index !== -1; index = source.indexOf('\n', index + 1))
+    starts[row++] = index + 1
+  return starts
+}
+
+/**
+ * The tree in typed arrays, read once per tree (later calls return the same arrays). Field ids
+ * cost a native call per node, so they are read only when `fields` asks for them.
+ */
+export function flatten(tree: Tree, source: string, fields = false): FlatTree {
+  const known = flatTrees.get(tree)
+  if (known && known.source === source && (known.hasFields || !fields)) return known
+  // `Parser.parse` records the grammar on the tree; the typings do not declare it.
+  const grammar = (tree as Tree & { language?: object }).language ?? flatTrees
+  let types = typeTables.get(grammar)
+  if (!types) {
+    types = { names: [], named: [], fieldNames: [] }
+    typeTables.set(grammar, types)
+  }
+  const { names, named, fieldNames } = types
+
+  let capacity = 1024
+  let type = new Uint16Array(capacity)
+  let field = new Uint16Array(capacity)
+  let start = new Uint32Array(capacity)
+  let end = new Uint32Array(capacity)
+  let parent = new Int32Array(capacity)
+  let next = new Int32Array(capacity)
+  let hasChildren = new Uint8Array(capacity)
+  let missing = new Uint8Array(capacity)
+  const grow = () => {
+    capacity *= 2
+    const larger = <T extends Uint16Array | Uint32Array | Int32Array | Uint8Array>(array: T): T => {
+      const copy = new (array.constructor as new (length: number) => T)(capacity)
+      copy.set(array)
+      return copy
+    }
+    type = larger(type)
+    field = larger(field)
+    start = larger(start)
+    end = larger(end)
+    parent = larger(parent)
+    next = larger(next)
+    hasChildren = larger(hasChildren)
+    missing = larger(missing)
+  }
+
+  const checkMissing = tree.rootNode.hasError
+  const cursor = tree.walk()
+  // Open ancestors of the current node, and the last child seen at each depth.
+  const open: number[] = []
+  const lastChild: number[] = [-1]
+  let count = 0
+  for (;;) {
+    if (count === capacity) grow()
+    const index = count++
+    const id = cursor.nodeTypeId
+    if (names[id] === undefined) {
+      names[id] = cursor.nodeType
+      named[id] = cursor.nodeIsNamed
+    }
+    type[index] = id
+    if (fields) {
+      // The binding answers undefined where tree-sitter says 0 (no field).
+      const fieldId = cursor.currentFieldId || 0
+      field[index] = fieldId
+      if (fieldId !== 0 && fieldNames[fieldId] === undefined)
+        fieldNames[fieldId] = cursor.currentFieldName
+    }
+    const depth = open.length
+    parent[index] = depth > 0 ? open[depth - 1]! : -1
+    next[index] = -1
+    const previous = lastChild[depth]!
+    if (previous !== -1) next[previous] = index
+    lastChild[depth] = index
+    // Both ends are read for every node: hidden children (a grammar's `_`-named tokens) may cover
+    // the first or last stretch of a node, so its visible children need not span it.
+    start[index] = cursor.startIndex
+    end[index] = cursor.endIndex
+    if (cursor.gotoFirstChild()) {
+      hasChildren[index] = 1
+      open.push(index)
+      lastChild[depth + 1] = -1
+      continue
+    }
+    hasChildren[index] = 0
+    missing[index] = checkMissing && id !== ERROR_TYPE_ID && cursor.nodeIsMissing ? 1 : 0
+    let done = false
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) {
+        done = true
+        break
+      }
+      open.pop()
+    }
+    if (done) break
+  }
+
+  const flat: FlatTree = {
+    tree,
+    source,
+    count,
+    hasFields: fields,
+    type,
+    field,
+    start,
+    end,
+    parent,
+    next,
+    hasChildren,
+    missing,
+    types,
+    lineStarts: lineStartsOf(source),
+  }
+  flatTrees.set(tree, flat)
+  return flat
+}
+
+/** 0-based row of a source index. */
+export function rowOf(lineStarts: Uint32Array, index: number): number {
+  let low = 0
+  let high = lineStarts.length - 1
+  while (low < high) {
+    const middle = (low + high + 1) >> 1
+    if (lineStarts[middle]! <= index) low = middle
+    else high = middle - 1
+  }
+  return low
+}
+
+/** A TreeCursor over a {@link FlatTree}: the same answers, no native calls but `currentNode`. */
+export class FlatCursor implements CursorLike {
+  private index = 0
+  private native: ReturnType<Tree['walk']> | null = null
+
+  constructor(private readonly flat: FlatTree) {}
+
+  /** Preorder index of the current node (tree-sitter's descendant index). */
+  get nodeIndex(): number {
+    return this.index
+  }
+
+  get nodeType(): string {
+    const id = this.flat.type[this.index]!
+    return id === ERROR_TYPE_ID ? 'ERROR' : this.flat.types.names[id]!
+  }
+
+  get nodeTypeId(): number {
+    return this.flat.type[this.index]!
+  }
+
+  get nodeIsNamed(): boolean {
+    const id = this.flat.type[this.index]!
+    return id === ERROR_TYPE_ID || this.flat.types.named[id]!
+  }
+
+  get nodeIsMissing(): boolean {
+    return this.flat.missing[this.index] === 1
+  }
+
+  get startIndex(): number {
+    return this.flat.start[this.index]!
+  }
+
+  get endIndex(): number {
+    return this.flat.end[this.index]!
+  }
+
+  get startPosition(): { row: number; column: number } {
+    const index = this.flat.start[this.index]!
+    const row = rowOf(this.flat.lineStarts, index)
+    return { row, column: index - this.flat.lineStarts[row]! }
+  }
+
+  get endPosition(): { row: number; column: number } {
+    const index = this.flat.end[this.index]!
+    const row = rowOf(this.flat.lineStarts, index)
+    return { row, column: index - this.flat.lineStarts[row]! }
+  }
+
+  /** Row of the current node's start, without a position object. */
+  get startRow(): number {
+    return rowOf(this.flat.lineStarts, this.flat.start[this.index]!)
+  }
+
+  /** Row of the current node's end, without a position object. */
+  get endRow(): number {
+    return rowOf(this.flat.lineStarts, this.flat.end[this.index]!)
+  }
+
+  get nodeText(): string {
+    return this.flat.source.slice(this.flat.start[this.index]!, this.flat.end[this.index]!)
+  }
+
+  get currentFieldId(): number {
+    return this.flat.field[this.index]!
+  }
+
+  get currentFieldName(): string {
+    return this.flat.types.fieldNames[this.flat.field[this.index]!] as string
+  }
+
+  /** The binding's node for the current position: the one answer that needs the native tree. */
+  get currentNode(): SyntaxNode {
+    this.native ??= this.flat.tree.walk()
+    this.native.gotoDescendant(this.index)
+    return this.native.currentNode
+  }
+
+  /** Whether the current node has a named child (without making nodes). */
+  get hasNamedChild(): boolean {
+    const { flat } = this
+    if (flat.hasChildren[this.index] === 0) return false
+    for (let child = this.index + 1; child !== -1; child = flat.next[child]!) {
+      const id = flat.type[child]!
+      if (id === ERROR_TYPE_ID || flat.types.named[id]) return true
+    }
+    return false
+  }
+
+  gotoFirstChild(): boolean {
+    if (this.flat.hasChildren[this.index] === 0) return false
+    this.index += 1
+    return true
+  }
+
+  gotoNextSibling(): boolean {
+    const sibling = this.flat.next[this.index]!
+    if (sibling === -1) return false
+    this.index = sibling
+    return true
+  }
+
+  gotoParent(): boolean {
+    const parent = this.flat.parent[this.index]!
+    if (parent === -1) return false
+    this.index = parent
+    return true
+  }
+}
+
+/** The text `tree` was parsed from: `Parser.parse` keeps its input (text or a reader) on the tree. */
+function sourceOf(tree: Tree): string {
+  const input = (tree as Tree & { input?: unknown }).input
+  return typeof input === 'function' || input == null ? tree.rootNode.text : (input as string)
+}
+
+/** A cursor at the root of `tree`, over its flat copy (made on first use). */
+export function flatCursor(
+  tree: Tree,
+  source: string = sourceOf(tree),
+  fields = false,
+): FlatCursor {
+  return new FlatCursor(flatten(tree, source, fields))
+}
