@@ -205,6 +205,8 @@ export function rowOf(lineStarts: Uint32Array, index: number): number {
 export class FlatCursor implements CursorLike {
   private index = 0
   private native: ReturnType<Tree['walk']> | null = null
+  private fieldsOf = -1
+  private fields: (string | undefined)[] = []
 
   constructor(private readonly flat: FlatTree) {}
 
@@ -289,6 +291,50 @@ export class FlatCursor implements CursorLike {
       if (id === ERROR_TYPE_ID || flat.types.named[id]) return true
     }
     return false
+  }
+
+  /** Field names of the current node's children, read from the binding once per node. */
+  private childFields(): (string | undefined)[] {
+    if (this.fieldsOf === this.index) return this.fields
+    const { flat } = this
+    const names: (string | undefined)[] = []
+    if (flat.hasFields) {
+      for (let child = this.index + 1; child !== -1; child = flat.next[child]!)
+        names.push(flat.types.fieldNames[flat.field[child]!])
+    } else {
+      this.native ??= flat.tree.walk()
+      this.native.gotoDescendant(this.index + 1)
+      do names.push(this.native.currentFieldName || undefined)
+      while (this.native.gotoNextSibling())
+    }
+    this.fieldsOf = this.index
+    this.fields = names
+    return names
+  }
+
+  /** Index of the current node's first child under field `name` (as the node API finds it), or -1. */
+  childForFieldName(name: string): number {
+    if (this.flat.hasChildren[this.index] === 0) return -1
+    const position = this.childFields().indexOf(name)
+    let child = position === -1 ? -1 : this.index + 1
+    for (let step = 0; step < position; step += 1) child = this.flat.next[child]!
+    return child
+  }
+
+  /** Index of the current node's first named child, or -1. */
+  get firstNamedChild(): number {
+    const { flat } = this
+    if (flat.hasChildren[this.index] === 0) return -1
+    for (let child = this.index + 1; child !== -1; child = flat.next[child]!) {
+      const id = flat.type[child]!
+      if (id === ERROR_TYPE_ID || flat.types.named[id]) return child
+    }
+    return -1
+  }
+
+  /** Source text of the node at preorder `index`. */
+  textAt(index: number): string {
+    return this.flat.source.slice(this.flat.start[index]!, this.flat.end[index]!)
   }
 
   gotoFirstChild(): boolean {

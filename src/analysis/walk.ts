@@ -1,4 +1,4 @@
-import { flatCursor } from './flat-tree.js'
+import { flatCursor, type FlatCursor } from './flat-tree.js'
 import type { LanguageRules } from './language-registry.js'
 import type { SyntaxNode, Tree } from './parser.js'
 import type { HalsteadCounts, UnitKind } from './profiles/profile.js'
@@ -23,8 +23,8 @@ export interface LoopFact {
 /** What the performance estimate needs, gathered by the walk so that no subtree is searched twice. */
 export interface PerformanceFacts {
   loops: LoopFact[]
-  /** Call nodes of the unit, with their loop depth. */
-  calls: { node: SyntaxNode; loopDepth: number }[]
+  /** Calls of the unit: the called function's text, 1-based line and loop depth. */
+  calls: { callee: string; line: number; loopDepth: number }[]
   /** Comparisons and assignments that sit inside a loop. */
   insideLoops: SyntaxNode[]
 }
@@ -165,6 +165,16 @@ function roleOf(rules: LanguageRules, type: string): number {
     table.set(type, role)
   }
   return role
+}
+
+/** The called function of the call under the cursor, where grammars put it, else its first named child. */
+function calleeText(cursor: FlatCursor): string {
+  let target = cursor.childForFieldName('function')
+  if (target === -1) target = cursor.childForFieldName('constructor')
+  if (target === -1) target = cursor.childForFieldName('name')
+  if (target === -1) target = cursor.childForFieldName('method')
+  if (target === -1) target = cursor.firstNamedChild
+  return target === -1 ? '' : cursor.textAt(target)
 }
 
 function iteratedCollection(loop: SyntaxNode, clauses: ReadonlySet<string>): string | null {
@@ -339,7 +349,8 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     if (unit) {
       if (role & CALL) {
         unit.walked.performance.calls.push({
-          node: cursor.currentNode,
+          callee: calleeText(cursor),
+          line: cursor.startRow + 1,
           loopDepth: unit.loopCollections.length,
         })
       } else if (unit.loopCollections.length > 0 && role & LOOP_SENSITIVE_ROLE) {

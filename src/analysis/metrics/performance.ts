@@ -6,16 +6,6 @@ import type { Hotspot, PerformanceReport } from '../../schemas/analysis.js'
 // The shape is the API's (src/schemas/analysis.ts); the type follows from it.
 export type { Hotspot, PerformanceReport }
 
-function calleeText(call: SyntaxNode): string {
-  const target =
-    call.childForFieldName('function') ??
-    call.childForFieldName('constructor') ??
-    call.childForFieldName('name') ??
-    call.childForFieldName('method') ??
-    call.namedChildren[0]
-  return target?.text ?? ''
-}
-
 function lastSegment(text: string): string {
   const parts = text.split(/\.|::|->/)
   return (parts[parts.length - 1] ?? '').replace(/[^\w$]/g, '')
@@ -55,10 +45,8 @@ export function estimatePerformance(
   let recursiveInLoop = false
   let sortDepth = -1
   const named = name !== '<anonymous>' && name !== '<lambda>'
-  for (const { node: call, loopDepth: depth } of facts.calls) {
-    const callee = calleeText(call)
+  for (const { callee, line, loopDepth: depth } of facts.calls) {
     const method = lastSegment(callee)
-    const line = call.startPosition.row + 1
     if (named && method === name) {
       recursiveSites += 1
       if (depth > 0) recursiveInLoop = true
