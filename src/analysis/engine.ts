@@ -59,7 +59,7 @@ export async function analyzeSource(
   const lines = code.split('\n')
   const profile = profileFor(rules.profile)
   // The tree is read out of the binding once; the generic walk and the profile's walk share it.
-  flatten(tree, code, profile?.readsFields ?? false)
+  flatten(tree, code)
   const walk = walkTree(tree, code, rules)
   const profiled = profile ? profile.analyze(tree, code, options) : null
 

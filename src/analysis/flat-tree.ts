@@ -7,12 +7,14 @@ import type { SyntaxNode, Tree } from './parser.js'
  * so the tree is read through the binding once, into typed arrays in preorder, and every walk
  * then runs on a cursor over those arrays.
  *
- * Read per node: its type id, field id, start and end. Type names and whether a type is named are
+ * Read per node: its type id, field id, start and (for named nodes) end. Type names and whether a type is named are
  * asked once per type id. Indices are the binding's: UTF-16 code units of the
  * source string, so that text is a slice of it; rows and columns come from a table of line starts.
  */
 
 const ERROR_TYPE_ID = 0xffff
+/** An end not read yet (anonymous tokens: the walks want their type, rarely their extent). */
+const UNREAD = 0xffffffff
 
 /** The TreeCursor members the walks use; {@link FlatCursor} answers them without the binding. */
 export type CursorLike = Pick<
@@ -78,7 +80,8 @@ function lineStartsOf(source: string): Uint32Array {
 
 /**
  * The tree in typed arrays, read once per tree (later calls return the same arrays). Field ids
- * cost a native call per node, so they are read only when `fields` asks for them.
+ * cost a native call per node, so they are read here only when `fields` asks for them; otherwise
+ * the cursor reads a node's field from the binding when asked.
  */
 export function flatten(tree: Tree, source: string, fields = false): FlatTree {
   const known = flatTrees.get(tree)
@@ -146,10 +149,11 @@ export function flatten(tree: Tree, source: string, fields = false): FlatTree {
     const previous = lastChild[depth]!
     if (previous !== -1) next[previous] = index
     lastChild[depth] = index
-    // Both ends are read for every node: hidden children (a grammar's `_`-named tokens) may cover
-    // the first or last stretch of a node, so its visible children need not span it.
+    // Starts and ends are read, not derived from the children: hidden children (a grammar's
+    // `_`-named tokens) may cover the first or last stretch of a node, so its visible children
+    // need not span it.
     start[index] = cursor.startIndex
-    end[index] = cursor.endIndex
+    end[index] = named[id] ? cursor.endIndex : UNREAD
     if (cursor.gotoFirstChild()) {
       hasChildren[index] = 1
       open.push(index)
@@ -207,8 +211,19 @@ export class FlatCursor implements CursorLike {
   private native: ReturnType<Tree['walk']> | null = null
   private fieldsOf = -1
   private fields: (string | undefined)[] = []
+  private siblingFieldsOf = -1
+  private readonly siblingFields = new Map<number, number>()
 
   constructor(private readonly flat: FlatTree) {}
+
+  /** End of the node at preorder `index`; an anonymous token's is asked of the binding on demand. */
+  private endOf(index: number): number {
+    const end = this.flat.end[index]!
+    if (end !== UNREAD) return end
+    this.native ??= this.flat.tree.walk()
+    this.native.gotoDescendant(index)
+    return (this.flat.end[index] = this.native.endIndex)
+  }
 
   /** Preorder index of the current node (tree-sitter's descendant index). */
   get nodeIndex(): number {
@@ -238,7 +253,7 @@ export class FlatCursor implements CursorLike {
   }
 
   get endIndex(): number {
-    return this.flat.end[this.index]!
+    return this.endOf(this.index)
   }
 
   get startPosition(): { row: number; column: number } {
@@ -248,7 +263,7 @@ export class FlatCursor implements CursorLike {
   }
 
   get endPosition(): { row: number; column: number } {
-    const index = this.flat.end[this.index]!
+    const index = this.endOf(this.index)
     const row = rowOf(this.flat.lineStarts, index)
     return { row, column: index - this.flat.lineStarts[row]! }
   }
@@ -260,19 +275,46 @@ export class FlatCursor implements CursorLike {
 
   /** Row of the current node's end, without a position object. */
   get endRow(): number {
-    return rowOf(this.flat.lineStarts, this.flat.end[this.index]!)
+    return rowOf(this.flat.lineStarts, this.endOf(this.index))
   }
 
   get nodeText(): string {
-    return this.flat.source.slice(this.flat.start[this.index]!, this.flat.end[this.index]!)
+    return this.flat.source.slice(this.flat.start[this.index]!, this.endOf(this.index))
   }
 
   get currentFieldId(): number {
-    return this.flat.field[this.index]!
+    if (this.flat.hasFields) return this.flat.field[this.index]!
+    return this.fieldOfChild(this.index)
   }
 
   get currentFieldName(): string {
-    return this.flat.types.fieldNames[this.flat.field[this.index]!] as string
+    return this.flat.types.fieldNames[this.currentFieldId] as string
+  }
+
+  /**
+   * Field id of the node at `index`, read with its siblings from the binding when its parent is
+   * first asked about: walks ask for fields only under a few kinds of parent.
+   */
+  private fieldOfChild(index: number): number {
+    const { flat } = this
+    const parent = flat.parent[index]!
+    if (parent === -1) return 0
+    if (this.siblingFieldsOf !== parent) {
+      this.native ??= flat.tree.walk()
+      this.native.gotoDescendant(parent + 1)
+      this.siblingFields.clear()
+      let child = parent + 1
+      do {
+        const id = this.native.currentFieldId || 0
+        if (id !== 0) {
+          this.siblingFields.set(child, id)
+          flat.types.fieldNames[id] ??= this.native.currentFieldName
+        }
+        child = flat.next[child]!
+      } while (this.native.gotoNextSibling())
+      this.siblingFieldsOf = parent
+    }
+    return this.siblingFields.get(index) ?? 0
   }
 
   /** The binding's node for the current position: the one answer that needs the native tree. */
@@ -334,7 +376,7 @@ export class FlatCursor implements CursorLike {
 
   /** Source text of the node at preorder `index`. */
   textAt(index: number): string {
-    return this.flat.source.slice(this.flat.start[index]!, this.flat.end[index]!)
+    return this.flat.source.slice(this.flat.start[index]!, this.endOf(index))
   }
 
   gotoFirstChild(): boolean {

@@ -164,7 +164,7 @@ const kindTables = new WeakMap<object, Int16Array>()
  */
 export function measureEslintUnits(tree: Tree, options: ProfileOptions = {}): EslintUnitMetrics[] {
   const modified = options.cyclomaticVariant === 'modified'
-  const cursor = flatCursor(tree, undefined, true)
+  const cursor = flatCursor(tree)
 
   // `Parser.parse` records the grammar on the tree; the typings do not declare it.
   const grammar = (tree as Tree & { language?: unknown }).language
@@ -637,7 +637,6 @@ export function measureEslintUnits(tree: Tree, options: ProfileOptions = {}): Es
  * File-level figures are left to the engine's generic rules.
  */
 export const eslintProfile: MetricProfile = {
-  readsFields: true,
   analyze(tree: Tree, _source: string, options: ProfileOptions) {
     const file: FileMetrics = {}
     return { units: measureEslintUnits(tree, options), file }

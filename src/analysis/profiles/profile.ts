@@ -58,8 +58,6 @@ export interface ProfileOptions {
  * `language.json` names its profile; the engine never branches on a language id.
  */
 export interface MetricProfile {
-  /** Whether the profile's walk reads field ids, so that the tree's one read includes them. */
-  readsFields?: boolean
   analyze(
     tree: Tree,
     source: string,
