@@ -94,7 +94,9 @@ export function typescriptErrors(
 ): SyntaxErrorReport[] {
   const ts = typescript()
   const { file, diagnostics } = typescriptDiagnostics(code, languageId)
-  return diagnostics.slice(0, MAX_ERRORS).map((diagnostic) => {
+  // The parser reports some errors late (an unclosed JSX tag once it meets the file's end).
+  const inOrder = [...diagnostics].sort((a, b) => (a.start ?? 0) - (b.start ?? 0))
+  return inOrder.slice(0, MAX_ERRORS).map((diagnostic) => {
     const start = diagnostic.start ?? 0
     const from = file.getLineAndCharacterOfPosition(start)
     const to = file.getLineAndCharacterOfPosition(start + (diagnostic.length ?? 0))
