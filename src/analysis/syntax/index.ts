@@ -2,6 +2,7 @@ import type { Language } from '../language-registry.js'
 import type { Tree } from '../parser.js'
 import type { SyntaxErrorFound } from '../walk.js'
 import { syntaxErrorReports, type SyntaxErrorReport } from './tree-errors.js'
+import { preprocessorVerdict } from './preprocessor.js'
 import { typescriptVerdict } from './typescript.js'
 import type { SyntaxWarningReport } from '../../schemas/analysis.js'
 
@@ -46,6 +47,7 @@ export function checkSyntax(input: SyntaxInput): SyntaxVerdict {
     warnings: [],
     checker: 'tree-sitter',
   }
-  const authority = AUTHORITIES[input.language.id]
+  const authority =
+    AUTHORITIES[input.language.id] ?? (input.language.syntax ? preprocessorVerdict : undefined)
   return authority ? authority(input, fromTree) : fromTree
 }

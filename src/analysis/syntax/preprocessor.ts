@@ -1,0 +1,214 @@
+import Parser from 'tree-sitter'
+import { parse, type SyntaxNode, type Tree } from '../parser.js'
+import type { SyntaxErrorReport, SyntaxWarningReport } from '../../schemas/analysis.js'
+import type { SyntaxInput, SyntaxVerdict } from './index.js'
+import type { SyntaxRules } from './preprocessor-rules.js'
+
+type PreprocessorRules = NonNullable<SyntaxRules['preprocessor']>
+type MacroRules = NonNullable<SyntaxRules['macros']>
+
+/**
+ * Tree-sitter parses C, C++ and C# as written, before the preprocessor: a macro
+ * (`FMT_BEGIN_NAMESPACE`, `FMT_API void f();`) or the branches of an `#if` region, each
+ * incomplete alone, look like syntax errors where the compiler finds none. So, when the tree
+ * holds errors, the source is rewritten twice, each time keeping every offset and line break:
+ * first with one branch of each conditional region kept and the directives blanked, then also
+ * with macro-like spots blanked. An error that no longer appears on its lines in a rewrite is a
+ * warning with the reason of that rewrite; an error that survives both is an error.
+ */
+
+/** Replaces `text[start, end)` by spaces, keeping line breaks, so positions stay exact. */
+function blank(chars: string[], start: number, end: number): void {
+  for (let i = start; i < end; i++) {
+    if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' '
+  }
+}
+
+/** The condition of a directive as a plain word: `defined(__cplusplus)` → `__cplusplus`. */
+function conditionWord(text: string): string {
+  return text
+    .replace(/\/\/.*$|\/\*.*?\*\//g, '')
+    .replace(/\bdefined\b/g, '')
+    .replace(/[()\s]/g, '')
+}
+
+interface Region {
+  /** Whether the current branch is the one kept. */
+  keeping: boolean
+  /** Whether a branch of the region has been kept already. */
+  taken: boolean
+}
+
+/**
+ * The source with one branch of each conditional region kept (the first not known to be false)
+ * and every directive line blanked: what one configuration of the compiler would see.
+ */
+export function keepOneBranch(code: string, rules: PreprocessorRules): string {
+  const chars = code.split('')
+  const opening = new Set(rules.opening)
+  const negated = new Set(rules.negated)
+  const branches = new Set(rules.branches)
+  const closing = new Set(rules.closing)
+  const falseConditions = new Set(rules.false_conditions)
+  const regions: Region[] = []
+  const active = () => regions.every((region) => region.keeping)
+  const isFalse = (directive: string, condition: string) =>
+    negated.has(directive) ? false : falseConditions.has(conditionWord(condition))
+
+  let start = 0
+  while (start < chars.length) {
+    let end = chars.indexOf('\n', start)
+    if (end === -1) end = chars.length
+    const line = chars.slice(start, end).join('')
+    const trimmed = line.trimStart()
+    if (trimmed.startsWith(rules.directive)) {
+      // A directive may continue over the following lines.
+      while (
+        rules.continuation &&
+        chars.slice(start, end).join('').trimEnd().endsWith(rules.continuation) &&
+        end < chars.length
+      ) {
+        const next = chars.indexOf('\n', end + 1)
+        end = next === -1 ? chars.length : next
+      }
+      const match = /^\s*(\w+)(.*)$/s.exec(trimmed.slice(rules.directive.length))
+      const name = match?.[1] ?? ''
+      const condition = match?.[2] ?? ''
+      if (opening.has(name)) {
+        const keeping = !isFalse(name, condition)
+        regions.push({ keeping, taken: keeping })
+      } else if (branches.has(name)) {
+        const region = regions.at(-1)
+        if (region) {
+          region.keeping = !region.taken && !(condition.trim() !== '' && isFalse(name, condition))
+          region.taken ||= region.keeping
+        }
+      } else if (closing.has(name)) {
+        regions.pop()
+      }
+      blank(chars, start, end)
+    } else if (!active()) {
+      blank(chars, start, end)
+    }
+    start = end + 1
+  }
+  return chars.join('')
+}
+
+/** The index just past the parenthesis that closes the one at `open`, or -1. */
+function closingParenthesis(chars: readonly string[], open: number): number {
+  let depth = 0
+  let quote: string | null = null
+  for (let i = open; i < chars.length; i++) {
+    const char = chars[i]
+    if (quote) {
+      if (char === '\\') i++
+      else if (char === quote) quote = null
+    } else if (char === '"' || char === "'") quote = char
+    else if (char === '(') depth++
+    else if (char === ')' && --depth === 0) return i + 1
+  }
+  return -1
+}
+
+const IDENTIFIER = /[A-Za-z_]\w*/g
+const isBlank = (char: string | undefined) => char === ' ' || char === '\t'
+const startsIdentifier = (char: string | undefined) => char !== undefined && /[A-Za-z_]/.test(char)
+
+/**
+ * The source with macro-like spots blanked: a macro name (with its arguments) first on its line
+ * and alone there (`FMT_BEGIN_NAMESPACE`, `REDIS_NO_SANITIZE("bounds")`), one in front of a
+ * declaration (`FMT_API void f();`), and the arguments of macros that take a type
+ * (`va_arg(ap, char *)`).
+ */
+export function blankMacros(code: string, rules: MacroRules): string {
+  const chars = code.split('')
+  const text = chars.join('')
+  const name = new RegExp(`^(?:${rules.name_pattern})$`)
+  const keywords = new Set(rules.keywords)
+  const typeCalls = new Set(rules.type_argument_calls)
+  for (const match of text.matchAll(IDENTIFIER)) {
+    const word = match[0]
+    const start = match.index
+    if (chars[start] === ' ') continue // blanked by an earlier spot
+    let after = start + word.length
+    while (isBlank(chars[after])) after++
+    if (typeCalls.has(word) && chars[after] === '(') {
+      const end = closingParenthesis(chars, after)
+      if (end > 0) blank(chars, after + 1, end - 1)
+      continue
+    }
+    if (!name.test(word) || keywords.has(word)) continue
+    let end = start + word.length
+    if (chars[after] === '(') {
+      const close = closingParenthesis(chars, after)
+      if (close < 0) continue
+      end = close
+    }
+    let next = end
+    while (isBlank(chars[next])) next++
+    const lineStart = text.lastIndexOf('\n', start - 1) + 1
+    const firstOnLine = text.slice(lineStart, start).trim() === ''
+    const aloneOnLine =
+      firstOnLine &&
+      (next >= chars.length || chars[next] === '\n' || chars[next] === '\r' || chars[next] === ';')
+    if (aloneOnLine || startsIdentifier(chars[next])) blank(chars, start, end)
+  }
+  return chars.join('')
+}
+
+/** The line spans (0-based, inclusive) of the ERROR and MISSING nodes of a tree. */
+function errorRows(tree: Tree): Array<[number, number]> {
+  const rows: Array<[number, number]> = []
+  const visit = (node: SyntaxNode) => {
+    if (node.type === 'ERROR' || node.isMissing) {
+      rows.push([node.startPosition.row, node.endPosition.row])
+      return
+    }
+    for (const child of node.children) if (child.hasError || child.isMissing) visit(child)
+  }
+  if (tree.rootNode.hasError) visit(tree.rootNode)
+  return rows
+}
+
+/** One parser per grammar for the rewrites, made from the tree's own grammar. */
+const parsers = new Map<unknown, Parser>()
+function reparse(tree: Tree, source: string): Tree {
+  const language = (tree as unknown as { language: Parser.Language }).language
+  let parser = parsers.get(language)
+  if (!parser) {
+    parser = new Parser()
+    parser.setLanguage(language)
+    parsers.set(language, parser)
+  }
+  return parse(parser, source)
+}
+
+type Rewrite = [SyntaxWarningReport['reason'], (code: string) => string]
+
+/** The syntax authority of languages with a `syntax` key: see the comment at the top. */
+export function preprocessorVerdict(input: SyntaxInput, fromTree: SyntaxVerdict): SyntaxVerdict {
+  const rules = input.language.syntax
+  if (!rules || fromTree.errors.length === 0) return fromTree
+  const rewrites: Rewrite[] = []
+  const { preprocessor, macros } = rules
+  if (preprocessor) rewrites.push(['preprocessor', (code) => keepOneBranch(code, preprocessor)])
+  if (macros) rewrites.push(['macro', (code) => blankMacros(code, macros)])
+
+  let errors: SyntaxErrorReport[] = fromTree.errors
+  const warnings: SyntaxWarningReport[] = [...fromTree.warnings]
+  let source = input.code
+  for (const [reason, rewrite] of rewrites) {
+    source = rewrite(source)
+    const rows = errorRows(reparse(input.tree, source))
+    const remaining: SyntaxErrorReport[] = []
+    for (const error of errors) {
+      const survives = rows.some(([from, to]) => from <= error.end_line - 1 && to >= error.line - 1)
+      if (survives) remaining.push(error)
+      else warnings.push({ ...error, reason })
+    }
+    errors = remaining
+    if (errors.length === 0) break
+  }
+  return { errors, warnings, checker: fromTree.checker }
+}
