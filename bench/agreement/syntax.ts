@@ -7,18 +7,20 @@ import { parse, parserFor } from '../../src/analysis/parser.js'
 /**
  * Syntax verdicts on a corpus of valid code:
  *
- *   npx tsx bench/agreement/syntax.ts DIR|FILE ...
+ *   npx tsx bench/agreement/syntax.ts [--skip FOLDER]... DIR|FILE ...
  *
  * Every file whose extension names a language is analysed. Per language it prints the files,
  * those the report calls invalid (the verdict: the language's authority where one exists),
  * those whose tree-sitter tree alone holds an error (the verdict before any authority), the
  * warnings, and each flagged file with its first error. On released code every flagged file is a
- * false syntax error. Always exits 0: it measures, it does not gate.
+ * false syntax error. Always exits 0: it measures, it does not gate. `--skip testdata` leaves out
+ * every folder of that name: corpora keep deliberately invalid files in such folders (Go's
+ * `testdata`, CPython's `test`).
  */
 
 /** Generated or minified files larger than this say nothing about a language's syntax. */
 const MAX_FILE_BYTES = 1_000_000
-const SKIPPED_FOLDERS = new Set(['node_modules', '.git'])
+const skippedFolders = new Set(['node_modules', '.git'])
 
 const registry = loadLanguageRegistry()
 
@@ -39,7 +41,7 @@ function* filesUnder(path: string): Generator<string> {
     return
   }
   for (const entry of readdirSync(path, { withFileTypes: true })) {
-    if (entry.isDirectory() && SKIPPED_FOLDERS.has(entry.name)) continue
+    if (entry.isDirectory() && skippedFolders.has(entry.name)) continue
     const child = join(path, entry.name)
     if (entry.isDirectory()) yield* filesUnder(child)
     else if (entry.isFile()) yield child
@@ -50,9 +52,15 @@ const percent = (part: number, whole: number) =>
   whole === 0 ? '0.0' : ((part / whole) * 100).toFixed(1)
 
 async function main(): Promise<void> {
-  const roots = process.argv.slice(2).map((path) => resolve(path))
+  const roots: string[] = []
+  const args = process.argv.slice(2)
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index]!
+    if (arg === '--skip' && args[index + 1]) skippedFolders.add(args[++index]!)
+    else roots.push(resolve(arg))
+  }
   if (roots.length === 0) {
-    console.error('usage: npx tsx bench/agreement/syntax.ts DIR|FILE ...')
+    console.error('usage: npx tsx bench/agreement/syntax.ts [--skip FOLDER]... DIR|FILE ...')
     return
   }
   const tallies = new Map<string, Tally>()
