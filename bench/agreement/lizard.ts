@@ -49,6 +49,13 @@ const DESYNC_SHARE = 0.2
 const DESYNC_MINIMUM = 2
 /** Our language id → lizard's `-l` name, where they differ. */
 const LIZARD_NAMES: Record<string, string> = { c: 'cpp' }
+/**
+ * Functions of ours that lizard never lists, by language: C#'s property, indexer and event
+ * accessors (lizard reads `get { … }` as a block of the class, not a function).
+ */
+const NOT_LISTED: Record<string, ReadonlySet<string>> = {
+  csharp: new Set(['get', 'set', 'init', 'add', 'remove']),
+}
 
 interface Options {
   language: string | undefined
@@ -211,8 +218,27 @@ interface FileResult {
   total: number
 }
 
-function matchFunctions(file: string, theirs: Figures[], ours: FunctionReport[]): FileResult {
-  const named = ours.filter((unit) => unit.kind !== 'lambda')
+/**
+ * Whether lizard lists a function of ours: not an anonymous one (lizard counts a lambda's
+ * decisions in the enclosing function), not a declaration without a body (an abstract or
+ * interface method, a prototype), not one of the language's NOT_LISTED.
+ */
+function expectedInLizard(unit: FunctionReport, language: string): boolean {
+  return (
+    unit.kind !== 'lambda' &&
+    !unit.name.startsWith('<') &&
+    unit.body !== null &&
+    !NOT_LISTED[language]?.has(unit.name)
+  )
+}
+
+function matchFunctions(
+  file: string,
+  language: string,
+  theirs: Figures[],
+  ours: FunctionReport[],
+): FileResult {
+  const named = ours.filter((unit) => expectedInLizard(unit, language))
   const used = new Set<FunctionReport>()
   const pairs: Pair[] = []
   const lizardOnly: Figures[] = []
@@ -259,7 +285,7 @@ async function compareLanguage(
   const excluded: string[] = []
   for (const file of files) {
     const report = await analyzeSource(readFileSync(file, 'utf8'), language)
-    const result = matchFunctions(file, theirs.get(file) ?? [], report.functions)
+    const result = matchFunctions(file, language.id, theirs.get(file) ?? [], report.functions)
     const unmatched = result.lizardOnly.length + result.oursOnly.length
     if (unmatched >= DESYNC_MINIMUM && unmatched > DESYNC_SHARE * result.total)
       excluded.push(
