@@ -143,8 +143,8 @@ export const analysisRulesSchema = z.strictObject({
     tokens: nodeTypes,
     nodes: nodeTypes,
     /**
-     * Nodes that take one decision back, −1 each: with Kotlin's `when_entry` among the nodes,
-     * `when_expression` here makes a `when` of n branches count n − 1, as lizard does.
+     * Nodes that take one decision back, −1 each: with Kotlin's when-branch node among the
+     * nodes and its `when` node here, a `when` of n branches counts n − 1, as lizard does.
      */
     discounts: optionalNodeTypes,
     /**

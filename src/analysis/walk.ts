@@ -121,6 +121,11 @@ interface OpenUnit {
   nestingBase: number
   /** Collections iterated by the enclosing loops of this unit, outermost first. */
   loopCollections: (string | null)[]
+  /**
+   * For a lambda when the rules say `lambdas_in_enclosing`: the unit it sits in, whose
+   * cyclomatic complexity its decisions raise too (lizard reads a lambda as part of it).
+   */
+  enclosing: OpenUnit | null
 }
 
 // What a node type means to the walk, looked up once per type instead of in a dozen sets.
@@ -138,6 +143,7 @@ const LOOP = 1024
 const JUMP = 2048
 const LOOP_SENSITIVE_ROLE = 4096
 const NAMESPACE = 8192
+const DISCOUNT = 16384
 
 const roleTables = new WeakMap<LanguageRules, Map<string, number>>()
 
@@ -155,6 +161,7 @@ function roleOf(rules: LanguageRules, type: string): number {
       (rules.functions.has(type) ? FUNCTION : 0) |
       (rules.calls.has(type) ? CALL : 0) |
       (rules.cyclomaticNodes.has(type) ? DECISION : 0) |
+      (rules.cyclomaticDiscounts.has(type) ? DISCOUNT : 0) |
       (rules.elseIfs.has(type) ? ELSE_IF : 0) |
       (rules.conditionals.has(type) ? CONDITIONAL : 0) |
       (rules.nesting.has(type) ? NESTING : 0) |
@@ -213,9 +220,9 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   const mark = (from: number, to: number, kind: number) => {
     for (let row = from; row <= to; row += 1) lineKinds[row]! |= kind
   }
-  const decide = () => {
-    totalDecisions += 1
-    if (unit) unit.walked.cyclomatic += 1
+  const decide = (amount = 1) => {
+    totalDecisions += amount
+    for (let open = unit; open; open = open.enclosing) open.walked.cyclomatic += amount
   }
   const cognitive = (amount: number) => {
     if (unit) unit.walked.cognitive += amount
@@ -332,7 +339,8 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       }
       // White paper: a nested function adds a level of nesting to what it contains.
       nesting = unit ? nesting + 1 : 0
-      unit = { walked, nestingBase: nesting, loopCollections: [] }
+      const enclosing = lambda && rules.lambdasInEnclosing ? unit : null
+      unit = { walked, nestingBase: nesting, loopCollections: [], enclosing }
       return true
     }
     if (unit) {
@@ -346,6 +354,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       }
     }
     if (role & DECISION) decide()
+    if (role & DISCOUNT) decide(-1)
     if (role & ELSE_IF) {
       cognitive(1)
       return true
