@@ -10,6 +10,11 @@ const words = z.array(z.string().min(1))
  * (see `src/analysis/syntax/preprocessor.ts`).
  */
 export const syntaxRulesSchema = z.strictObject({
+  /**
+   * Regular expressions of constructs the grammar is known not to parse (C++'s
+   * `p->operator[](i)`): an error on a line one matches is a warning, reason `parser-limit`.
+   */
+  parser_limits: z.array(z.string().min(1)).optional(),
   preprocessor: z
     .strictObject({
       /** What a directive line starts with, after blanks: `#`. */
@@ -35,10 +40,17 @@ export const syntaxRulesSchema = z.strictObject({
     .strictObject({
       /** A regular expression that an object-like macro's name matches in full (ALL_CAPS). */
       name_pattern: z.string().min(1),
-      /** Words the pattern may match that are never macros. */
+      /** Words that are never macros: keywords, and names the pattern matches that are not. */
       keywords: words.default([]),
       /** Function-like macros whose arguments include a type (`va_arg(ap, char *)`). */
       type_argument_calls: words.default([]),
+      /**
+       * Type words a qualifier macro may stand in front of (`static redisAtomic size_t n;`):
+       * any other name directly before one of them is read as a macro.
+       */
+      type_words: words.default([]),
+      /** The word an access-specifier macro stands for (`JSON_PRIVATE_UNLESS_TESTED:`). */
+      access_word: z.string().min(1).optional(),
     })
     .optional(),
 })

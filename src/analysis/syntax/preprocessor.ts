@@ -116,43 +116,77 @@ const isBlank = (char: string | undefined) => char === ' ' || char === '\t'
 const startsIdentifier = (char: string | undefined) => char !== undefined && /[A-Za-z_]/.test(char)
 
 /**
- * The source with macro-like spots blanked: a macro name (with its arguments) first on its line
- * and alone there (`FMT_BEGIN_NAMESPACE`, `REDIS_NO_SANITIZE("bounds")`), one in front of a
- * declaration (`FMT_API void f();`), and the arguments of macros that take a type
- * (`va_arg(ap, char *)`).
+ * The source with macro-like spots rewritten, each spot kept at its length:
+ * - a macro name, with its arguments, blanked where it stands alone on its line
+ *   (`FMT_BEGIN_NAMESPACE`, `REDIS_NO_SANITIZE("bounds")`), in front of a declaration
+ *   (`FMT_API void f();`, `FMT_CONSTEXPR20 (x)`), of a block (`TEST("name") {`) or of a string
+ *   (`STRINGIFY(X) " characters"`);
+ * - one in a list (`template <typename T, FMT_ENABLE_IF(cond)>`) turned into one identifier;
+ * - one followed by a colon first on its line (`JSON_PRIVATE_UNLESS_TESTED:`) replaced by the
+ *   language's access word, when it has one;
+ * - any name in front of a type word (`static redisAtomic size_t n;`) blanked;
+ * - a name with arguments heading a block (`run_with_period(100) {`) blanked;
+ * - the arguments of macros that take a type (`va_arg(ap, char *)`) blanked.
  */
 export function blankMacros(code: string, rules: MacroRules): string {
   const chars = code.split('')
-  const text = chars.join('')
+  const text = code
   const name = new RegExp(`^(?:${rules.name_pattern})$`)
   const keywords = new Set(rules.keywords)
   const typeCalls = new Set(rules.type_argument_calls)
+  const typeWords = new Set(rules.type_words)
   for (const match of text.matchAll(IDENTIFIER)) {
     const word = match[0]
     const start = match.index
-    if (chars[start] === ' ') continue // blanked by an earlier spot
-    let after = start + word.length
+    if (chars[start] !== text[start] || keywords.has(word)) continue // rewritten already, or a keyword
+    const nameEnd = start + word.length
+    let after = nameEnd
     while (isBlank(chars[after])) after++
     if (typeCalls.has(word) && chars[after] === '(') {
       const end = closingParenthesis(chars, after)
       if (end > 0) blank(chars, after + 1, end - 1)
       continue
     }
-    if (!name.test(word) || keywords.has(word)) continue
-    let end = start + word.length
-    if (chars[after] === '(') {
-      const close = closingParenthesis(chars, after)
-      if (close < 0) continue
-      end = close
-    }
-    let next = end
-    while (isBlank(chars[next])) next++
     const lineStart = text.lastIndexOf('\n', start - 1) + 1
     const firstOnLine = text.slice(lineStart, start).trim() === ''
-    const aloneOnLine =
+    const call = chars[nameEnd] === '(' ? closingParenthesis(chars, nameEnd) : -1
+    let next = call > 0 ? call : nameEnd
+    while (isBlank(chars[next])) next++
+    const follower = chars[next]
+    if (!name.test(word)) {
+      const wordAfter = /^[A-Za-z_]\w*/.exec(text.slice(after, after + 64))?.[0]
+      if (call < 0 && wordAfter && typeWords.has(wordAfter) && !typeWords.has(word)) {
+        blank(chars, start, nameEnd)
+      } else if (call > 0 && firstOnLine && follower === '{') {
+        blank(chars, start, call)
+      }
+      continue
+    }
+    const end = call > 0 ? call : nameEnd
+    const lineEnd = next >= chars.length || follower === '\n' || follower === '\r'
+    if (
+      (firstOnLine && (lineEnd || follower === ';')) ||
+      follower === '{' ||
+      follower === '"' ||
+      (call < 0 && (startsIdentifier(follower) || follower === '(' || follower === '~'))
+    ) {
+      blank(chars, start, end)
+    } else if (call > 0 && (follower === '>' || follower === ',')) {
+      // One identifier on the macro's first line; its other lines blank.
+      const firstLineEnd = text.indexOf('\n', nameEnd)
+      const cut = firstLineEnd < 0 || firstLineEnd > end ? end : firstLineEnd
+      for (let i = nameEnd; i < cut; i++) chars[i] = '_'
+      blank(chars, cut, end)
+    } else if (
       firstOnLine &&
-      (next >= chars.length || chars[next] === '\n' || chars[next] === '\r' || chars[next] === ';')
-    if (aloneOnLine || startsIdentifier(chars[next])) blank(chars, start, end)
+      follower === ':' &&
+      chars[next + 1] !== ':' &&
+      rules.access_word &&
+      rules.access_word.length <= end - start
+    ) {
+      blank(chars, start, end)
+      chars.splice(start, rules.access_word.length, ...rules.access_word.split(''))
+    }
   }
   return chars.join('')
 }
@@ -209,6 +243,18 @@ export function preprocessorVerdict(input: SyntaxInput, fromTree: SyntaxVerdict)
     }
     errors = remaining
     if (errors.length === 0) break
+  }
+  const limits = (rules.parser_limits ?? []).map((pattern) => new RegExp(pattern))
+  if (limits.length > 0) {
+    // A line holding a construct the grammar is known not to cover cannot be judged by it.
+    const judged = errors
+    errors = []
+    for (const error of judged) {
+      const line = input.lines[error.line - 1] ?? ''
+      if (limits.some((limit) => limit.test(line)))
+        warnings.push({ ...error, reason: 'parser-limit' })
+      else errors.push(error)
+    }
   }
   return { errors, warnings, checker: fromTree.checker }
 }
