@@ -7,6 +7,7 @@ import { verificationRulesSchema } from '../verification/rules.js'
 import { LanguageLookup } from './language-lookup.js'
 import { regexSource } from './regex-source.js'
 import { syntaxRulesSchema } from './syntax/preprocessor-rules.js'
+import { grammarLimitsSchema } from './syntax/grammar-limits-rules.js'
 import { describeProfile, isProfileId, PROFILES, type ProfileId } from './profiles/catalogue.js'
 
 const nodeTypes = z.array(z.string().min(1))
@@ -229,6 +230,8 @@ export const languageFileSchema = z
     verification: verificationRulesSchema.optional(),
     /** What the syntax check must know of a preprocessor and its macros (C, C++, C#). */
     syntax: syntaxRulesSchema.optional(),
+    /** The known gaps of the tree-sitter grammar of a language with no other parser (Kotlin, Swift, Scala). */
+    grammar_limits: grammarLimitsSchema.optional(),
   })
   .superRefine((file, context) => {
     const profile = file.analysis.profile

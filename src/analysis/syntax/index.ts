@@ -3,6 +3,7 @@ import type { Tree } from '../parser.js'
 import type { SyntaxErrorFound } from '../walk.js'
 import { syntaxErrorReports, type SyntaxErrorReport } from './tree-errors.js'
 import { preprocessorVerdict } from './preprocessor.js'
+import { grammarLimitsVerdict } from './grammar-limits.js'
 import { typescriptVerdict } from './typescript.js'
 import type { SyntaxWarningReport } from '../../schemas/analysis.js'
 
@@ -48,6 +49,8 @@ export function checkSyntax(input: SyntaxInput): SyntaxVerdict {
     checker: 'tree-sitter',
   }
   const authority =
-    AUTHORITIES[input.language.id] ?? (input.language.syntax ? preprocessorVerdict : undefined)
+    AUTHORITIES[input.language.id] ??
+    (input.language.grammar_limits ? grammarLimitsVerdict : undefined) ??
+    (input.language.syntax ? preprocessorVerdict : undefined)
   return authority ? authority(input, fromTree) : fromTree
 }
