@@ -153,6 +153,17 @@ export const analysisRulesSchema = z.strictObject({
      * most lambdas as functions of their own); the lambda keeps its own figure too.
      */
     lambdas_in_enclosing: z.boolean().default(false),
+    /**
+     * Node or token types that are a decision only right after a sibling of the listed types:
+     * lizard's tokenizer reads Swift's `?` after `)` or `]` (`(any Error)?`, `f()?.x`) as a
+     * ternary, but not after a name (`String?`, `x?.y`).
+     */
+    after: z.record(z.string().min(1), nodeTypes).default({}),
+    /**
+     * Parents under which a name that spells a decision token counts as one: lizard's
+     * tokenizer reads Swift's parameter label `for` (`func task(for request: R)`) as the loop.
+     */
+    names_under: optionalNodeTypes,
   }),
   /** Boolean operator tokens; a run of like operators is one cognitive increment. */
   logical_operators: nodeTypes,
@@ -267,6 +278,9 @@ export interface LanguageRules {
   cyclomaticNodes: ReadonlySet<string>
   cyclomaticDiscounts: ReadonlySet<string>
   lambdasInEnclosing: boolean
+  /** Type → the previous-sibling types after which it is a decision. */
+  cyclomaticAfter: ReadonlyMap<string, ReadonlySet<string>>
+  cyclomaticNamesUnder: ReadonlySet<string>
   logicalOperators: ReadonlySet<string>
   parentheses: ReadonlySet<string>
   conditionals: ReadonlySet<string>
@@ -388,6 +402,13 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
     cyclomaticNodes: new Set(analysis.cyclomatic.nodes),
     cyclomaticDiscounts: new Set(analysis.cyclomatic.discounts),
     lambdasInEnclosing: analysis.cyclomatic.lambdas_in_enclosing,
+    cyclomaticAfter: new Map(
+      Object.entries(analysis.cyclomatic.after).map(([type, previous]) => [
+        type,
+        new Set(previous),
+      ]),
+    ),
+    cyclomaticNamesUnder: new Set(analysis.cyclomatic.names_under),
     logicalOperators: new Set(analysis.logical_operators),
     parentheses: new Set(analysis.parentheses),
     conditionals: new Set(analysis.conditionals),
