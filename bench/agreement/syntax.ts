@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { analyzeSource } from '../../src/analysis/engine.js'
 import { loadLanguageRegistry, type Language } from '../../src/analysis/language-registry.js'
-import { parse, parserFor } from '../../src/analysis/parser.js'
+import { parse, parserFor, type SyntaxNode } from '../../src/analysis/parser.js'
 
 /**
  * Syntax verdicts on a corpus of valid code:
@@ -32,6 +32,19 @@ interface Tally {
   warnings: number
   checkers: Map<string, number>
   examples: string[]
+  /** Files tree-sitter alone flags but the verdict finds valid: the authority overruled it. */
+  overruled: string[]
+}
+
+/** Where a tree's first error is: the first node, in source order, that is an error or missing. */
+function firstTreeError(node: SyntaxNode): SyntaxNode | null {
+  if (node.isError || node.isMissing) return node
+  for (const child of node.children) {
+    if (!child.hasError && !child.isMissing) continue
+    const found = firstTreeError(child)
+    if (found) return found
+  }
+  return null
 }
 
 function* filesUnder(path: string): Generator<string> {
@@ -80,6 +93,7 @@ async function main(): Promise<void> {
           warnings: 0,
           checkers: new Map(),
           examples: [],
+          overruled: [],
         }
         tallies.set(language.id, tally)
       }
@@ -88,7 +102,15 @@ async function main(): Promise<void> {
       tally.files += 1
       tally.bytes += Buffer.byteLength(code)
       tally.warnings += report.syntax_warnings.length
-      if (tree.rootNode.hasError) tally.treeFlagged += 1
+      const where = relative(process.cwd(), path)
+      if (tree.rootNode.hasError) {
+        tally.treeFlagged += 1
+        const at = firstTreeError(tree.rootNode)?.startPosition
+        if (report.syntax_valid && at) {
+          const line = code.split('\n')[at.row]?.trim().slice(0, 80) ?? ''
+          tally.overruled.push(`${where}:${at.row + 1}:${at.column + 1}  | ${line}`)
+        }
+      }
       if (!report.syntax_valid) {
         tally.flagged += 1
         tally.checkers.set(
@@ -96,7 +118,6 @@ async function main(): Promise<void> {
           (tally.checkers.get(report.syntax_checker) ?? 0) + 1,
         )
         const first = report.syntax_errors[0]
-        const where = relative(process.cwd(), path)
         tally.examples.push(
           first
             ? `${where}:${first.line}:${first.column} ${first.message}  | ${first.source_line.trim().slice(0, 80)}`
@@ -115,6 +136,12 @@ async function main(): Promise<void> {
     )
   }
   for (const [id, tally] of tallies) {
+    if (tally.overruled.length > 0) {
+      console.log(
+        `\n${id}: ${tally.overruled.length} flagged by tree-sitter alone, valid by the verdict`,
+      )
+      for (const file of tally.overruled) console.log(`  ${file}`)
+    }
     if (tally.examples.length === 0) continue
     console.log(`\n${id}: ${tally.flagged} flagged`)
     for (const example of tally.examples) console.log(`  ${example}`)
