@@ -275,8 +275,6 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       }
       if (wrapped) cognitive(1)
     }
-    // A decision only right after certain siblings (Swift's `?` after `)` or `]`): data's say.
-    if (rules.cyclomaticAfter.get(type)?.has(previous)) decide()
     if (!cursor.nodeIsNamed) return true
     const role = roleOf(rules, type)
     if (role === 0) return true
@@ -396,7 +394,12 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       cognitive(1)
     if (!named || rules.operatorLeaves.has(type)) {
       const operator = named ? cursor.nodeText : type
-      if (rules.cyclomaticTokens.has(operator)) decide()
+      // A token may be no decision under some parents (C++'s `&&` of `T&& x`): data's say.
+      if (
+        rules.cyclomaticTokens.has(operator) &&
+        !rules.cyclomaticTokenExceptions.get(operator)?.has(types[types.length - 2] ?? '')
+      )
+        decide()
       if (rules.logicalOperators.has(operator) && frames.length > 1) {
         const parent = frames[frames.length - 2] ?? (frames[frames.length - 2] = stateFrame())
         parent.logicalOperator = operator
@@ -410,12 +413,6 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     }
     const text = cursor.nodeText
     if (text.length === 0) return
-    // A name spelling a decision keyword under the listed parents (Swift's label `for`).
-    if (
-      rules.cyclomaticNamesUnder.has(types[types.length - 2] ?? '') &&
-      rules.cyclomaticTokens.has(text)
-    )
-      decide()
     add(fileHalstead.operands, text)
     if (unit) add(unit.walked.halstead.operands, text)
     if (rules.names.has(type)) add(identifiers, text)
