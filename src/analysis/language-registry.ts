@@ -154,6 +154,17 @@ export const analysisRulesSchema = z.strictObject({
      */
     lambdas_in_enclosing: z.boolean().default(false),
     /**
+     * Node or token types that are a decision only right after a sibling of the listed types:
+     * lizard's tokenizer reads Swift's `?` after `)` or `]` (`(any Error)?`, `f()?.x`) as a
+     * ternary, but not after a name (`String?`, `x?.y`).
+     */
+    after: z.record(z.string().min(1), nodeTypes).default({}),
+    /**
+     * Parents under which a name that spells a decision token counts as one: lizard's
+     * tokenizer reads Swift's parameter label `for` (`func task(for request: R)`) as the loop.
+     */
+    names_under: optionalNodeTypes,
+    /**
      * Decision tokens that are no decision under some parent nodes: token → those parents.
      * C++'s `&&` under `reference_declarator` declares an r-value reference (`T&& x`), under
      * `ref_qualifier` qualifies a member function (`void f() &&`): no logical operator either.
@@ -273,6 +284,9 @@ export interface LanguageRules {
   cyclomaticNodes: ReadonlySet<string>
   cyclomaticDiscounts: ReadonlySet<string>
   lambdasInEnclosing: boolean
+  /** Type → the previous-sibling types after which it is a decision. */
+  cyclomaticAfter: ReadonlyMap<string, ReadonlySet<string>>
+  cyclomaticNamesUnder: ReadonlySet<string>
   /** Decision token → the parent node types under which it is no decision. */
   cyclomaticTokenExceptions: ReadonlyMap<string, ReadonlySet<string>>
   logicalOperators: ReadonlySet<string>
@@ -396,6 +410,13 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
     cyclomaticNodes: new Set(analysis.cyclomatic.nodes),
     cyclomaticDiscounts: new Set(analysis.cyclomatic.discounts),
     lambdasInEnclosing: analysis.cyclomatic.lambdas_in_enclosing,
+    cyclomaticAfter: new Map(
+      Object.entries(analysis.cyclomatic.after).map(([type, previous]) => [
+        type,
+        new Set(previous),
+      ]),
+    ),
+    cyclomaticNamesUnder: new Set(analysis.cyclomatic.names_under),
     cyclomaticTokenExceptions: new Map(
       Object.entries(analysis.cyclomatic.token_exceptions).map(([token, parents]) => [
         token,

@@ -275,6 +275,8 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       }
       if (wrapped) cognitive(1)
     }
+    // A decision only right after certain siblings (Swift's `?` after `)` or `]`): data's say.
+    if (rules.cyclomaticAfter.get(type)?.has(previous)) decide()
     if (!cursor.nodeIsNamed) return true
     const role = roleOf(rules, type)
     if (role === 0) return true
@@ -413,6 +415,12 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     }
     const text = cursor.nodeText
     if (text.length === 0) return
+    // A name spelling a decision keyword under the listed parents (Swift's label `for`).
+    if (
+      rules.cyclomaticNamesUnder.has(types[types.length - 2] ?? '') &&
+      rules.cyclomaticTokens.has(text)
+    )
+      decide()
     add(fileHalstead.operands, text)
     if (unit) add(unit.walked.halstead.operands, text)
     if (rules.names.has(type)) add(identifiers, text)
