@@ -23,14 +23,16 @@ import { loadLanguageRegistry, type Language } from '../../src/analysis/language
  * Files with the same content are analysed once (the first path in walking order): lizard
  * silently skips a file whose content it has already seen.
  *
- * Matching: a lizard function matches one of ours in the same file when the last part of
- * lizard's name (after `::` or `.`: lizard writes `Class::method`) equals our `name`, spaces
- * aside, and lizard's start line lies within our function's lines; lizard's start line is the
+ * Matching: a lizard function matches one of ours in the same file when the last parts of
+ * the names (after `::` or `.`: lizard writes `Class::method`, and a C++ definition outside its
+ * class is named `Class::method` by both) are equal, spaces and type arguments aside, and lizard's start line lies within our function's lines; lizard's start line is the
  * line of the name, ours that of the first token of the declaration (an annotation, `static`,
  * a return type on the line before), so equal lines would miss those. When several of ours
  * qualify, the one starting last (the innermost) wins; each function matches at most once.
- * Our anonymous functions (lambdas, closures) are not expected in lizard's list: lizard counts
- * their decisions in the enclosing function.
+ * An anonymous function lizard lists (it names a Go func literal '') matches one of our
+ * anonymous ones (`<lambda>`) by the same line rule.
+ * Of ours, lizard is expected to list only named functions with a body (see expectedInLizard):
+ * in most languages it reads a lambda as part of the enclosing function.
  *
  * Desync rule: a file in which more than DESYNC_SHARE of the functions either tool reports have
  * no partner on the other side, and at least DESYNC_MINIMUM of them, is taken to be one where
@@ -246,7 +248,9 @@ function matchFunctions(
     const name = shortName(figures.name)
     let best: FunctionReport | undefined
     for (const unit of ours) {
-      if (used.has(unit) || squeeze(unit.name) !== name) continue
+      // lizard names an anonymous function it lists (a Go func literal) '', ours `<lambda>`.
+      const same = name === '' ? unit.name.startsWith('<') : shortName(unit.name) === name
+      if (used.has(unit) || !same) continue
       if (unit.start_line > figures.start || unit.end_line < figures.start) continue
       if (!best || unit.start_line > best.start_line) best = unit
     }
