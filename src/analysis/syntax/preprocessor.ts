@@ -1,6 +1,8 @@
 import Parser from 'tree-sitter'
 import { parse, type SyntaxNode, type Tree } from '../parser.js'
 import type { SyntaxErrorReport, SyntaxWarningReport } from '../../schemas/analysis.js'
+import type { SyntaxErrorFound } from '../walk.js'
+import { syntaxErrorReports } from './tree-errors.js'
 import type { SyntaxInput, SyntaxVerdict } from './index.js'
 import type { SyntaxRules } from './preprocessor-rules.js'
 
@@ -191,18 +193,18 @@ export function blankMacros(code: string, rules: MacroRules): string {
   return chars.join('')
 }
 
-/** The line spans (0-based, inclusive) of the ERROR and MISSING nodes of a tree. */
-function errorRows(tree: Tree): Array<[number, number]> {
-  const rows: Array<[number, number]> = []
+/** The ERROR and MISSING nodes of a tree, as the walk reports them. */
+function treeErrors(tree: Tree): SyntaxErrorFound[] {
+  const found: SyntaxErrorFound[] = []
   const visit = (node: SyntaxNode) => {
     if (node.type === 'ERROR' || node.isMissing) {
-      rows.push([node.startPosition.row, node.endPosition.row])
+      found.push({ node, missing: node.isMissing })
       return
     }
     for (const child of node.children) if (child.hasError || child.isMissing) visit(child)
   }
   if (tree.rootNode.hasError) visit(tree.rootNode)
-  return rows
+  return found
 }
 
 /** One parser per grammar for the rewrites, made from the tree's own grammar. */
@@ -218,6 +220,10 @@ function reparse(tree: Tree, source: string): Tree {
   return parse(parser, source)
 }
 
+/** Whether two reports share a line. */
+const overlap = (a: SyntaxErrorReport, b: SyntaxErrorReport) =>
+  a.line <= b.end_line && b.line <= a.end_line
+
 type Rewrite = [SyntaxWarningReport['reason'], (code: string) => string]
 
 /** The syntax authority of languages with a `syntax` key: see the comment at the top. */
@@ -232,17 +238,23 @@ export function preprocessorVerdict(input: SyntaxInput, fromTree: SyntaxVerdict)
   let errors: SyntaxErrorReport[] = fromTree.errors
   const warnings: SyntaxWarningReport[] = [...fromTree.warnings]
   let source = input.code
+  // The last rewrite's own errors: where an error survives, they point at it more exactly
+  // (an unclosed brace at the end, not at a macro the original tree stumbled on first).
+  let rewritten: SyntaxErrorReport[] = []
   for (const [reason, rewrite] of rewrites) {
     source = rewrite(source)
-    const rows = errorRows(reparse(input.tree, source))
+    rewritten = syntaxErrorReports(treeErrors(reparse(input.tree, source)), input.lines)
     const remaining: SyntaxErrorReport[] = []
     for (const error of errors) {
-      const survives = rows.some(([from, to]) => from <= error.end_line - 1 && to >= error.line - 1)
-      if (survives) remaining.push(error)
+      if (rewritten.some((other) => overlap(error, other))) remaining.push(error)
       else warnings.push({ ...error, reason })
     }
     errors = remaining
     if (errors.length === 0) break
+  }
+  if (errors.length > 0) {
+    const surviving = errors
+    errors = rewritten.filter((error) => surviving.some((original) => overlap(original, error)))
   }
   const limits = (rules.parser_limits ?? []).map((pattern) => new RegExp(pattern))
   if (limits.length > 0) {
