@@ -165,11 +165,17 @@ export const analysisRulesSchema = z.strictObject({
      */
     names_under: optionalNodeTypes,
     /**
-     * Decision tokens and nodes that are no decision under some parent nodes: type → those
-     * parents. C++'s `&&` under `reference_declarator` declares an r-value reference (`T&& x`),
-     * under `ref_qualifier` qualifies a member function (`void f() &&`): no logical operator.
+     * Whether a function whose body starts on a line after the token before it (`def f =⏎
+     * body`) gives the body's decisions to the unit around it: lizard's Scala reader ends the
+     * function at that line break.
      */
-    not_under: z.record(z.string().min(1), nodeTypes).default({}),
+    detached_bodies: z.boolean().default(false),
+    /**
+     * Decision tokens that are no decision under some parent nodes: token → those parents.
+     * C++'s `&&` under `reference_declarator` declares an r-value reference (`T&& x`), under
+     * `ref_qualifier` qualifies a member function (`void f() &&`): no logical operator either.
+     */
+    token_exceptions: z.record(z.string().min(1), nodeTypes).default({}),
   }),
   /** Boolean operator tokens; a run of like operators is one cognitive increment. */
   logical_operators: nodeTypes,
@@ -287,8 +293,9 @@ export interface LanguageRules {
   /** Type → the previous-sibling types after which it is a decision. */
   cyclomaticAfter: ReadonlyMap<string, ReadonlySet<string>>
   cyclomaticNamesUnder: ReadonlySet<string>
-  /** Decision token or node type → the parent node types under which it is no decision. */
-  cyclomaticNotUnder: ReadonlyMap<string, ReadonlySet<string>>
+  detachedBodies: boolean
+  /** Decision token → the parent node types under which it is no decision. */
+  cyclomaticTokenExceptions: ReadonlyMap<string, ReadonlySet<string>>
   logicalOperators: ReadonlySet<string>
   parentheses: ReadonlySet<string>
   conditionals: ReadonlySet<string>
@@ -417,9 +424,10 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
       ]),
     ),
     cyclomaticNamesUnder: new Set(analysis.cyclomatic.names_under),
-    cyclomaticNotUnder: new Map(
-      Object.entries(analysis.cyclomatic.not_under).map(([type, parents]) => [
-        type,
+    detachedBodies: analysis.cyclomatic.detached_bodies,
+    cyclomaticTokenExceptions: new Map(
+      Object.entries(analysis.cyclomatic.token_exceptions).map(([token, parents]) => [
+        token,
         new Set(parents),
       ]),
     ),

@@ -126,6 +126,11 @@ interface OpenUnit {
    * cyclomatic complexity its decisions raise too (lizard reads a lambda as part of it).
    */
   enclosing: OpenUnit | null
+  /**
+   * `detached_bodies`: the row of the first line of its body, after which lizard has ended it
+   * and its decisions count in `enclosing`; -1 when it is not detached.
+   */
+  detachedAfter: number
 }
 
 // What a node type means to the walk, looked up once per type instead of in a dozen sets.
@@ -222,7 +227,11 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   }
   const decide = (amount = 1) => {
     totalDecisions += amount
-    for (let open = unit; open; open = open.enclosing) open.walked.cyclomatic += amount
+    for (let open = unit; open; open = open.enclosing) {
+      if (open.detachedAfter >= 0 && cursor.startPosition.row > open.detachedAfter) continue
+      open.walked.cyclomatic += amount
+      if (open.detachedAfter >= 0) break
+    }
   }
   const cognitive = (amount: number) => {
     if (unit) unit.walked.cognitive += amount
@@ -341,8 +350,14 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       }
       // White paper: a nested function adds a level of nesting to what it contains.
       nesting = unit ? nesting + 1 : 0
-      const enclosing = lambda && rules.lambdasInEnclosing ? unit : null
-      unit = { walked, nestingBase: nesting, loopCollections: [], enclosing }
+      // `detached_bodies`: lizard ends a function at the line break after `=` (`def f =⏎ body`).
+      const body = rules.detachedBodies ? node.childForFieldName('body') : null
+      const before = body?.previousSibling
+      // lizard still counts the first token of the body's line in it (`def f =⏎ if (x) …`).
+      const detachedAfter =
+        before && body!.startPosition.row > before.endPosition.row ? body!.startPosition.row : -1
+      const enclosing = (lambda && rules.lambdasInEnclosing) || detachedAfter >= 0 ? unit : null
+      unit = { walked, nestingBase: nesting, loopCollections: [], enclosing, detachedAfter }
       return true
     }
     if (unit) {
@@ -355,9 +370,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
         unit.walked.performance.insideLoops.push(cursor.currentNode)
       }
     }
-    // A decision node may be none under some parents (C#'s `int?` of a parameter): data's say.
-    if (role & DECISION && !rules.cyclomaticNotUnder.get(type)?.has(types[depth - 1] ?? ''))
-      decide()
+    if (role & DECISION) decide()
     if (role & DISCOUNT) decide(-1)
     if (role & ELSE_IF) {
       cognitive(1)
@@ -401,7 +414,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       // A token may be no decision under some parents (C++'s `&&` of `T&& x`): data's say.
       if (
         rules.cyclomaticTokens.has(operator) &&
-        !rules.cyclomaticNotUnder.get(operator)?.has(types[types.length - 2] ?? '')
+        !rules.cyclomaticTokenExceptions.get(operator)?.has(types[types.length - 2] ?? '')
       )
         decide()
       if (rules.logicalOperators.has(operator) && frames.length > 1) {
