@@ -171,11 +171,11 @@ export const analysisRulesSchema = z.strictObject({
      */
     detached_bodies: z.boolean().default(false),
     /**
-     * Decision tokens that are no decision under some parent nodes: token → those parents.
-     * C++'s `&&` under `reference_declarator` declares an r-value reference (`T&& x`), under
-     * `ref_qualifier` qualifies a member function (`void f() &&`): no logical operator either.
+     * Decision tokens and nodes that are no decision under some parent nodes: type → those
+     * parents. C++'s `&&` under `reference_declarator` declares an r-value reference (`T&& x`),
+     * under `ref_qualifier` qualifies a member function (`void f() &&`): no logical operator.
      */
-    token_exceptions: z.record(z.string().min(1), nodeTypes).default({}),
+    not_under: z.record(z.string().min(1), nodeTypes).default({}),
   }),
   /** Boolean operator tokens; a run of like operators is one cognitive increment. */
   logical_operators: nodeTypes,
@@ -294,8 +294,8 @@ export interface LanguageRules {
   cyclomaticAfter: ReadonlyMap<string, ReadonlySet<string>>
   cyclomaticNamesUnder: ReadonlySet<string>
   detachedBodies: boolean
-  /** Decision token → the parent node types under which it is no decision. */
-  cyclomaticTokenExceptions: ReadonlyMap<string, ReadonlySet<string>>
+  /** Decision token or node type → the parent node types under which it is no decision. */
+  cyclomaticNotUnder: ReadonlyMap<string, ReadonlySet<string>>
   logicalOperators: ReadonlySet<string>
   parentheses: ReadonlySet<string>
   conditionals: ReadonlySet<string>
@@ -425,9 +425,9 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
     ),
     cyclomaticNamesUnder: new Set(analysis.cyclomatic.names_under),
     detachedBodies: analysis.cyclomatic.detached_bodies,
-    cyclomaticTokenExceptions: new Map(
-      Object.entries(analysis.cyclomatic.token_exceptions).map(([token, parents]) => [
-        token,
+    cyclomaticNotUnder: new Map(
+      Object.entries(analysis.cyclomatic.not_under).map(([type, parents]) => [
+        type,
         new Set(parents),
       ]),
     ),

@@ -370,7 +370,9 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
         unit.walked.performance.insideLoops.push(cursor.currentNode)
       }
     }
-    if (role & DECISION) decide()
+    // A decision node may be none under some parents (C#'s `int?` of a parameter): data's say.
+    if (role & DECISION && !rules.cyclomaticNotUnder.get(type)?.has(types[depth - 1] ?? ''))
+      decide()
     if (role & DISCOUNT) decide(-1)
     if (role & ELSE_IF) {
       cognitive(1)
@@ -414,7 +416,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       // A token may be no decision under some parents (C++'s `&&` of `T&& x`): data's say.
       if (
         rules.cyclomaticTokens.has(operator) &&
-        !rules.cyclomaticTokenExceptions.get(operator)?.has(types[types.length - 2] ?? '')
+        !rules.cyclomaticNotUnder.get(operator)?.has(types[types.length - 2] ?? '')
       )
         decide()
       if (rules.logicalOperators.has(operator) && frames.length > 1) {
