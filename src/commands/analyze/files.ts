@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
-import ignore, { type Ignore } from 'ignore'
+import type { Ignore, Options } from 'ignore'
 
 const SKIPPED_DIRECTORIES = new Set([
   'node_modules',
@@ -37,10 +37,18 @@ export interface FileFilter {
 
 const toPosix = (path: string) => (sep === '/' ? path : path.split(sep).join('/'))
 
-function readIgnoreFile(folder: string): IgnoreFile | undefined {
+type IgnoreFactory = (options?: Options) => Ignore
+let factory: IgnoreFactory | undefined
+/** The matcher is loaded when the first pattern needs it: one file alone never does. */
+async function matcher(patterns: string | readonly string[]): Promise<Ignore> {
+  factory ??= (await import('ignore')).default as IgnoreFactory
+  return factory().add(patterns)
+}
+
+async function readIgnoreFile(folder: string): Promise<IgnoreFile | undefined> {
   const file = join(folder, '.gitignore')
   if (!existsSync(file)) return undefined
-  return { folder, rules: ignore().add(readFileSync(file, 'utf8')) }
+  return { folder, rules: await matcher(readFileSync(file, 'utf8')) }
 }
 
 function ignoredBy(files: readonly IgnoreFile[], path: string, isDirectory: boolean): boolean {
@@ -56,7 +64,7 @@ function ignoredBy(files: readonly IgnoreFile[], path: string, isDirectory: bool
  * The .gitignore files above `folder` that apply to it: those from the repository's top (the
  * nearest folder holding `.git`) down to its parent. None outside a repository.
  */
-function ancestorIgnoreFiles(folder: string): IgnoreFile[] {
+async function ancestorIgnoreFiles(folder: string): Promise<IgnoreFile[]> {
   const chain: string[] = []
   let current = dirname(folder)
   let top: string | undefined
@@ -72,10 +80,8 @@ function ancestorIgnoreFiles(folder: string): IgnoreFile[] {
     current = parent
   }
   if (!top) return []
-  return chain
-    .reverse()
-    .map(readIgnoreFile)
-    .filter((file): file is IgnoreFile => file !== undefined)
+  const files = await Promise.all(chain.reverse().map(readIgnoreFile))
+  return files.filter((file): file is IgnoreFile => file !== undefined)
 }
 
 /**
@@ -88,10 +94,10 @@ export async function* findFiles(
   filter: FileFilter,
   onMissing: (path: string) => void,
 ): AsyncGenerator<FoundFile> {
-  const excluded = ignore().add([...filter.excludes])
+  const excluded = filter.excludes.length > 0 ? await matcher(filter.excludes) : undefined
   const cwd = process.cwd()
   const isExcluded = (root: string, path: string, isDirectory: boolean) => {
-    if (filter.excludes.length === 0) return false
+    if (!excluded) return false
     const suffix = isDirectory ? '/' : ''
     const fromRoot = toPosix(relative(root, path)) || basename(path)
     const fromCwd = toPosix(relative(cwd, path))
@@ -109,7 +115,7 @@ export async function* findFiles(
     folder: string,
     inherited: readonly IgnoreFile[],
   ): AsyncGenerator<FoundFile> {
-    const own = readIgnoreFile(folder)
+    const own = await readIgnoreFile(folder)
     const rules = own ? [...inherited, own] : inherited
     const entries = await readdir(folder, { withFileTypes: true })
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -140,7 +146,7 @@ export async function* findFiles(
       if (!isExcluded(dirname(root), root, false) && wanted(root))
         yield { path: root, explicit: true }
     } else if (info.isDirectory()) {
-      yield* walk(root, root, ancestorIgnoreFiles(resolve(root)))
+      yield* walk(root, root, await ancestorIgnoreFiles(resolve(root)))
     }
   }
 }

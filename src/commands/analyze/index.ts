@@ -107,7 +107,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     ...(args.maxCyclomatic !== undefined ? { maxCyclomatic: args.maxCyclomatic } : {}),
     ...(args.maxCognitive !== undefined ? { maxCognitive: args.maxCognitive } : {}),
   }
-  const writer = writerFor(args.format, (text) => process.stdout.write(text), {
+  const writer = await writerFor(args.format, (text) => process.stdout.write(text), {
     header: args.header,
     withViolations: limited,
   })

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,6 +21,11 @@ const registryModule = fileURLToPath(
   ),
 )
 
+interface CacheFile {
+  key: string
+  languages: readonly Language[]
+}
+
 /** A folder only this user can write, or none: a cache others could write is not to be read. */
 function cacheFolder(): string | undefined {
   const uid = process.getuid?.()
@@ -38,10 +42,10 @@ function cacheFolder(): string | undefined {
 
 /** What the cached registry depends on: every language file, the registry's code, the version. */
 function cacheKey(): string {
-  const hash = createHash('sha256').update(`${version}\0${process.version}\0`)
+  let key = `${version}\0${process.version}\0`
   const stamp = (path: string) => {
     const info = statSync(path)
-    hash.update(`${path}\0${info.size}\0${info.mtimeMs}\0`)
+    key += `${path}\0${info.size}\0${info.mtimeMs}\0`
   }
   stamp(registryModule)
   for (const folder of readdirSync(languagesDir).sort()) {
@@ -51,26 +55,38 @@ function cacheKey(): string {
       // Not a language folder.
     }
   }
-  return hash.digest('hex').slice(0, 32)
+  return key
 }
 
 /** The language registry, from the cache when it is current; else loaded, and cached. */
 export async function loadLanguages(): Promise<LanguageLookup<Language>> {
   const folder = cacheFolder()
-  let file: string | undefined
+  // From source and built, the registry's code differs: one cache file each.
+  const file =
+    folder && join(folder, `languages-${registryModule.endsWith('.ts') ? 'ts' : 'js'}.bin`)
+  let key: string | undefined
   try {
-    file = folder && join(folder, `languages-${cacheKey()}.bin`)
-    if (file) return new LanguageLookup(deserialize(readFileSync(file)) as Language[])
+    key = cacheKey()
+    if (file) {
+      const cached = deserialize(readFileSync(file)) as CacheFile
+      if (cached.key === key) return new LanguageLookup(cached.languages)
+    }
   } catch {
     // No cache yet, or an unreadable one: load the files.
   }
   const { loadLanguageRegistry } = await import('../../analysis/language-registry.js')
   const registry = loadLanguageRegistry()
-  if (file) {
+  if (file && key) {
     try {
       // Written aside and renamed: a concurrent run reads the old file or the new, never half.
       const partial = `${file}.${process.pid}`
-      writeFileSync(partial, serialize(registry.languages), { mode: 0o600 })
+      writeFileSync(
+        partial,
+        serialize({ key, languages: registry.languages } satisfies CacheFile),
+        {
+          mode: 0o600,
+        },
+      )
       renameSync(partial, file)
     } catch {
       // A cache that cannot be written only costs the next run its time.

@@ -1,19 +1,17 @@
 import type { Format } from '../arguments.js'
-import { csvWriter } from './csv.js'
-import { jsonWriter } from './json.js'
-import { sarifWriter } from './sarif.js'
-import { tableWriter } from './table.js'
 import type { Write, Writer } from './writer.js'
 
 export type { Write, Writer } from './writer.js'
 
-export function writerFor(
+/** The chosen format's writer; only its module is loaded. */
+export async function writerFor(
   format: Format,
   write: Write,
   settings: { header: boolean; withViolations: boolean },
-): Writer {
-  if (format === 'json') return jsonWriter(write, settings.withViolations)
-  if (format === 'csv') return csvWriter(write, settings.header)
-  if (format === 'sarif') return sarifWriter(write)
-  return tableWriter(write)
+): Promise<Writer> {
+  if (format === 'json')
+    return (await import('./json.js')).jsonWriter(write, settings.withViolations)
+  if (format === 'csv') return (await import('./csv.js')).csvWriter(write, settings.header)
+  if (format === 'sarif') return (await import('./sarif.js')).sarifWriter(write)
+  return (await import('./table.js')).tableWriter(write)
 }
