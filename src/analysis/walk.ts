@@ -351,7 +351,8 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       // White paper: a nested function adds a level of nesting to what it contains.
       nesting = unit ? nesting + 1 : 0
       // `detached_bodies`: lizard ends a function at the line break after `=` (`def f =⏎ body`).
-      const body = rules.detachedBodies ? node.childForFieldName('body') : null
+      // Named functions only: lizard's line-break rule follows `=`, never a lambda's `=>`.
+      const body = rules.detachedBodies && !lambda ? node.childForFieldName('body') : null
       const before = body?.previousSibling
       // lizard still counts the first token of the body's line in it (`def f =⏎ if (x) …`).
       const detachedAfter =
