@@ -119,9 +119,14 @@ export function typescriptErrors(
  */
 export function typescriptVerdict(input: SyntaxInput, fromTree: SyntaxVerdict): SyntaxVerdict {
   if (fromTree.errors.length === 0) return fromTree
-  return {
-    errors: typescriptErrors(input.code, input.lines, input.language.id),
-    warnings: fromTree.warnings,
-    checker: 'typescript',
+  let errors: SyntaxErrorReport[]
+  try {
+    errors = typescriptErrors(input.code, input.lines, input.language.id)
+  } catch (error) {
+    // The compiler's parser recurses: thousands of nested brackets overflow the stack. Such input
+    // is invalid whichever parser says so, and tree-sitter (iterative) has said where.
+    if (error instanceof RangeError) return fromTree
+    throw error
   }
+  return { errors, warnings: fromTree.warnings, checker: 'typescript' }
 }
