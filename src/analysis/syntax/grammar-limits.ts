@@ -133,6 +133,11 @@ export function grammarLimitsVerdict(input: SyntaxInput, fromTree: SyntaxVerdict
     }
     return best
   }
+  // An error the rewritten tree places where the original had none (a `}` missing at the end
+  // instead of after an `#if` region) has moved, not gone: then no error is explained.
+  const overlaps = ([from, to]: [number, number], error: SyntaxErrorReport) =>
+    from <= error.end_line - 1 && to >= error.line - 1
+  const moved = rewritten?.some((span) => !fromTree.errors.some((error) => overlaps(span, error)))
   const errors: SyntaxErrorReport[] = []
   const warnings: SyntaxWarningReport[] = [...fromTree.warnings]
   for (const error of fromTree.errors) {
@@ -145,10 +150,8 @@ export function grammarLimitsVerdict(input: SyntaxInput, fromTree: SyntaxVerdict
       warnings.push({ ...error, reason: 'parser-limit' })
       continue
     }
-    const survives = rewritten?.some(
-      ([from, to]) => from <= error.end_line - 1 && to >= error.line - 1,
-    )
-    if (reason && rewritten && !survives) warnings.push({ ...error, reason })
+    const survives = rewritten?.some((span) => overlaps(span, error))
+    if (reason && rewritten && !moved && !survives) warnings.push({ ...error, reason })
     else errors.push(error)
   }
   return { errors, warnings, checker: fromTree.checker }
