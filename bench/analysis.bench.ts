@@ -1,17 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process'
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs'
-import { createRequire } from 'node:module'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { analyzeSource } from '../src/analysis/engine.js'
 import { loadLanguageRegistry } from '../src/analysis/language-registry.js'
 import { parse, parserFor } from '../src/analysis/parser.js'
@@ -102,106 +91,6 @@ export async function throughput(kind: 'python' | 'javascript', files: string[])
   }
 }
 
-/** Wall time of a whole command, best of three. */
-function timeCommand(
-  command: string,
-  args: string[],
-  options: { cwd?: string } = {},
-): number | null {
-  const times: number[] = []
-  for (let run = 0; run < 3; run += 1) {
-    const started = performance.now()
-    const result = spawnSync(command, args, {
-      cwd: options.cwd ?? projectRoot,
-      stdio: 'ignore',
-      maxBuffer: 1 << 30,
-    })
-    if (result.error || (result.status !== 0 && result.status !== 1)) return null
-    times.push(performance.now() - started)
-  }
-  return Math.min(...times)
-}
-
-function copyInto(files: string[], directory: string): void {
-  mkdirSync(directory, { recursive: true })
-  files.forEach((file, index) =>
-    copyFileSync(file, join(directory, `${String(index).padStart(4, '0')}-${basename(file)}`)),
-  )
-}
-
-function cliComparison(python: string[], javascript: string[]) {
-  const directory = mkdtempSync(join(tmpdir(), 'verigen-bench-cli-'))
-  try {
-    copyInto(python, join(directory, 'python'))
-    copyInto(javascript, join(directory, 'javascript'))
-    const cli = join(projectRoot, 'dist', 'cli.js')
-    const ours = (sub: string) =>
-      timeCommand(process.execPath, [cli, 'analyze', '--format', 'json', join(directory, sub)])
-    const verigenPython = ours('python')
-    const verigenJavascript = ours('javascript')
-
-    const radon = spawnSync('radon', ['--version'], { stdio: 'ignore' }).status === 0
-    let radonMs: number | null = null
-    if (radon) {
-      const parts = [
-        ['cc', '-s', '-j'],
-        ['mi', '-s', '-j'],
-        ['hal', '-j'],
-        ['raw', '-j'],
-      ].map((arguments_) => timeCommand('radon', [...arguments_, join(directory, 'python')]))
-      radonMs = parts.every((part) => part !== null)
-        ? parts.reduce((sum, part) => sum! + part!, 0)
-        : null
-    }
-
-    const anchors = process.env.ESLINT_ANCHORS ?? '/tmp/anchors'
-    const eslintBin = join(anchors, 'node_modules', '.bin', 'eslint')
-    let eslintMs: number | null = null
-    if (existsSync(eslintBin)) {
-      const config = join(directory, 'eslint.config.mjs')
-      const plugin = JSON.stringify(
-        createRequire(join(anchors, 'package.json')).resolve('eslint-plugin-sonarjs'),
-      )
-      execFileSync('sh', [
-        '-c',
-        `cat > ${config} <<'EOF'
-import sonarjs from ${plugin}
-export default [{ files: ['**/*.js'], plugins: { sonarjs }, languageOptions: { ecmaVersion: 'latest', sourceType: 'commonjs' }, rules: { complexity: ['error', 0], 'sonarjs/cognitive-complexity': ['error', 0] } }]
-EOF`,
-      ])
-      eslintMs = timeCommand(
-        eslintBin,
-        [
-          '--no-config-lookup',
-          '--no-inline-config',
-          '-c',
-          config,
-          '--format',
-          'json',
-          join(directory, 'javascript'),
-        ],
-        { cwd: directory },
-      )
-    }
-    return {
-      verigen_python_ms: verigenPython && round(verigenPython, 0),
-      radon_cc_mi_hal_raw_ms: radonMs && round(radonMs, 0),
-      speedup_vs_radon:
-        verigenPython && radonMs
-          ? round(radonMs / verigenPython, 1)
-          : 'radon not installed (apt-get install radon)',
-      verigen_javascript_ms: verigenJavascript && round(verigenJavascript, 0),
-      eslint_complexity_cognitive_ms: eslintMs && round(eslintMs, 0),
-      speedup_vs_eslint:
-        verigenJavascript && eslintMs
-          ? round(eslintMs / verigenJavascript, 1)
-          : `ESLint anchors not found under ${anchors}`,
-    }
-  } finally {
-    rmSync(directory, { recursive: true, force: true })
-  }
-}
-
 /** Latency of /api/health while a 1 MiB file is being analysed, against the same probe idle. */
 async function healthDuringAnalysis() {
   const port = 18_520
@@ -277,13 +166,12 @@ export async function benchThroughput(
   }
 }
 
-/** Analysis throughput against parsing alone, the CLI against radon and ESLint, and server responsiveness. */
+/** Analysis throughput against parsing alone, and server responsiveness (the CLI: analysis-cli.bench.ts). */
 export async function benchAnalysis() {
   const python = corpus('python')
   const javascript = corpus('javascript')
   return {
     throughput: await benchThroughput(python, javascript),
-    cli_versus_reference_tools: cliComparison(python, javascript),
     responsiveness: await healthDuringAnalysis(),
   }
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { benchAnalysisCli } from './analysis-cli.bench.js'
 import { benchAnalysis } from './analysis.bench.js'
 import { benchAuth } from './auth.bench.js'
 import { benchGeneration } from './generation.bench.js'
@@ -24,6 +25,7 @@ const results = {
   startup: await benchStartup(),
   auth: await benchAuth(),
   analysis: await benchAnalysis(),
+  analysis_cli: await benchAnalysisCli(),
   hostile_analysis: await benchHostileAnalysis(),
   generation: await benchGeneration(),
   streaming: await benchStreaming(),

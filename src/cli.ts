@@ -40,7 +40,8 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   // Commands load their modules on demand: `analyze` never pays for the HTTP stack.
-  if (command === 'analyze') return (await import('./commands/analyze.js')).analyzeCommand(rest)
+  if (command === 'analyze')
+    return (await import('./commands/analyze/index.js')).analyzeCommand(rest)
   if (command === 'doctor') return (await import('./commands/doctor.js')).doctorCommand(rest)
   if (command === 'users') return (await import('./commands/users.js')).usersCommand(rest)
   if (command === 'keys') return (await import('./commands/keys.js')).keysCommand(rest)

@@ -7,6 +7,7 @@ import { estimatePerformance } from './metrics/performance.js'
 import { readability } from './metrics/readability.js'
 import { countParameters } from './parameters.js'
 import { checkSyntax } from './syntax/index.js'
+import { applyThresholds } from './thresholds.js'
 import { parse, parserFor, type SyntaxNode } from './parser.js'
 import { describeProfile } from './profiles/catalogue.js'
 import { profileFor } from './profiles/index.js'
@@ -214,6 +215,7 @@ export async function analyzeSource(
       })
     }
   }
+  applyThresholds(issues, functions, options)
   issues.sort((a, b) => a.line - b.line)
 
   let worst: FunctionReport | null = null

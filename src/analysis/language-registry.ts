@@ -1,11 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { extname, join } from 'node:path'
+import { join } from 'node:path'
 import { z } from 'zod'
-import { UnsupportedLanguageError } from '../errors.js'
 import { languagesDir } from '../paths.js'
 import { verificationRulesSchema } from '../verification/rules.js'
+import { LanguageLookup } from './language-lookup.js'
 import { regexSource } from './regex-source.js'
+import { syntaxRulesSchema } from './syntax/preprocessor-rules.js'
+import { grammarLimitsSchema } from './syntax/grammar-limits-rules.js'
 import { describeProfile, isProfileId, PROFILES, type ProfileId } from './profiles/catalogue.js'
 
 const nodeTypes = z.array(z.string().min(1))
@@ -138,7 +140,43 @@ export const analysisRulesSchema = z.strictObject({
    */
   names: optionalNodeTypes,
   /** Cyclomatic decision points: anonymous tokens (`if`, `&&`) and node types, +1 each. */
-  cyclomatic: z.strictObject({ tokens: nodeTypes, nodes: nodeTypes }),
+  cyclomatic: z.strictObject({
+    tokens: nodeTypes,
+    nodes: nodeTypes,
+    /**
+     * Nodes that take one decision back, −1 each: with Kotlin's when-branch node among the
+     * nodes and its `when` node here, a `when` of n branches counts n − 1, as lizard does.
+     */
+    discounts: optionalNodeTypes,
+    /**
+     * Whether a lambda's decisions also count in the function it sits in (lizard does not see
+     * most lambdas as functions of their own); the lambda keeps its own figure too.
+     */
+    lambdas_in_enclosing: z.boolean().default(false),
+    /**
+     * Node or token types that are a decision only right after a sibling of the listed types:
+     * lizard's tokenizer reads Swift's `?` after `)` or `]` (`(any Error)?`, `f()?.x`) as a
+     * ternary, but not after a name (`String?`, `x?.y`).
+     */
+    after: z.record(z.string().min(1), nodeTypes).default({}),
+    /**
+     * Parents under which a name that spells a decision token counts as one: lizard's
+     * tokenizer reads Swift's parameter label `for` (`func task(for request: R)`) as the loop.
+     */
+    names_under: optionalNodeTypes,
+    /**
+     * Whether a function whose body starts on a line after the token before it (`def f =⏎
+     * body`) gives the body's decisions to the unit around it: lizard's Scala reader ends the
+     * function at that line break.
+     */
+    detached_bodies: z.boolean().default(false),
+    /**
+     * Decision tokens and nodes that are no decision under some parent nodes: type → those
+     * parents. C++'s `&&` under `reference_declarator` declares an r-value reference (`T&& x`),
+     * under `ref_qualifier` qualifies a member function (`void f() &&`): no logical operator.
+     */
+    not_under: z.record(z.string().min(1), nodeTypes).default({}),
+  }),
   /** Boolean operator tokens; a run of like operators is one cognitive increment. */
   logical_operators: nodeTypes,
   /** Nodes that only parenthesise an expression: a run of logical operators continues through them. */
@@ -213,6 +251,10 @@ export const languageFileSchema = z
     generation: generationGuideSchema,
     /** How the generated tests run in the sandbox; a language without it is never verified. */
     verification: verificationRulesSchema.optional(),
+    /** What the syntax check must know of a preprocessor and its macros (C, C++, C#). */
+    syntax: syntaxRulesSchema.optional(),
+    /** The known gaps of the tree-sitter grammar of a language with no other parser (Kotlin, Swift, Scala). */
+    grammar_limits: grammarLimitsSchema.optional(),
   })
   .superRefine((file, context) => {
     const profile = file.analysis.profile
@@ -246,6 +288,14 @@ export interface LanguageRules {
   names: ReadonlySet<string>
   cyclomaticTokens: ReadonlySet<string>
   cyclomaticNodes: ReadonlySet<string>
+  cyclomaticDiscounts: ReadonlySet<string>
+  lambdasInEnclosing: boolean
+  /** Type → the previous-sibling types after which it is a decision. */
+  cyclomaticAfter: ReadonlyMap<string, ReadonlySet<string>>
+  cyclomaticNamesUnder: ReadonlySet<string>
+  detachedBodies: boolean
+  /** Decision token or node type → the parent node types under which it is no decision. */
+  cyclomaticNotUnder: ReadonlyMap<string, ReadonlySet<string>>
   logicalOperators: ReadonlySet<string>
   parentheses: ReadonlySet<string>
   conditionals: ReadonlySet<string>
@@ -365,6 +415,22 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
     names: new Set(analysis.names),
     cyclomaticTokens: new Set(analysis.cyclomatic.tokens),
     cyclomaticNodes: new Set(analysis.cyclomatic.nodes),
+    cyclomaticDiscounts: new Set(analysis.cyclomatic.discounts),
+    lambdasInEnclosing: analysis.cyclomatic.lambdas_in_enclosing,
+    cyclomaticAfter: new Map(
+      Object.entries(analysis.cyclomatic.after).map(([type, previous]) => [
+        type,
+        new Set(previous),
+      ]),
+    ),
+    cyclomaticNamesUnder: new Set(analysis.cyclomatic.names_under),
+    detachedBodies: analysis.cyclomatic.detached_bodies,
+    cyclomaticNotUnder: new Map(
+      Object.entries(analysis.cyclomatic.not_under).map(([type, parents]) => [
+        type,
+        new Set(parents),
+      ]),
+    ),
     logicalOperators: new Set(analysis.logical_operators),
     parentheses: new Set(analysis.parentheses),
     conditionals: new Set(analysis.conditionals),
@@ -414,50 +480,10 @@ function grammarInstalled(packageName: string): boolean {
 
 /**
  * The supported languages, discovered from the folders under `languages/`: adding a language
- * is adding a folder, never editing a list.
+ * is adding a folder, never editing a list. The lookups live in language-lookup.ts, without
+ * zod, for the CLI's start-up from a cached registry (src/commands/analyze/languages.ts).
  */
-export class LanguageRegistry {
-  private readonly byName = new Map<string, Language>()
-  private readonly byExtension = new Map<string, Language>()
-
-  constructor(readonly languages: readonly Language[]) {
-    for (const language of languages) {
-      for (const name of [language.id, ...language.aliases]) {
-        const key = name.toLowerCase()
-        const taken = this.byName.get(key)
-        if (taken)
-          throw new Error(
-            `Language name '${name}' is claimed by both '${taken.id}' and '${language.id}'`,
-          )
-        this.byName.set(key, language)
-      }
-      for (const extension of language.extensions)
-        this.byExtension.set(extension.toLowerCase(), language)
-    }
-  }
-
-  /** The language ids, in registry order. */
-  get ids(): string[] {
-    return this.languages.map((language) => language.id)
-  }
-
-  /** Finds a language by id or alias, case-insensitively. */
-  find(name: string): Language | undefined {
-    return this.byName.get(name.trim().toLowerCase())
-  }
-
-  /** Like {@link find}, but an unknown name is the client's error. @throws UnsupportedLanguageError */
-  resolve(name: string): Language {
-    const language = this.find(name)
-    if (!language) throw new UnsupportedLanguageError(name, this.ids)
-    return language
-  }
-
-  /** The language a file name implies by its extension, if any. */
-  detect(filename: string): Language | undefined {
-    return this.byExtension.get(extname(filename).toLowerCase())
-  }
-}
+export class LanguageRegistry extends LanguageLookup<Language> {}
 
 /**
  * Reads and validates every `languages/<id>/language.json`.

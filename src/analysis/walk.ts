@@ -122,6 +122,16 @@ interface OpenUnit {
   nestingBase: number
   /** Collections iterated by the enclosing loops of this unit, outermost first. */
   loopCollections: (string | null)[]
+  /**
+   * For a lambda when the rules say `lambdas_in_enclosing`: the unit it sits in, whose
+   * cyclomatic complexity its decisions raise too (lizard reads a lambda as part of it).
+   */
+  enclosing: OpenUnit | null
+  /**
+   * `detached_bodies`: the row of the first line of its body, after which lizard has ended it
+   * and its decisions count in `enclosing`; -1 when it is not detached.
+   */
+  detachedAfter: number
 }
 
 // What a node type means to the walk, looked up once per type instead of in a dozen sets.
@@ -139,6 +149,7 @@ const LOOP = 1024
 const JUMP = 2048
 const LOOP_SENSITIVE_ROLE = 4096
 const NAMESPACE = 8192
+const DISCOUNT = 16384
 
 const roleTables = new WeakMap<LanguageRules, Map<string, number>>()
 
@@ -156,6 +167,7 @@ function roleOf(rules: LanguageRules, type: string): number {
       (rules.functions.has(type) ? FUNCTION : 0) |
       (rules.calls.has(type) ? CALL : 0) |
       (rules.cyclomaticNodes.has(type) ? DECISION : 0) |
+      (rules.cyclomaticDiscounts.has(type) ? DISCOUNT : 0) |
       (rules.elseIfs.has(type) ? ELSE_IF : 0) |
       (rules.conditionals.has(type) ? CONDITIONAL : 0) |
       (rules.nesting.has(type) ? NESTING : 0) |
@@ -224,9 +236,13 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   const mark = (from: number, to: number, kind: number) => {
     for (let row = from; row <= to; row += 1) lineKinds[row]! |= kind
   }
-  const decide = () => {
-    totalDecisions += 1
-    if (unit) unit.walked.cyclomatic += 1
+  const decide = (amount = 1) => {
+    totalDecisions += amount
+    for (let open = unit; open; open = open.enclosing) {
+      if (open.detachedAfter >= 0 && cursor.startPosition.row > open.detachedAfter) continue
+      open.walked.cyclomatic += amount
+      if (open.detachedAfter >= 0) break
+    }
   }
   const cognitive = (amount: number) => {
     if (unit) unit.walked.cognitive += amount
@@ -279,6 +295,8 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       }
       if (wrapped) cognitive(1)
     }
+    // A decision only right after certain siblings (Swift's `?` after `)` or `]`): data's say.
+    if (rules.cyclomaticAfter.get(type)?.has(previous)) decide()
     if (!cursor.nodeIsNamed) return true
     const role = roleOf(rules, type)
     if (role === 0) return true
@@ -343,7 +361,15 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       }
       // White paper: a nested function adds a level of nesting to what it contains.
       nesting = unit ? nesting + 1 : 0
-      unit = { walked, nestingBase: nesting, loopCollections: [] }
+      // `detached_bodies`: lizard ends a function at the line break after `=` (`def f =⏎ body`).
+      // Named functions only: lizard's line-break rule follows `=`, never a lambda's `=>`.
+      const body = rules.detachedBodies && !lambda ? node.childForFieldName('body') : null
+      const before = body?.previousSibling
+      // lizard still counts the first token of the body's line in it (`def f =⏎ if (x) …`).
+      const detachedAfter =
+        before && body!.startPosition.row > before.endPosition.row ? body!.startPosition.row : -1
+      const enclosing = (lambda && rules.lambdasInEnclosing) || detachedAfter >= 0 ? unit : null
+      unit = { walked, nestingBase: nesting, loopCollections: [], enclosing, detachedAfter }
       return true
     }
     if (unit) {
@@ -357,7 +383,10 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
         unit.walked.performance.insideLoops.push(cursor.currentNode)
       }
     }
-    if (role & DECISION) decide()
+    // A decision node may be none under some parents (C#'s `int?` of a parameter): data's say.
+    if (role & DECISION && !rules.cyclomaticNotUnder.get(type)?.has(types[depth - 1] ?? ''))
+      decide()
+    if (role & DISCOUNT) decide(-1)
     if (role & ELSE_IF) {
       cognitive(1)
       return true
@@ -397,7 +426,12 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       cognitive(1)
     if (!named || rules.operatorLeaves.has(type)) {
       const operator = named ? cursor.nodeText : type
-      if (rules.cyclomaticTokens.has(operator)) decide()
+      // A token may be no decision under some parents (C++'s `&&` of `T&& x`): data's say.
+      if (
+        rules.cyclomaticTokens.has(operator) &&
+        !rules.cyclomaticNotUnder.get(operator)?.has(types[types.length - 2] ?? '')
+      )
+        decide()
       if (rules.logicalOperators.has(operator) && frames.length > 1) {
         const parent = frames[frames.length - 2] ?? (frames[frames.length - 2] = stateFrame())
         parent.logicalOperator = operator
@@ -411,6 +445,12 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     }
     const text = cursor.nodeText
     if (text.length === 0) return
+    // A name spelling a decision keyword under the listed parents (Swift's label `for`).
+    if (
+      rules.cyclomaticNamesUnder.has(types[types.length - 2] ?? '') &&
+      rules.cyclomaticTokens.has(text)
+    )
+      decide()
     add(fileHalstead.operands, text)
     if (unit) add(unit.walked.halstead.operands, text)
     if (rules.names.has(type)) add(identifiers, text)

@@ -51,6 +51,9 @@ export interface ProfileOptions {
   cyclomaticVariant?: 'classic' | 'modified'
   /** radon 6.0.1 counts `match` cases; radon 5.1 counts them 0. */
   radonCompat?: '6.0' | '5.1'
+  /** A caller's limit: functions past it are error issues (src/analysis/thresholds.ts). */
+  maxCyclomatic?: number
+  maxCognitive?: number
 }
 
 /**

@@ -10,12 +10,16 @@ import { errorResponses } from '../../schemas/error.js'
 import { abortOnDisconnect } from '../../streaming/connection.js'
 
 function profileOptions(options?: {
-  cyclomatic_variant?: 'classic' | 'modified'
-  radon_compat?: '6.0' | '5.1'
+  cyclomatic_variant?: 'classic' | 'modified' | undefined
+  radon_compat?: '6.0' | '5.1' | undefined
+  max_cyclomatic?: number | undefined
+  max_cognitive?: number | undefined
 }): ProfileOptions {
   return {
     ...(options?.cyclomatic_variant ? { cyclomaticVariant: options.cyclomatic_variant } : {}),
     ...(options?.radon_compat ? { radonCompat: options.radon_compat } : {}),
+    ...(options?.max_cyclomatic !== undefined ? { maxCyclomatic: options.max_cyclomatic } : {}),
+    ...(options?.max_cognitive !== undefined ? { maxCognitive: options.max_cognitive } : {}),
   }
 }
 

@@ -13,6 +13,11 @@ export interface SyntaxErrorReport {
   source_line: string
 }
 
+/** A spot the grammar could not place but that is not known to be wrong; not an error. */
+export interface SyntaxWarningReport extends SyntaxErrorReport {
+  reason: 'preprocessor' | 'macro' | 'parser-limit'
+}
+
 export interface Hotspot {
   line: number
   kind: string
@@ -60,6 +65,10 @@ export interface AnalysisReport {
   filename?: string
   syntax_valid: boolean
   syntax_errors: SyntaxErrorReport[]
+  /** Absent from reports stored before the analysis gave warnings (a generation's history). */
+  syntax_warnings?: SyntaxWarningReport[]
+  /** Whose verdict `syntax_valid` is: 'typescript' (the compiler's parser) or 'tree-sitter'. */
+  syntax_checker?: string
   metrics: {
     lines: { total: number; code: number; logical: number; comment: number; blank: number }
     cyclomatic_complexity: { total: number; average: number; max: number }

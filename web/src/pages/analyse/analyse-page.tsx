@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { request } from '../../api/client.js'
 import { ApiError, toApiError } from '../../api/errors.js'
-import { CodeEditor, type EditorDiagnostic } from '../../components/code-editor.js'
+import { CodeEditor } from '../../components/code-editor.js'
+import { diagnosticsOf, WARNING_REASONS } from './diagnostics.js'
 import { ErrorNotice } from '../../components/error-notice.js'
 import {
   detectLanguage,
@@ -49,28 +50,6 @@ function scratch(code = '', language = 'python', title = 'Typed code'): OpenFile
 
 function localError(error: string, detail: string): ApiError {
   return new ApiError({ error, detail, status_code: 0, code: 'CLIENT_INPUT' })
-}
-
-/** The API's diagnostics for the editor: syntax errors, then issues placed at a line. */
-function diagnosticsOf(report: AnalysisReport | null): EditorDiagnostic[] {
-  if (!report) return []
-  const syntax: EditorDiagnostic[] = report.syntax_errors.map((error) => ({
-    line: error.line,
-    column: error.column,
-    end_line: error.end_line,
-    end_column: error.end_column,
-    message: error.message,
-    severity: 'error',
-  }))
-  const others: EditorDiagnostic[] = report.issues
-    .filter((issue) => issue.rule !== 'syntax-error' && issue.severity !== 'info')
-    .map((issue) => ({
-      line: issue.line,
-      column: issue.column ?? 1,
-      message: issue.message,
-      severity: 'warning',
-    }))
-  return [...syntax, ...others]
 }
 
 /**
@@ -419,6 +398,23 @@ export function AnalysePage() {
                         <code>{error.source_line}</code>
                       </pre>
                     )}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+          {active.report?.syntax_warnings && active.report.syntax_warnings.length > 0 && (
+            <section class="card syntax-errors" aria-labelledby="analyse-syntax-warnings">
+              <h2 id="analyse-syntax-warnings">Syntax warnings</h2>
+              <p class="small muted">
+                Spots the parser could not place but that are not known to be wrong; they do not
+                make the file invalid.
+              </p>
+              <ul class="link-list">
+                {active.report.syntax_warnings.map((warning, index) => (
+                  <li key={index}>
+                    <LineLink line={warning.line} column={warning.column} onGoTo={jump} />:{' '}
+                    {warning.message} ({WARNING_REASONS[warning.reason]})
                   </li>
                 ))}
               </ul>

@@ -80,6 +80,7 @@ export function ReportView(props: {
 }) {
   const { report, onGoTo } = props
   const { metrics } = report
+  const warningCount = report.syntax_warnings?.length ?? 0
   const chart = chartData(report.functions)
   const issues = report.issues.filter((issue) => issue.rule !== 'syntax-error')
   return (
@@ -96,6 +97,17 @@ export function ReportView(props: {
                 {report.syntax_errors.length} syntax error
                 {report.syntax_errors.length === 1 ? '' : 's'}
               </span>
+            )}
+            {warningCount > 0 && (
+              <>
+                {' '}
+                <span class="badge warn">
+                  {warningCount} warning{warningCount === 1 ? '' : 's'}
+                </span>
+              </>
+            )}
+            {report.syntax_checker === 'typescript' && (
+              <span class="small muted"> (checked by the TypeScript compiler)</span>
             )}
           </Term>
           <Term term="Lines">
