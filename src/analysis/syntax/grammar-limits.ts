@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import Parser from 'tree-sitter'
 import { parse, type Tree } from '../parser.js'
 import type { SyntaxErrorReport, SyntaxWarningReport } from '../../schemas/analysis.js'
-import type { SyntaxInput, SyntaxVerdict } from './index.js'
+import type { SyntaxInput, SyntaxVerdict } from './verdict.js'
 import type { GrammarGap, GrammarLimits } from './grammar-limits-rules.js'
 import { keepOneBranch } from './preprocessor.js'
 

@@ -3,7 +3,7 @@ import { parse, type SyntaxNode, type Tree } from '../parser.js'
 import type { SyntaxErrorReport, SyntaxWarningReport } from '../../schemas/analysis.js'
 import type { SyntaxErrorFound } from '../walk.js'
 import { syntaxErrorReports } from './tree-errors.js'
-import type { SyntaxInput, SyntaxVerdict } from './index.js'
+import type { SyntaxInput, SyntaxVerdict } from './verdict.js'
 import type { SyntaxRules } from './preprocessor-rules.js'
 
 type PreprocessorRules = NonNullable<SyntaxRules['preprocessor']>

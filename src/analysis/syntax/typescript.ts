@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import type * as TypeScript from 'typescript'
-import type { SyntaxInput, SyntaxVerdict } from './index.js'
+import type { SyntaxInput, SyntaxVerdict } from './verdict.js'
 import type { SyntaxErrorReport } from './tree-errors.js'
 
 const MAX_ERRORS = 100
