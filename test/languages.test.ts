@@ -181,6 +181,8 @@ describe('the analysis engine', () => {
     'none',
     'block',
     'expression',
+    // A report field (FunctionReport.qualified_name), also a node type of tree-sitter-php.
+    'qualified_name',
   ])
   const grammarBound = Object.entries(PROFILES)
     .filter(([, profile]) => profile.grammars.length > 0)
