@@ -79,10 +79,11 @@ async function main(): Promise<void> {
   const tallies = new Map<string, Tally>()
   for (const root of roots) {
     for (const path of filesUnder(root)) {
-      const language: Language | undefined = registry.detect(path)
-      if (!language?.analysis) continue
+      if (!registry.detect(path)?.analysis && !registry.readsContent(path)) continue
       if (statSync(path).size > MAX_FILE_BYTES) continue
       const code = readFileSync(path, 'utf8')
+      const language: Language | undefined = registry.detect(path, code)
+      if (!language?.analysis) continue
       let tally = tallies.get(language.id)
       if (!tally) {
         tally = {

@@ -85,6 +85,31 @@ describe('language registry', () => {
     expect(registry.detect('README')).toBeUndefined()
   })
 
+  it('reads a .h file as C++ when its code holds C++-only constructs, else as C', () => {
+    const cpp = [
+      'namespace leveldb {\nclass Slice;\n}\n',
+      '#include <string>\nint f(void);\n',
+      'template <typename T>\nT max(T a, T b);\n',
+      'class LEVELDB_EXPORT DB {\n public:\n  DB();\n};\n',
+      'struct Reader : public Base {\n};\n',
+      'using std::string;\n',
+    ]
+    for (const code of cpp) expect(registry.detect('include/db.h', code)?.id, code).toBe('cpp')
+    const c = [
+      'struct sds { int len; };\nint f(void);\n',
+      // C++ only for C++ compilers: the header stays C.
+      '#ifdef __cplusplus\n#include <cstring>\nusing namespace std;\n#else\n#include <string.h>\n#endif\n',
+      '#ifdef __cplusplus\nextern "C" {\n#endif\nint f(void);\n',
+      '/* a label */\nint f(void) { out: return 0; }\n',
+    ]
+    for (const code of c) expect(registry.detect('src/sds.h', code)?.id, code).toBe('c')
+    // Without the code, and for an extension no language claims, the extension decides.
+    expect(registry.detect('include/db.h')?.id).toBe('c')
+    expect(registry.detect('src/db.c', 'namespace x {}')?.id).toBe('c')
+    expect(registry.readsContent('a/b.H')).toBe(true)
+    expect(registry.readsContent('a/b.hpp')).toBe(false)
+  })
+
   it('stops start-up on a broken language file, naming the file and the field', () => {
     const directory = mkdtempSync(join(tmpdir(), 'verigen-languages-'))
     mkdirSync(join(directory, 'cobol'))

@@ -8,6 +8,7 @@ import { LanguageLookup } from './language-lookup.js'
 import { regexSource } from './regex-source.js'
 import { syntaxRulesSchema } from './syntax/preprocessor-rules.js'
 import { grammarLimitsSchema } from './syntax/grammar-limits-rules.js'
+import { contentHintsSchema } from './content-hints-rules.js'
 import { describeProfile, isProfileId, PROFILES, type ProfileId } from './profiles/catalogue.js'
 
 const nodeTypes = z.array(z.string().min(1))
@@ -247,6 +248,8 @@ export const languageFileSchema = z
     grammar: z.strictObject({ package: z.string().min(1), export: z.string().min(1).optional() }),
     line_comment: z.string().min(1).optional(),
     block_comment: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
+    /** Extensions of another language this one claims when the file's text says so (C++'s `.h`). */
+    content_hints: contentHintsSchema.optional(),
     analysis: analysisRulesSchema,
     generation: generationGuideSchema,
     /** How the generated tests run in the sandbox; a language without it is never verified. */

@@ -48,10 +48,14 @@ export class AnalysisService {
     private readonly limits: AnalysisLimits,
   ) {}
 
-  /** The language a request names, or the one its file name implies. */
-  languageOf(request: Pick<AnalysisRequest, 'programming_language' | 'filename'>): Language {
+  /** The language a request names, or the one its file name (and, for `.h`, its code) implies. */
+  languageOf(
+    request: Pick<AnalysisRequest, 'programming_language' | 'filename'> & { code?: string },
+  ): Language {
     if (request.programming_language) return this.languages.resolve(request.programming_language)
-    const detected = request.filename ? this.languages.detect(request.filename) : undefined
+    const detected = request.filename
+      ? this.languages.detect(request.filename, request.code)
+      : undefined
     if (detected) return detected
     const what = request.filename ? `the file name '${request.filename}'` : 'the request'
     throw new AppError(

@@ -1,5 +1,6 @@
-import { statSync } from 'node:fs'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { relative } from 'node:path'
+import { CONTENT_HINT_WINDOW } from '../../analysis/language-lookup.js'
 import { violations as thresholdViolations } from '../../analysis/thresholds.js'
 import { parseAnalyzeArguments, UsageError, type AnalyzeArguments } from './arguments.js'
 import { findFiles } from './files.js'
@@ -12,6 +13,21 @@ import { Summary } from './summary.js'
 import { ANALYZE_USAGE } from './usage.js'
 
 export { ANALYZE_USAGE } from './usage.js'
+
+/** The start of a file, as much as language detection reads; undefined when unreadable. */
+function headOf(path: string): string | undefined {
+  try {
+    const fd = openSync(path, 'r')
+    try {
+      const buffer = Buffer.alloc(CONTENT_HINT_WINDOW)
+      return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8')
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return undefined
+  }
+}
 
 function usageError(message: string): number {
   console.error(`verigen analyze: ${message}\n\n${ANALYZE_USAGE}`)
@@ -30,7 +46,8 @@ async function tasksFor(
     : undefined
   const tasks: FileTask[] = []
   for await (const file of findFiles(args.paths, { excludes: args.excludes, only }, onMissing)) {
-    const language = forced ?? registry.detect(file.path)
+    const content = !forced && registry.readsContent(file.path) ? headOf(file.path) : undefined
+    const language = forced ?? registry.detect(file.path, content)
     const shown = relative(process.cwd(), file.path) || file.path
     if (language) tasks.push({ path: file.path, shown, language })
     else if (file.explicit)
