@@ -223,6 +223,22 @@ describe('verigen analyze: which files', () => {
     expect(names(result.stdout)).toEqual(['sub/local.py', 'ignored/keep.py', 'sub/other.py'])
   })
 
+  it('walks a folder named on the command line even if a .gitignore above it lists it', () => {
+    const folder = tree('named', {
+      '.git/HEAD': 'ref: refs/heads/main\n',
+      '.gitignore': 'vendor/\n',
+      'vendor/pkg/lib.py': AREA,
+      'vendor/pkg/.gitignore': 'skip.py\n',
+      'vendor/pkg/skip.py': AREA,
+      'main.py': AREA,
+    })
+    const whole = verigen(['--format', 'json', folder])
+    expect(names(whole.stdout)).toEqual(['named/main.py'])
+    const named = verigen(['--format', 'json', join(folder, 'vendor', 'pkg')])
+    expect(named.status, named.stderr).toBe(0)
+    expect(names(named.stdout)).toEqual(['pkg/lib.py'])
+  })
+
   it('skips files and folders matching --exclude, repeatable', () => {
     const folder = tree('excluded', {
       'a.py': AREA,

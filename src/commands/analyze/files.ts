@@ -146,7 +146,10 @@ export async function* findFiles(
       if (!isExcluded(dirname(root), root, false) && wanted(root))
         yield { path: root, explicit: true }
     } else if (info.isDirectory()) {
-      yield* walk(root, root, await ancestorIgnoreFiles(resolve(root)))
+      // A folder named on the command line is walked even if a .gitignore above it lists it
+      // (`verigen analyze node_modules/pkg`); the .gitignore files inside it still apply.
+      const above = await ancestorIgnoreFiles(resolve(root))
+      yield* walk(root, root, ignoredBy(above, resolve(root), true) ? [] : above)
     }
   }
 }
