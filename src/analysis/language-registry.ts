@@ -155,6 +155,12 @@ export const analysisRulesSchema = z.strictObject({
      */
     lambdas_in_enclosing: z.boolean().default(false),
     /**
+     * Function node types whose decisions also count in the unit they are nested in, which lizard
+     * reads as one function: C#'s local functions, the methods of a C++ class defined inside a
+     * function. Each keeps its own unit and figure too.
+     */
+    nested_in_enclosing: optionalNodeTypes,
+    /**
      * Node or token types that are a decision only right after a sibling of the listed types:
      * lizard's tokenizer reads Swift's `?` after `)` or `]` (`(any Error)?`, `f()?.x`) as a
      * ternary, but not after a name (`String?`, `x?.y`).
@@ -293,6 +299,7 @@ export interface LanguageRules {
   cyclomaticNodes: ReadonlySet<string>
   cyclomaticDiscounts: ReadonlySet<string>
   lambdasInEnclosing: boolean
+  nestedInEnclosing: ReadonlySet<string>
   /** Type → the previous-sibling types after which it is a decision. */
   cyclomaticAfter: ReadonlyMap<string, ReadonlySet<string>>
   cyclomaticNamesUnder: ReadonlySet<string>
@@ -420,6 +427,7 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
     cyclomaticNodes: new Set(analysis.cyclomatic.nodes),
     cyclomaticDiscounts: new Set(analysis.cyclomatic.discounts),
     lambdasInEnclosing: analysis.cyclomatic.lambdas_in_enclosing,
+    nestedInEnclosing: new Set(analysis.cyclomatic.nested_in_enclosing),
     cyclomaticAfter: new Map(
       Object.entries(analysis.cyclomatic.after).map(([type, previous]) => [
         type,

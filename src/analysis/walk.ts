@@ -123,8 +123,9 @@ interface OpenUnit {
   /** Collections iterated by the enclosing loops of this unit, outermost first. */
   loopCollections: (string | null)[]
   /**
-   * For a lambda when the rules say `lambdas_in_enclosing`: the unit it sits in, whose
-   * cyclomatic complexity its decisions raise too (lizard reads a lambda as part of it).
+   * For a lambda when the rules say `lambdas_in_enclosing`, or a type of `nested_in_enclosing`:
+   * the unit it sits in, whose cyclomatic complexity its decisions raise too (lizard reads it
+   * as part of that unit).
    */
   enclosing: OpenUnit | null
   /**
@@ -368,7 +369,12 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       // lizard still counts the first token of the body's line in it (`def f =⏎ if (x) …`).
       const detachedAfter =
         before && body!.startPosition.row > before.endPosition.row ? body!.startPosition.row : -1
-      const enclosing = (lambda && rules.lambdasInEnclosing) || detachedAfter >= 0 ? unit : null
+      const enclosing =
+        (lambda && rules.lambdasInEnclosing) ||
+        rules.nestedInEnclosing.has(type) ||
+        detachedAfter >= 0
+          ? unit
+          : null
       unit = { walked, nestingBase: nesting, loopCollections: [], enclosing, detachedAfter }
       return true
     }
