@@ -70,6 +70,44 @@ describe('tree-based lizard rules', () => {
       parameters: 4,
     })
   })
+
+  it("counts a C# local function's and a C++ local class's decisions in the function around them too", async () => {
+    // lizard: Outer 4 (its if, and Inner's if and ?), f 4 (its if, and g's if and &&).
+    const csharp = await analyze(
+      'csharp',
+      'class C {\n  int Outer(int a) { if (a > 0) return 1; return Inner(a);\n    int Inner(int b) { if (b < 0) return 2; return b > 5 ? 3 : 4; } }\n}\n',
+    )
+    const cpp = await analyze(
+      'cpp',
+      'int f(int a) {\n  struct L { int g(int b) { if (b) return 1; return b && a; } };\n  if (a) return 2;\n  return 0;\n}\n',
+    )
+    const figures = (report: Awaited<ReturnType<typeof analyze>>) =>
+      report.functions.map((unit) => [unit.name, unit.cyclomatic_complexity])
+    expect(figures(csharp)).toEqual([
+      ['Outer', 4],
+      ['Inner', 3],
+    ])
+    expect(figures(cpp)).toEqual([
+      ['f', 4],
+      ['g', 3],
+    ])
+  })
+
+  it("counts no decision in a constructor's initializers, as lizard reads them with the declaration", async () => {
+    const cpp = await analyze(
+      'cpp',
+      'struct A {\n  A(int x, int y) : a_(x ? 1 : 2), b_(x && y), c_([&] { return y ? 1 : 2; }()) {\n    if (x) f();\n  }\n  int a_, b_, c_;\n};\n',
+    )
+    const csharp = await analyze(
+      'csharp',
+      'class A : B {\n  A(int x, int y) : base(x > 0 ? 1 : 2, y) {\n    if (y > 0) F();\n  }\n}\n',
+    )
+    expect(cpp.functions.map((unit) => [unit.name, unit.cyclomatic_complexity])).toEqual([
+      ['A', 2],
+      ['<lambda>', 2],
+    ])
+    expect(csharp.functions[0]).toMatchObject({ name: 'A', cyclomatic_complexity: 2 })
+  })
 })
 
 describe('syntax errors', () => {

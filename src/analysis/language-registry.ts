@@ -183,6 +183,11 @@ export const analysisRulesSchema = z.strictObject({
      * under `ref_qualifier` qualifies a member function (`void f() &&`): no logical operator.
      */
     not_under: z.record(z.string().min(1), nodeTypes).default({}),
+    /**
+     * Nodes inside which no decision counts, at any depth: lizard reads a constructor's
+     * initializers (C++'s `: a_(x ? 1 : 2)`, C#'s `: base(x ?? y)`) as part of the declaration.
+     */
+    not_inside: optionalNodeTypes,
   }),
   /** Boolean operator tokens; a run of like operators is one cognitive increment. */
   logical_operators: nodeTypes,
@@ -306,6 +311,7 @@ export interface LanguageRules {
   detachedBodies: boolean
   /** Decision token or node type → the parent node types under which it is no decision. */
   cyclomaticNotUnder: ReadonlyMap<string, ReadonlySet<string>>
+  cyclomaticNotInside: ReadonlySet<string>
   logicalOperators: ReadonlySet<string>
   parentheses: ReadonlySet<string>
   conditionals: ReadonlySet<string>
@@ -442,6 +448,7 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
         new Set(parents),
       ]),
     ),
+    cyclomaticNotInside: new Set(analysis.cyclomatic.not_inside),
     logicalOperators: new Set(analysis.logical_operators),
     parentheses: new Set(analysis.parentheses),
     conditionals: new Set(analysis.conditionals),

@@ -133,6 +133,8 @@ interface OpenUnit {
    * and its decisions count in `enclosing`; -1 when it is not detached.
    */
   detachedAfter: number
+  /** How many of its open nodes are ones inside which no decision counts (`not_inside`). */
+  inert: number
 }
 
 // What a node type means to the walk, looked up once per type instead of in a dozen sets.
@@ -238,8 +240,10 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     for (let row = from; row <= to; row += 1) lineKinds[row]! |= kind
   }
   const decide = (amount = 1) => {
+    if (unit && unit.inert > 0) return
     totalDecisions += amount
     for (let open = unit; open; open = open.enclosing) {
+      if (open.inert > 0) break
       if (open.detachedAfter >= 0 && cursor.startPosition.row > open.detachedAfter) continue
       open.walked.cyclomatic += amount
       if (open.detachedAfter >= 0) break
@@ -270,6 +274,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     previousTypes.push(previous)
     frames.push(null)
     lastLeft[depth + 1] = ''
+    if (unit && rules.cyclomaticNotInside.has(type)) unit.inert += 1
     if (checkErrors) {
       if (type === 'ERROR') {
         errors.push({ node: cursor.currentNode, missing: false })
@@ -375,7 +380,14 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
         detachedAfter >= 0
           ? unit
           : null
-      unit = { walked, nestingBase: nesting, loopCollections: [], enclosing, detachedAfter }
+      unit = {
+        walked,
+        nestingBase: nesting,
+        loopCollections: [],
+        enclosing,
+        detachedAfter,
+        inert: 0,
+      }
       return true
     }
     if (unit) {
@@ -466,6 +478,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   const leave = () => {
     const type = types.pop() ?? ''
     previousTypes.pop()
+    if (unit && rules.cyclomaticNotInside.has(type)) unit.inert -= 1
     lastLeft[types.length] = type
     const frame = frames.pop()
     if (!frame) return
