@@ -38,16 +38,14 @@ function withoutRegionsUnder(text: string, words: readonly string[]): string {
   let depth = 0
   let skipFrom = -1
   for (const line of text.split('\n')) {
-    const directive = /^\s*#\s*(\w+)(.*)$/.exec(line)
-    const name = directive?.[1] ?? ''
-    if (name.startsWith('if')) {
+    if (/^\s*#\s*if/.test(line)) {
       depth++
-      const under = name !== 'ifndef' && words.some((word) => directive![2]!.includes(word))
+      const under = !/^\s*#\s*ifndef/.test(line) && words.some((word) => line.includes(word))
       if (skipFrom < 0 && under) skipFrom = depth
-    } else if (skipFrom === depth && (name === 'else' || name === 'elif' || name === 'endif')) {
+    } else if (skipFrom === depth && /^\s*#\s*(?:else|elif|endif)/.test(line)) {
       skipFrom = -1
     }
-    if (name === 'endif') depth--
+    if (/^\s*#\s*endif/.test(line)) depth--
     if (skipFrom < 0) kept.push(line)
   }
   return kept.join('\n')

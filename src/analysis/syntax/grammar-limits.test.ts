@@ -8,8 +8,13 @@ const registry = loadLanguageRegistry()
 const withLimits = registry.languages.filter((language) => language.grammar_limits)
 
 describe('grammar limits', () => {
-  it('are declared for Kotlin, Swift and Scala', () => {
-    expect(withLimits.map((language) => language.id).sort()).toEqual(['kotlin', 'scala', 'swift'])
+  it('are declared for C++, Kotlin, Swift and Scala', () => {
+    expect(withLimits.map((language) => language.id).sort()).toEqual([
+      'cpp',
+      'kotlin',
+      'scala',
+      'swift',
+    ])
   })
 
   const gaps = withLimits.flatMap((language) =>

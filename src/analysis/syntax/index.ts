@@ -24,8 +24,10 @@ export function checkSyntax(input: SyntaxInput): SyntaxVerdict {
     warnings: [],
     checker: 'tree-sitter',
   }
+  // A language with macros reads its grammar's listed gaps in the preprocessor's verdict.
   const authority =
     AUTHORITIES[input.language.id] ??
+    (input.language.syntax?.macros ? preprocessorVerdict : undefined) ??
     (input.language.grammar_limits ? grammarLimitsVerdict : undefined) ??
     (input.language.syntax ? preprocessorVerdict : undefined)
   return authority ? authority(input, fromTree) : fromTree

@@ -49,6 +49,18 @@ export const syntaxRulesSchema = z.strictObject({
        * any other name directly before one of them is read as a macro.
        */
       type_words: words.default([]),
+      /**
+       * Calls blanked with their arguments wherever they stand, since no syntax depends on them
+       * (`__attribute__ ((deprecated))` inside an initializer list).
+       */
+      blanked_calls: words.default([]),
+      /**
+       * Words after which a macro may still trail a declarator (`void f() const
+       * LOCKS_EXCLUDED(mu);`); after any other keyword (`return FOO(x);`) it is a value.
+       */
+      trailing_after: words.default([]),
+      /** Words after which a macro call stands for an attribute: `class FMT_API("x") name`. */
+      tag_words: words.default([]),
       /** The word an access-specifier macro stands for (`JSON_PRIVATE_UNLESS_TESTED:`). */
       access_word: z.string().min(1).optional(),
     })

@@ -3,6 +3,7 @@ import { parse, type SyntaxNode, type Tree } from '../parser.js'
 import type { SyntaxErrorReport, SyntaxWarningReport } from '../../schemas/analysis.js'
 import type { SyntaxErrorFound } from '../walk.js'
 import { syntaxErrorReports } from './tree-errors.js'
+import { swapInStandIns } from './grammar-limits.js'
 import type { SyntaxInput, SyntaxVerdict } from './verdict.js'
 import type { SyntaxRules } from './preprocessor-rules.js'
 
@@ -128,7 +129,10 @@ const startsIdentifier = (char: string | undefined) => char !== undefined && /[A
  *   language's access word, when it has one;
  * - any name in front of a type word (`static redisAtomic size_t n;`) blanked;
  * - a name with arguments heading a block (`run_with_period(100) {`) blanked;
- * - the arguments of macros that take a type (`va_arg(ap, char *)`) blanked.
+ * - the arguments of macros that take a type (`va_arg(ap, char *)`) blanked;
+ * - one trailing a declarator (`int n GUARDED_BY(mu);`, `void f(...) PRINTF(1, 2);`,
+ *   `x ALIGN8 = {`) or naming a class (`class FMT_API("x") name`) blanked;
+ * - calls that carry no syntax (`__attribute__((x))`) blanked wherever they stand.
  */
 export function blankMacros(code: string, rules: MacroRules): string {
   const chars = code.split('')
@@ -137,13 +141,22 @@ export function blankMacros(code: string, rules: MacroRules): string {
   const keywords = new Set(rules.keywords)
   const typeCalls = new Set(rules.type_argument_calls)
   const typeWords = new Set(rules.type_words)
+  const blankedCalls = new Set(rules.blanked_calls)
+  const trailingAfter = new Set(rules.trailing_after)
+  const tagWords = new Set(rules.tag_words)
   for (const match of text.matchAll(IDENTIFIER)) {
     const word = match[0]
     const start = match.index
-    if (chars[start] !== text[start] || keywords.has(word)) continue // rewritten already, or a keyword
+    if (chars[start] !== text[start]) continue // rewritten already
     const nameEnd = start + word.length
     let after = nameEnd
     while (isBlank(chars[after])) after++
+    if (blankedCalls.has(word) && chars[after] === '(') {
+      const end = closingParenthesis(chars, after)
+      if (end > 0) blank(chars, start, end)
+      continue
+    }
+    if (keywords.has(word)) continue
     if (typeCalls.has(word) && chars[after] === '(') {
       const end = closingParenthesis(chars, after)
       if (end > 0) blank(chars, after + 1, end - 1)
@@ -166,8 +179,18 @@ export function blankMacros(code: string, rules: MacroRules): string {
     }
     const end = call > 0 ? call : nameEnd
     const lineEnd = next >= chars.length || follower === '\n' || follower === '\r'
+    // What stands before the name on its line: a declarator's end (`n`, `)`) or a tag word.
+    const before = /(\w+|\S)\s*$/.exec(text.slice(lineStart, start))?.[1] ?? ''
+    const trailing =
+      (before === ')' || before === ']' || /^\w+$/.test(before)) &&
+      (!keywords.has(before) || trailingAfter.has(before)) &&
+      !tagWords.has(before) &&
+      !typeWords.has(before) &&
+      (lineEnd || ';{=,)'.includes(follower ?? '') || (follower === ':' && chars[next + 1] !== ':'))
     if (
       (firstOnLine && (lineEnd || follower === ';')) ||
+      trailing ||
+      (call > 0 && tagWords.has(before) && startsIdentifier(follower)) ||
       follower === '{' ||
       follower === '"' ||
       (call < 0 && (startsIdentifier(follower) || follower === '(' || follower === '~'))
@@ -234,6 +257,9 @@ export function preprocessorVerdict(input: SyntaxInput, fromTree: SyntaxVerdict)
   const { preprocessor, macros } = rules
   if (preprocessor) rewrites.push(['preprocessor', (code) => keepOneBranch(code, preprocessor)])
   if (macros) rewrites.push(['macro', (code) => blankMacros(code, macros)])
+  // The grammar's listed gaps, each swapped for a stand-in it parses (`extern template` in C++).
+  const gaps = input.language.grammar_limits?.gaps ?? []
+  if (gaps.length > 0) rewrites.push(['parser-limit', (code) => swapInStandIns(code, gaps)])
 
   let errors: SyntaxErrorReport[] = fromTree.errors
   const warnings: SyntaxWarningReport[] = [...fromTree.warnings]
