@@ -71,6 +71,23 @@ describe('blankMacros', () => {
   it('leaves keywords, calls in expressions and constants alone', () => {
     const code = 'int n = MAX_SIZE + count(LIMIT);\nif (x) {\n'
     expect(blankMacros(code, macros('c'))).toBe(code)
+    const values = 'return SIZE(x);\ncase LIMIT:\nsize_t MAX_LEN = 4;\n'
+    expect(blankMacros(values, macros('c'))).toBe(values)
+  })
+
+  it('blanks a macro trailing a declarator, one naming a class, and attributes', () => {
+    const blanked = (code: string, id = 'c') => blankMacros(code, macros(id)).replace(/ +/g, ' ')
+    expect(blanked('int count_ GUARDED_BY(mu_);', 'cpp')).toBe('int count_ ;')
+    expect(blanked('void f(void) const LOCKS_EXCLUDED(mu);', 'cpp')).toBe('void f(void) const ;')
+    expect(blanked('void log(const char *f, ...) PRINTF_LIKE(1, 2);')).toBe(
+      'void log(const char *f, ...) ;',
+    )
+    expect(blanked('static char oid[] ALIGN8 = {1};')).toBe('static char oid[] = {1};')
+    expect(blanked('class VISIBLE("default") error : public base {', 'cpp')).toBe(
+      'class error : public base {',
+    )
+    expect(blanked('s a = {1}, __attribute__ ((deprecated)) b = {2};')).toBe('s a = {1}, b = {2};')
+    expect(blanked('static counterAtomic uint64_t next_id;')).toBe('static uint64_t next_id;')
   })
 })
 
