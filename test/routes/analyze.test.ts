@@ -65,6 +65,23 @@ describe('POST /api/analyze', () => {
     await app.close()
   })
 
+  it('reads a .h file as C++ when its code is C++, and as C otherwise', async () => {
+    const app = await createTestApp()
+    const analyse = async (code: string) =>
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/analyze',
+          payload: { code, filename: 'include/db.h' },
+        })
+      ).json()
+    const cpp = await analyse('namespace db {\nclass Slice {\n public:\n  Slice();\n};\n}\n')
+    expect(cpp).toMatchObject({ programming_language: 'cpp', syntax_valid: true })
+    const c = await analyse('struct slice { int len; };\nint slice_len(struct slice *s);\n')
+    expect(c).toMatchObject({ programming_language: 'c', syntax_valid: true })
+    await app.close()
+  })
+
   it('answers an unsupported language with 400 naming it and listing the supported ones', async () => {
     const app = await createTestApp()
     const response = await app.inject({
