@@ -184,10 +184,12 @@ export const analysisRulesSchema = z.strictObject({
      */
     not_under: z.record(z.string().min(1), nodeTypes).default({}),
     /**
-     * Nodes inside which no decision counts, at any depth: lizard reads a constructor's
-     * initializers (C++'s `: a_(x ? 1 : 2)`, C#'s `: base(x ?? y)`) as part of the declaration.
+     * Whether only the decisions of a named function's body count in it: lizard's C-like readers
+     * count none in the declaration before the body (parameters and their default values, the
+     * return type, a constructor's initializers `: a_(x ? 1 : 2)`, `params object?[] a`). Lambdas
+     * keep theirs.
      */
-    not_inside: optionalNodeTypes,
+    body_only: z.boolean().default(false),
   }),
   /** Boolean operator tokens; a run of like operators is one cognitive increment. */
   logical_operators: nodeTypes,
@@ -311,7 +313,7 @@ export interface LanguageRules {
   detachedBodies: boolean
   /** Decision token or node type → the parent node types under which it is no decision. */
   cyclomaticNotUnder: ReadonlyMap<string, ReadonlySet<string>>
-  cyclomaticNotInside: ReadonlySet<string>
+  cyclomaticBodyOnly: boolean
   logicalOperators: ReadonlySet<string>
   parentheses: ReadonlySet<string>
   conditionals: ReadonlySet<string>
@@ -448,7 +450,7 @@ function compileRules(analysis: LanguageFile['analysis']): LanguageRules {
         new Set(parents),
       ]),
     ),
-    cyclomaticNotInside: new Set(analysis.cyclomatic.not_inside),
+    cyclomaticBodyOnly: analysis.cyclomatic.body_only,
     logicalOperators: new Set(analysis.logical_operators),
     parentheses: new Set(analysis.parentheses),
     conditionals: new Set(analysis.conditionals),

@@ -133,8 +133,11 @@ interface OpenUnit {
    * and its decisions count in `enclosing`; -1 when it is not detached.
    */
   detachedAfter: number
-  /** How many of its open nodes are ones inside which no decision counts (`not_inside`). */
-  inert: number
+  /**
+   * `body_only`: where its body starts, while the walk is in the declaration before it (where no
+   * decision counts); -1 once there, or without the rule.
+   */
+  bodyStart: number
 }
 
 // What a node type means to the walk, looked up once per type instead of in a dozen sets.
@@ -240,10 +243,10 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     for (let row = from; row <= to; row += 1) lineKinds[row]! |= kind
   }
   const decide = (amount = 1) => {
-    if (unit && unit.inert > 0) return
+    if (unit && unit.bodyStart >= 0) return
     totalDecisions += amount
     for (let open = unit; open; open = open.enclosing) {
-      if (open.inert > 0) break
+      if (open.bodyStart >= 0) break
       if (open.detachedAfter >= 0 && cursor.startPosition.row > open.detachedAfter) continue
       open.walked.cyclomatic += amount
       if (open.detachedAfter >= 0) break
@@ -274,7 +277,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     previousTypes.push(previous)
     frames.push(null)
     lastLeft[depth + 1] = ''
-    if (unit && rules.cyclomaticNotInside.has(type)) unit.inert += 1
+    if (unit && unit.bodyStart >= 0 && cursor.startIndex >= unit.bodyStart) unit.bodyStart = -1
     if (checkErrors) {
       if (type === 'ERROR') {
         errors.push({ node: cursor.currentNode, missing: false })
@@ -374,6 +377,11 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       // lizard still counts the first token of the body's line in it (`def f =⏎ if (x) …`).
       const detachedAfter =
         before && body!.startPosition.row > before.endPosition.row ? body!.startPosition.row : -1
+      // `body_only`: the declaration's decisions (parameters, return type) count nowhere.
+      const bodyStart =
+        rules.cyclomaticBodyOnly && !lambda
+          ? (node.childForFieldName('body')?.startIndex ?? node.endIndex)
+          : -1
       const enclosing =
         (lambda && rules.lambdasInEnclosing) ||
         rules.nestedInEnclosing.has(type) ||
@@ -386,7 +394,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
         loopCollections: [],
         enclosing,
         detachedAfter,
-        inert: 0,
+        bodyStart,
       }
       return true
     }
@@ -478,7 +486,6 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   const leave = () => {
     const type = types.pop() ?? ''
     previousTypes.pop()
-    if (unit && rules.cyclomaticNotInside.has(type)) unit.inert -= 1
     lastLeft[types.length] = type
     const frame = frames.pop()
     if (!frame) return
