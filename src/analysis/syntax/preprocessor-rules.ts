@@ -59,8 +59,15 @@ export const syntaxRulesSchema = z.strictObject({
        * LOCKS_EXCLUDED(mu);`); after any other keyword (`return FOO(x);`) it is a value.
        */
       trailing_after: words.default([]),
+      /**
+       * Words after which a name the pattern matches, followed by another name, is a type and
+       * not a macro to blank: `typedef const X509_PUBKEY key_t;`.
+       */
+      type_after: words.default([]),
       /** Words after which a macro call stands for an attribute: `class FMT_API("x") name`. */
       tag_words: words.default([]),
+      /** The word a macro between two blocks stands for (`} JSON_CATCH (e&) {`): `catch`. */
+      handler_word: z.string().min(1).optional(),
       /** The word an access-specifier macro stands for (`JSON_PRIVATE_UNLESS_TESTED:`). */
       access_word: z.string().min(1).optional(),
     })

@@ -71,7 +71,7 @@ describe('blankMacros', () => {
   it('leaves keywords, calls in expressions and constants alone', () => {
     const code = 'int n = MAX_SIZE + count(LIMIT);\nif (x) {\n'
     expect(blankMacros(code, macros('c'))).toBe(code)
-    const values = 'return SIZE(x);\ncase LIMIT:\nsize_t MAX_LEN = 4;\n'
+    const values = 'return SIZE(x);\ncase LIMIT:\nsize_t MAX_LEN = 4;\np = (char *)UNCONST(s);\n'
     expect(blankMacros(values, macros('c'))).toBe(values)
   })
 
@@ -88,6 +88,8 @@ describe('blankMacros', () => {
     )
     expect(blanked('s a = {1}, __attribute__ ((deprecated)) b = {2};')).toBe('s a = {1}, b = {2};')
     expect(blanked('static counterAtomic uint64_t next_id;')).toBe('static uint64_t next_id;')
+    expect(blanked('typedef const X509_KEY key_t;')).toBe('typedef const X509_KEY key_t;')
+    expect(blanked('} JSON_CATCH (std::exception&) {', 'cpp')).toBe('} catch (std::exception&) {')
   })
 })
 

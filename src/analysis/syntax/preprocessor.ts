@@ -114,6 +114,20 @@ function closingParenthesis(chars: readonly string[], open: number): number {
   return -1
 }
 
+/**
+ * Whether the `)` at `close` ends a parameter list (its `(` follows a name or a declarator:
+ * `void f(int n)`, `void (*f)(void)`), not a cast (`(char *)`), after which a macro is a value.
+ */
+function closesParameters(text: string, close: number): boolean {
+  let depth = 0
+  for (let i = close; i >= 0; i--) {
+    if (text[i] === ')') depth++
+    else if (text[i] === '(' && --depth === 0)
+      return /[\w)]\s*$/.test(text.slice(Math.max(0, i - 64), i))
+  }
+  return false
+}
+
 const IDENTIFIER = /[A-Za-z_]\w*/g
 const isBlank = (char: string | undefined) => char === ' ' || char === '\t'
 const startsIdentifier = (char: string | undefined) => char !== undefined && /[A-Za-z_]/.test(char)
@@ -132,7 +146,8 @@ const startsIdentifier = (char: string | undefined) => char !== undefined && /[A
  * - the arguments of macros that take a type (`va_arg(ap, char *)`) blanked;
  * - one trailing a declarator (`int n GUARDED_BY(mu);`, `void f(...) PRINTF(1, 2);`,
  *   `x ALIGN8 = {`) or naming a class (`class FMT_API("x") name`) blanked;
- * - calls that carry no syntax (`__attribute__((x))`) blanked wherever they stand.
+ * - calls that carry no syntax (`__attribute__((x))`) blanked wherever they stand;
+ * - one between a block and a block (`} JSON_CATCH (e&) {`) replaced by the handler word.
  */
 export function blankMacros(code: string, rules: MacroRules): string {
   const chars = code.split('')
@@ -144,6 +159,7 @@ export function blankMacros(code: string, rules: MacroRules): string {
   const blankedCalls = new Set(rules.blanked_calls)
   const trailingAfter = new Set(rules.trailing_after)
   const tagWords = new Set(rules.tag_words)
+  const typeAfter = new Set(rules.type_after)
   for (const match of text.matchAll(IDENTIFIER)) {
     const word = match[0]
     const start = match.index
@@ -182,18 +198,34 @@ export function blankMacros(code: string, rules: MacroRules): string {
     // What stands before the name on its line: a declarator's end (`n`, `)`) or a tag word.
     const before = /(\w+|\S)\s*$/.exec(text.slice(lineStart, start))?.[1] ?? ''
     const trailing =
-      (before === ')' || before === ']' || /^\w+$/.test(before)) &&
+      ((before === ')' && closesParameters(text, text.lastIndexOf(')', start))) ||
+        before === ']' ||
+        /^\w+$/.test(before)) &&
       (!keywords.has(before) || trailingAfter.has(before)) &&
       !tagWords.has(before) &&
       !typeWords.has(before) &&
       (lineEnd || ';{=,)'.includes(follower ?? '') || (follower === ':' && chars[next + 1] !== ':'))
+    // `} JSON_CATCH (std::exception&) {`: the macro stands for the handler keyword.
+    const handlerArguments = chars[after] === '(' ? closingParenthesis(chars, after) : -1
+    let handlerNext = handlerArguments > 0 ? handlerArguments : after
+    while (/\s/.test(chars[handlerNext] ?? '')) handlerNext++
+    const afterBlock = /\}\s*$/.test(text.slice(Math.max(0, start - 256), start))
+    if (rules.handler_word && afterBlock && chars[handlerNext] === '{') {
+      const stand = handlerArguments > 0 ? rules.handler_word : `${rules.handler_word}(...)`
+      if (stand.length <= word.length) {
+        blank(chars, start, nameEnd)
+        chars.splice(start, stand.length, ...stand.split(''))
+        continue
+      }
+    }
     if (
       (firstOnLine && (lineEnd || follower === ';')) ||
       trailing ||
       (call > 0 && tagWords.has(before) && startsIdentifier(follower)) ||
       follower === '{' ||
       follower === '"' ||
-      (call < 0 && (startsIdentifier(follower) || follower === '(' || follower === '~'))
+      (call < 0 && (follower === '(' || follower === '~')) ||
+      (call < 0 && startsIdentifier(follower) && !typeAfter.has(before))
     ) {
       blank(chars, start, end)
     } else if (call > 0 && (follower === '>' || follower === ',')) {
