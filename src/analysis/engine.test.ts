@@ -114,6 +114,15 @@ describe('tree-based lizard rules', () => {
       ['A', 2],
       ['P', 2],
     ])
+    // A local function's declaration lies in the body of the method around it: counted there.
+    const local = await analyze(
+      'csharp',
+      'class C {\n  void M() {\n    if (a) f();\n    void L(string? s = x ? "a" : "b") { }\n  }\n}\n',
+    )
+    expect(figures(local)).toEqual([
+      ['M', 4],
+      ['L', 1],
+    ])
   })
 })
 

@@ -243,10 +243,11 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
     for (let row = from; row <= to; row += 1) lineKinds[row]! |= kind
   }
   const decide = (amount = 1) => {
-    if (unit && unit.bodyStart >= 0) return
     totalDecisions += amount
     for (let open = unit; open; open = open.enclosing) {
-      if (open.bodyStart >= 0) break
+      // `body_only`: in its declaration, a decision counts only in the units around it (the
+      // parameters of a C# local function are in the body of the method around it).
+      if (open.bodyStart >= 0) continue
       if (open.detachedAfter >= 0 && cursor.startPosition.row > open.detachedAfter) continue
       open.walked.cyclomatic += amount
       if (open.detachedAfter >= 0) break
