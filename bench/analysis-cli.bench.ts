@@ -12,6 +12,7 @@ import {
 import { createRequire } from 'node:module'
 import { availableParallelism, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
+import { benchAnalysisStartup } from './analysis-startup.bench.js'
 import { projectRoot } from './server.js'
 
 /**
@@ -175,14 +176,6 @@ export default [{ files: ['**/*.js'], plugins: { sonarjs }, languageOptions: { e
   )
 }
 
-/** Median wall time of `runs` runs of a command. */
-function medianOf(runs: number, command: string, args: string[]): number {
-  const times: number[] = []
-  for (let run = 0; run < runs; run++) times.push(timeCommand(command, args) ?? Number.NaN)
-  times.sort((a, b) => a - b)
-  return times[Math.floor(runs / 2)]!
-}
-
 /** Peak resident size of the CLI's own process (its workers have their own limit), in MiB. */
 function peakRss(args: string[]): number | null {
   const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, ...args], {
@@ -216,13 +209,7 @@ export async function benchAnalysisCli() {
     const eslintJavascript = eslint(javascript, scratch)
     const parseJavascript = await parseOnly(javascript, 'tree-sitter-javascript', jobs)
 
-    const small = join(scratch, 'small.py')
-    writeFileSync(
-      small,
-      'def area(w, h):\n    if w < 0 or h < 0:\n        raise ValueError(w)\n    return w * h\n',
-    )
-    const startup = medianOf(11, process.execPath, [cli, 'analyze', small])
-    const node = medianOf(11, process.execPath, ['-e', '0'])
+    const startup = benchAnalysisStartup()
 
     return {
       jobs,
@@ -251,10 +238,7 @@ export async function benchAnalysisCli() {
         parse_only_ms: round(parseJavascript, 0),
         verigen_to_parse_only: verigenJavascript && round(verigenJavascript / parseJavascript, 2),
       },
-      startup_one_small_file_ms: {
-        verigen_median: round(startup, 0),
-        node_alone_median: round(node, 0),
-      },
+      startup_one_small_file: startup,
       memory_10_mib: {
         megabytes: round(largeBytes / MIB, 2),
         cli_peak_rss_mib: peakRss(['analyze', '--format', 'json', large]),

@@ -58,7 +58,7 @@ export async function analyzeSource(
   const rules = language.rules
   const tree = parse(await parserFor(language), code)
   const lines = code.split('\n')
-  const profile = profileFor(rules.profile)
+  const profile = await profileFor(rules.profile)
   // The tree is read out of the binding once; the generic walk and the profile's walk share it.
   flatten(tree, code)
   const walk = walkTree(tree, code, rules)
@@ -158,7 +158,7 @@ export async function analyzeSource(
   const raw = profiled?.file.raw
 
   const issues: Issue[] = []
-  const syntax = checkSyntax({ code, lines, language, tree, found: walk.errors })
+  const syntax = await checkSyntax({ code, lines, language, tree, found: walk.errors })
   const syntaxErrors = syntax.errors
   for (const error of syntaxErrors) {
     issues.push({

@@ -1,11 +1,15 @@
 import { createRequire } from 'node:module'
-import Parser from 'tree-sitter'
+import type ParserType from 'tree-sitter'
 import type { Language } from './language-registry.js'
 
-export type SyntaxNode = Parser.SyntaxNode
-export type Tree = Parser.Tree
+export type SyntaxNode = ParserType.SyntaxNode
+export type Tree = ParserType.Tree
+type Parser = ParserType
 
 const require = createRequire(import.meta.url)
+// require() rather than import: node's ES module loader would first scan the package's source
+// for its export names, which costs more at start-up than loading it.
+const Parser = require('tree-sitter') as typeof ParserType
 const grammars = new Map<string, Promise<unknown>>()
 const parsers = new Map<string, Parser>()
 
@@ -17,7 +21,7 @@ async function loadGrammar(language: Language): Promise<unknown> {
   const { package: packageName, export: exportName } = language.grammar
   let loading = grammars.get(packageName + (exportName ?? ''))
   if (!loading) {
-    loading = import(require.resolve(packageName)).then((module: Record<string, unknown>) => {
+    loading = requireOrImport(packageName).then((module: Record<string, unknown>) => {
       const root = (module.default ?? module) as Record<string, unknown>
       const grammar = exportName ? root[exportName] : root
       if (!grammar)
@@ -29,12 +33,24 @@ async function loadGrammar(language: Language): Promise<unknown> {
   return loading
 }
 
+/** The package by require() when it is CommonJS (cheaper to load), else by import(). */
+async function requireOrImport(packageName: string): Promise<Record<string, unknown>> {
+  const path = require.resolve(packageName)
+  try {
+    return require(path) as Record<string, unknown>
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_REQUIRE_ASYNC_MODULE') throw error
+    return (await import(path)) as Record<string, unknown>
+  }
+}
+
 /** A parser for `language`, created once per process (each analysis worker has its own) and reused. */
 export async function parserFor(language: Language): Promise<Parser> {
   let parser = parsers.get(language.id)
   if (!parser) {
     parser = new Parser()
-    parser.setLanguage((await loadGrammar(language)) as Parser.Language)
+    parser.setLanguage((await loadGrammar(language)) as ParserType.Language)
     parsers.set(language.id, parser)
   }
   return parser

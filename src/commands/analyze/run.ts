@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises'
+import { readFileSync, statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import type { AnalysisReport } from '../../analysis/engine.js'
 import type { Language } from '../../analysis/language-registry.js'
 import type { ProfileOptions } from '../../analysis/profiles/profile.js'
@@ -35,7 +36,9 @@ function tooLarge(limit: number): string {
 
 async function inProcess(task: FileTask, settings: RunSettings): Promise<FileResult> {
   try {
-    const code = await readFile(task.path, 'utf8')
+    // Read synchronously: the one small file is all there is to wait for, and a read on the
+    // thread pool would only add its hand-over to the start-up.
+    const code = readFileSync(task.path, 'utf8')
     if (Buffer.byteLength(code) > settings.maxFileBytes)
       return { path: task.shown, error: tooLarge(settings.maxFileBytes) }
     const { analyzeSource } = await import('../../analysis/engine.js')
@@ -57,7 +60,7 @@ export async function* analyseInOrder(
   const analysable = tasks.filter((task) => !task.error)
   if (analysable.length <= 1) {
     const only = analysable[0]
-    if (!only || (await stat(only.path)).size <= IN_PROCESS_MAX_BYTES) {
+    if (!only || statSync(only.path).size <= IN_PROCESS_MAX_BYTES) {
       for (const task of tasks)
         yield task.error ? { path: task.shown, error: task.error } : await inProcess(task, settings)
       return
