@@ -239,6 +239,14 @@ export class FlatCursor implements CursorLike {
     return this.flat.type[this.index]!
   }
 
+  /**
+   * The grammar's type names by id (as far as met), the same array for every tree of a grammar:
+   * walks key their per-type tables on it.
+   */
+  get typeNames(): readonly string[] {
+    return this.flat.types.names
+  }
+
   get nodeIsNamed(): boolean {
     const id = this.flat.type[this.index]!
     return id === ERROR_TYPE_ID || this.flat.types.named[id]!

@@ -156,33 +156,75 @@ const JUMP = 2048
 const LOOP_SENSITIVE_ROLE = 4096
 const NAMESPACE = 8192
 const DISCOUNT = 16384
+/** The roles above: what a named node means. Those below serve any node or token. */
+const NODE_ROLES = 32767
+const NAMED = 1 << 15
+/** Listed in `cyclomaticAfter`: a decision after certain siblings. */
+const AFTER = 1 << 16
+/** A decision token (`cyclomaticTokens`), and one that is none under some parents. */
+const DECISION_TOKEN = 1 << 17
+const NOT_UNDER = 1 << 18
+const LOGICAL = 1 << 19
+/** A token that counts as a Halstead operator (not a closer or separator, not blank). */
+const HALSTEAD_OPERATOR = 1 << 20
+const OPERATOR_LEAF = 1 << 21
+const NAME = 1 << 22
+/** Not computed yet. */
+const UNKNOWN = -1
 
-const roleTables = new WeakMap<LanguageRules, Map<string, number>>()
+const ERROR_TYPE_ID = 0xffff
 
-function roleOf(rules: LanguageRules, type: string): number {
+/**
+ * Roles by type id, per language and grammar: each node's role is an array read. The table
+ * follows the grammar's id-to-name array, so a language's rules on another grammar get another.
+ */
+const roleTables = new WeakMap<LanguageRules, { names: readonly string[]; roles: Int32Array }>()
+
+function rolesById(rules: LanguageRules, names: readonly string[]): Int32Array {
   let table = roleTables.get(rules)
-  if (!table) roleTables.set(rules, (table = new Map()))
-  let role = table.get(type)
-  if (role === undefined) {
-    role =
-      (rules.comments.has(type) ? COMMENT : 0) |
-      (rules.strings.has(type) ? STRING : 0) |
-      (/_(statement|declaration|definition)$/.test(type) ? STATEMENT : 0) |
-      (rules.classes.has(type) ? CLASS : 0) |
-      (rules.namespaces.has(type) ? CLASS | NAMESPACE : 0) |
-      (rules.functions.has(type) ? FUNCTION : 0) |
-      (rules.calls.has(type) ? CALL : 0) |
-      (rules.cyclomaticNodes.has(type) ? DECISION : 0) |
-      (rules.cyclomaticDiscounts.has(type) ? DISCOUNT : 0) |
-      (rules.elseIfs.has(type) ? ELSE_IF : 0) |
-      (rules.conditionals.has(type) ? CONDITIONAL : 0) |
-      (rules.nesting.has(type) ? NESTING : 0) |
-      (rules.loops.has(type) ? LOOP : 0) |
-      (rules.jumps.has(type) ? JUMP : 0) |
-      (rules.performance.insideLoops.has(type) ? LOOP_SENSITIVE_ROLE : 0)
-    table.set(type, role)
+  if (!table || table.names !== names) {
+    table = { names, roles: new Int32Array(ERROR_TYPE_ID + 1).fill(UNKNOWN) }
+    roleTables.set(rules, table)
   }
-  return role
+  return table.roles
+}
+
+function roleOf(rules: LanguageRules, type: string, named: boolean): number {
+  return (
+    (named ? NAMED : 0) |
+    (rules.cyclomaticAfter.has(type) ? AFTER : 0) |
+    (rules.cyclomaticTokens.has(type) ? DECISION_TOKEN : 0) |
+    (rules.cyclomaticNotUnder.has(type) ? NOT_UNDER : 0) |
+    (rules.logicalOperators.has(type) ? LOGICAL : 0) |
+    (!IGNORED_OPERATORS.has(type) && type.trim() !== '' ? HALSTEAD_OPERATOR : 0) |
+    (rules.operatorLeaves.has(type) ? OPERATOR_LEAF : 0) |
+    (rules.names.has(type) ? NAME : 0) |
+    (rules.comments.has(type) ? COMMENT : 0) |
+    (rules.strings.has(type) ? STRING : 0) |
+    (/_(statement|declaration|definition)$/.test(type) ? STATEMENT : 0) |
+    (rules.classes.has(type) ? CLASS : 0) |
+    (rules.namespaces.has(type) ? CLASS | NAMESPACE : 0) |
+    (rules.functions.has(type) ? FUNCTION : 0) |
+    (rules.calls.has(type) ? CALL : 0) |
+    (rules.cyclomaticNodes.has(type) ? DECISION : 0) |
+    (rules.cyclomaticDiscounts.has(type) ? DISCOUNT : 0) |
+    (rules.elseIfs.has(type) ? ELSE_IF : 0) |
+    (rules.conditionals.has(type) ? CONDITIONAL : 0) |
+    (rules.nesting.has(type) ? NESTING : 0) |
+    (rules.loops.has(type) ? LOOP : 0) |
+    (rules.jumps.has(type) ? JUMP : 0) |
+    (rules.performance.insideLoops.has(type) ? LOOP_SENSITIVE_ROLE : 0)
+  )
+}
+
+/** The roles of a named operator leaf (Scala's `operator_identifier`), whose text is the operator. */
+function operatorRoleOf(rules: LanguageRules, text: string): number {
+  return (
+    (rules.cyclomaticTokens.has(text) ? DECISION_TOKEN : 0) |
+    (rules.cyclomaticNotUnder.has(text) ? NOT_UNDER : 0) |
+    (rules.logicalOperators.has(text) ? LOGICAL : 0) |
+    (!IGNORED_OPERATORS.has(text) && text.trim() !== '' ? HALSTEAD_OPERATOR : 0)
+  )
 }
 
 /** The called function of the call under the cursor, where grammars put it, else its first named child. */
@@ -228,6 +270,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   // first child), and the state to restore (or null). Sibling and parent lookups on tree-sitter
   // nodes cost O(depth); reading them off these stacks keeps the walk linear.
   const types: string[] = []
+  const typeRoles: number[] = []
   const previousTypes: string[] = []
   const lastLeft: string[] = ['']
   const frames: (Frame | null)[] = []
@@ -239,6 +282,7 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   const elseClauses = [...rules.elseClauses]
 
   const cursor = flatCursor(tree, source)
+  const roles = rolesById(rules, cursor.typeNames)
   const mark = (from: number, to: number, kind: number) => {
     for (let row = from; row <= to; row += 1) lineKinds[row]! |= kind
   }
@@ -272,9 +316,13 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
   const enter = (): boolean => {
     nodeCount += 1
     const type = cursor.nodeType
+    const id = cursor.nodeTypeId
+    let role = roles[id]!
+    if (role === UNKNOWN) role = roles[id] = roleOf(rules, type, cursor.nodeIsNamed)
     const depth = types.length
     const previous = lastLeft[depth] ?? ''
     types.push(type)
+    typeRoles.push(role)
     previousTypes.push(previous)
     frames.push(null)
     lastLeft[depth + 1] = ''
@@ -297,19 +345,17 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       const direct = previous === elseKeyword
       const wrapped =
         previous === '' &&
-        !rules.conditionals.has(parentType) &&
+        ((typeRoles[depth - 1] ?? 0) & CONDITIONAL) === 0 &&
         (previousTypes[depth - 1] === elseKeyword || elseClauses.includes(parentType))
-      if (rules.conditionals.has(type) && (direct || wrapped)) {
+      if (role & CONDITIONAL && (direct || wrapped)) {
         cognitive(1)
         return true
       }
       if (wrapped) cognitive(1)
     }
     // A decision only right after certain siblings (Swift's `?` after `)` or `]`): data's say.
-    if (rules.cyclomaticAfter.get(type)?.has(previous)) decide()
-    if (!cursor.nodeIsNamed) return true
-    const role = roleOf(rules, type)
-    if (role === 0) return true
+    if (role & AFTER && rules.cyclomaticAfter.get(type)!.has(previous)) decide()
+    if ((role & NAMED) === 0 || (role & NODE_ROLES) === 0) return true
     if (role & COMMENT) {
       mark(cursor.startRow, cursor.endRow, 2)
       return false
@@ -411,7 +457,10 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       }
     }
     // A decision node may be none under some parents (C#'s `int?` of a parameter): data's say.
-    if (role & DECISION && !rules.cyclomaticNotUnder.get(type)?.has(types[depth - 1] ?? ''))
+    if (
+      role & DECISION &&
+      !(role & NOT_UNDER && rules.cyclomaticNotUnder.get(type)!.has(types[depth - 1] ?? ''))
+    )
       decide()
     if (role & DISCOUNT) decide(-1)
     if (role & ELSE_IF) {
@@ -444,26 +493,33 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
 
   const leaf = () => {
     const type = cursor.nodeType
-    const named = cursor.nodeIsNamed
+    // Set when the leaf was entered.
+    const role = typeRoles[typeRoles.length - 1]!
+    const named = (role & NAMED) !== 0
     const row = cursor.startRow
     // Tokens fit on one line; only named leaves (heredoc bodies, multi-line literals) may span more.
     const endRow = named ? cursor.endRow : row
     // A token right after `else` (Swift's `{`): a plain else with nothing to defer to.
     if (type !== elseKeyword && previousTypes[previousTypes.length - 1] === elseKeyword)
       cognitive(1)
-    if (!named || rules.operatorLeaves.has(type)) {
+    if (!named || role & OPERATOR_LEAF) {
       const operator = named ? cursor.nodeText : type
+      // A token's roles are its type's; a named operator leaf's are its text's.
+      const operatorRole = named ? operatorRoleOf(rules, operator) : role
       // A token may be no decision under some parents (C++'s `&&` of `T&& x`): data's say.
       if (
-        rules.cyclomaticTokens.has(operator) &&
-        !rules.cyclomaticNotUnder.get(operator)?.has(types[types.length - 2] ?? '')
+        operatorRole & DECISION_TOKEN &&
+        !(
+          operatorRole & NOT_UNDER &&
+          rules.cyclomaticNotUnder.get(operator)!.has(types[types.length - 2] ?? '')
+        )
       )
         decide()
-      if (rules.logicalOperators.has(operator) && frames.length > 1) {
+      if (operatorRole & LOGICAL && frames.length > 1) {
         const parent = frames[frames.length - 2] ?? (frames[frames.length - 2] = stateFrame())
         parent.logicalOperator = operator
       }
-      if (!IGNORED_OPERATORS.has(operator) && operator.trim() !== '') {
+      if (operatorRole & HALSTEAD_OPERATOR) {
         add(fileHalstead.operators, operator)
         if (unit) add(unit.walked.halstead.operators, operator)
       }
@@ -480,12 +536,13 @@ export function walkTree(tree: Tree, source: string, rules: LanguageRules): Walk
       decide()
     add(fileHalstead.operands, text)
     if (unit) add(unit.walked.halstead.operands, text)
-    if (rules.names.has(type)) add(identifiers, text)
+    if (role & NAME) add(identifiers, text)
     mark(row, endRow, 1)
   }
 
   const leave = () => {
     const type = types.pop() ?? ''
+    typeRoles.pop()
     previousTypes.pop()
     lastLeft[types.length] = type
     const frame = frames.pop()
