@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { analyzeSource } from '../engine.js'
 import { loadLanguageRegistry } from '../language-registry.js'
 import { parse, parserFor } from '../parser.js'
-import { swapInStandIns } from './grammar-limits.js'
+import { swapInStandIns } from './stand-ins.js'
 
 const registry = loadLanguageRegistry()
 const withLimits = registry.languages.filter((language) => language.grammar_limits)

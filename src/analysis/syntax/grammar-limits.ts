@@ -3,8 +3,9 @@ import Parser from 'tree-sitter'
 import { parse, type Tree } from '../parser.js'
 import type { SyntaxErrorReport, SyntaxWarningReport } from '../../schemas/analysis.js'
 import type { SyntaxInput, SyntaxVerdict } from './verdict.js'
-import type { GrammarGap, GrammarLimits } from './grammar-limits-rules.js'
+import type { GrammarLimits } from './grammar-limits-rules.js'
 import { keepOneBranch } from './preprocessor.js'
+import { swapInStandIns } from './stand-ins.js'
 
 /**
  * Kotlin, Swift and Scala have no parser that runs in process but their tree-sitter grammar, and
@@ -31,23 +32,6 @@ function markChangedRows(before: string, after: string, reason: Reason, rows: Ma
   after.split('\n').forEach((line, row) => {
     if (line !== old[row] && !rows.has(row)) rows.set(row, reason)
   })
-}
-
-/**
- * Each match of a gap's pattern replaced by its stand-in, the rest of the match blanked, line
- * breaks kept. A match shorter than the stand-in, or whose stand-in would cover a line break, is
- * left alone.
- */
-export function swapInStandIns(source: string, gaps: readonly GrammarGap[]): string {
-  let text = source
-  for (const gap of gaps) {
-    text = text.replace(new RegExp(gap.pattern, 'gm'), (match: string) => {
-      if (gap.stand_in.length > match.length) return match
-      if (match.slice(0, gap.stand_in.length).includes('\n')) return match
-      return gap.stand_in + match.slice(gap.stand_in.length).replace(/[^\r\n]/g, ' ')
-    })
-  }
-  return text
 }
 
 function rewrite(input: SyntaxInput, limits: GrammarLimits): Rewrite {

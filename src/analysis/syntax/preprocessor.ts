@@ -3,7 +3,7 @@ import { parse, type SyntaxNode, type Tree } from '../parser.js'
 import type { SyntaxErrorReport, SyntaxWarningReport } from '../../schemas/analysis.js'
 import type { SyntaxErrorFound } from '../walk.js'
 import { syntaxErrorReports } from './tree-errors.js'
-import { swapInStandIns } from './grammar-limits.js'
+import { swapInStandIns } from './stand-ins.js'
 import type { SyntaxInput, SyntaxVerdict } from './verdict.js'
 import type { SyntaxRules } from './preprocessor-rules.js'
 
