@@ -213,6 +213,8 @@ export class FlatCursor implements CursorLike {
   private fields: (string | undefined)[] = []
   private siblingFieldsOf = -1
   private readonly siblingFields = new Map<number, number>()
+  /** The row last answered: walks ask rows in nearly ascending order. */
+  private lastRow = 0
 
   constructor(private readonly flat: FlatTree) {}
 
@@ -223,6 +225,19 @@ export class FlatCursor implements CursorLike {
     this.native ??= this.flat.tree.walk()
     this.native.gotoDescendant(index)
     return (this.flat.end[index] = this.native.endIndex)
+  }
+
+  /** 0-based row of a source index, as {@link rowOf} gives it: a few steps on from the last. */
+  private rowAt(index: number): number {
+    const starts = this.flat.lineStarts
+    let row = this.lastRow
+    if (starts[row]! <= index) {
+      for (let step = 0; step < 8; step += 1) {
+        if (row + 1 === starts.length || starts[row + 1]! > index) return (this.lastRow = row)
+        row += 1
+      }
+    }
+    return (this.lastRow = rowOf(starts, index))
   }
 
   /** Preorder index of the current node (tree-sitter's descendant index). */
@@ -266,24 +281,24 @@ export class FlatCursor implements CursorLike {
 
   get startPosition(): { row: number; column: number } {
     const index = this.flat.start[this.index]!
-    const row = rowOf(this.flat.lineStarts, index)
+    const row = this.rowAt(index)
     return { row, column: index - this.flat.lineStarts[row]! }
   }
 
   get endPosition(): { row: number; column: number } {
     const index = this.endOf(this.index)
-    const row = rowOf(this.flat.lineStarts, index)
+    const row = this.rowAt(index)
     return { row, column: index - this.flat.lineStarts[row]! }
   }
 
   /** Row of the current node's start, without a position object. */
   get startRow(): number {
-    return rowOf(this.flat.lineStarts, this.flat.start[this.index]!)
+    return this.rowAt(this.flat.start[this.index]!)
   }
 
   /** Row of the current node's end, without a position object. */
   get endRow(): number {
-    return rowOf(this.flat.lineStarts, this.endOf(this.index))
+    return this.rowAt(this.endOf(this.index))
   }
 
   get nodeText(): string {
