@@ -250,16 +250,15 @@ function logicalLines(tokens: readonly number[]): number {
   let processed = 0
   let lastColon = -1
   let significant = 0
-  const finish = (): void => {
-    if (lastColon >= 0) total += lastColon === processed - 2 ? 1 : 2
-    else if (significant > 0) total += 1
-    processed = 0
-    lastColon = -1
-    significant = 0
-  }
-  for (const token of tokens) {
+  // One pass more than there are tokens: the last finishes the buffer as a `;` would.
+  for (let index = 0; index <= tokens.length; index++) {
+    const token = index < tokens.length ? tokens[index] : TOKEN_SEMICOLON
     if (token === TOKEN_SEMICOLON) {
-      finish()
+      if (lastColon >= 0) total += lastColon === processed - 2 ? 1 : 2
+      else if (significant > 0) total += 1
+      processed = 0
+      lastColon = -1
+      significant = 0
       continue
     }
     if (token === TOKEN_COMMENT || token === TOKEN_NL || token === TOKEN_NEWLINE) continue
@@ -267,14 +266,12 @@ function logicalLines(tokens: readonly number[]): number {
     if (token !== TOKEN_END) significant++
     processed++
   }
-  finish()
   return total
 }
 
 /** Whether the buffer is one token of `kind` followed only by line ends and the end marker. */
-function isSingleToken(tokens: readonly number[], matches: (token: number) => boolean): boolean {
-  const first = tokens[0]
-  if (first === undefined || !matches(first)) return false
+function isSingleToken(tokens: readonly number[], kind: number): boolean {
+  if (tokens[0] !== kind) return false
   for (let index = 1; index < tokens.length; index++) {
     const token = tokens[index]
     if (token !== TOKEN_END && token !== TOKEN_NL && token !== TOKEN_NEWLINE) return false
@@ -386,11 +383,11 @@ export function radonRawCounts(source: string): RawCounts | undefined {
     const tokens = state.tokens
     tokens.push(TOKEN_END)
     for (const token of tokens) if (token === TOKEN_COMMENT) comments++
-    if (isSingleToken(tokens, (token) => token === TOKEN_COMMENT)) {
+    if (isSingleToken(tokens, TOKEN_COMMENT)) {
       singleComments++
-    } else if (isSingleToken(tokens, (token) => token === TOKEN_STRING_ONE_LINE)) {
+    } else if (isSingleToken(tokens, TOKEN_STRING_ONE_LINE)) {
       singleComments++
-    } else if (isSingleToken(tokens, (token) => token === TOKEN_STRING_MULTI_LINE)) {
+    } else if (isSingleToken(tokens, TOKEN_STRING_MULTI_LINE)) {
       for (let index = first; index <= last; index++) {
         if (lines[index]) multi++
         else blank++
