@@ -133,7 +133,7 @@ const attemptSchema = z
     syntax_checked_by: z
       .enum(['parser', 'compiler'])
       .describe(
-        "Whose verdict syntax_valid is: the tree-sitter parser's, or the language's compiler in the sandbox, which wins when they disagree",
+        "Whose verdict syntax_valid is: the parser's in process (tree-sitter, or the TypeScript compiler's parser for JavaScript and TypeScript: the analysis report's syntax_checker), or the language's compiler in the sandbox, which wins when they disagree",
       ),
     syntax_errors: z.array(syntaxErrorSchema),
     finish_reason: z.enum(['stop', 'length', 'content-filter', 'other']),

@@ -54,6 +54,17 @@ export function query(sql: <T>(parts: TemplateStringsArray) => T): Row[] {
 }
 `
 
+const COMMA_IN_TERNARY = `struct Box {
+  int value;
+};
+
+int pick(bool wanted, int value) {
+  Box box{0};
+  Box* found = wanted ? (box = Box{value}, &box) : nullptr;
+  return found ? found->value : 0;
+}
+`
+
 /** The verification events of a generation, as [type, round, status]. */
 function roundsOf(events: { type: string; data: { round?: number; status?: string } }[]) {
   return events
@@ -307,9 +318,10 @@ describe('verified generation', { timeout: 60_000 }, () => {
   })
 
   it("lets the compiler's verdict beat the grammar's: valid code the grammar rejects costs no repair", async () => {
-    script.code = [fenced('typescript', TAGGED_TEMPLATE)]
+    // tree-sitter-cpp cannot read a comma expression inside a ternary; g++ compiles it.
+    script.code = [fenced('cpp', COMMA_IN_TERNARY)]
     const result = await generate({
-      programming_language: 'typescript',
+      programming_language: 'cpp',
       include_tests: false,
       include_docs: false,
     })
@@ -319,6 +331,24 @@ describe('verified generation', { timeout: 60_000 }, () => {
       expect.objectContaining({
         syntax_valid: true,
         syntax_checked_by: 'compiler',
+        syntax_errors: [],
+      }),
+    ])
+    expect(asked.code).toHaveLength(1)
+  })
+
+  it("takes the TypeScript compiler parser's verdict in process: no sandbox run, no repair", async () => {
+    script.code = [fenced('typescript', TAGGED_TEMPLATE)]
+    const result = await generate({
+      programming_language: 'typescript',
+      include_tests: false,
+      include_docs: false,
+    })
+    expect(result.status).toBe('completed')
+    expect(result.validation.attempts).toEqual([
+      expect.objectContaining({
+        syntax_valid: true,
+        syntax_checked_by: 'parser',
         syntax_errors: [],
       }),
     ])
