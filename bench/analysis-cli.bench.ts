@@ -13,6 +13,7 @@ import { createRequire } from 'node:module'
 import { availableParallelism, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { benchAnalysisStartup } from './analysis-startup.bench.js'
+import { JAVASCRIPT_PACKAGE_FOLDERS } from './corpus.js'
 import { projectRoot } from './server.js'
 
 /**
@@ -52,18 +53,7 @@ function corpus(roots: string[], extension: string, bytes: number): string[] {
 
 const PYTHON_ROOTS = ['/usr/lib/python3.11', '/usr/lib/python3/dist-packages']
 const JAVASCRIPT_ROOTS = [
-  'fastify/lib',
-  'pino/lib',
-  'ioredis/built',
-  'postgres/cjs/src',
-  'find-my-way/lib',
-  'avvio/lib',
-  'light-my-request/lib',
-  'prom-client/lib',
-  'fast-json-stringify/lib',
-  'undici/lib',
-  'ajv/dist',
-  'yaml/dist',
+  ...JAVASCRIPT_PACKAGE_FOLDERS,
   'zod/v4',
   'typescript/lib',
   'eslint/lib',

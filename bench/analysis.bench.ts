@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { analyzeSource } from '../src/analysis/engine.js'
 import { loadLanguageRegistry } from '../src/analysis/language-registry.js'
 import { parse, parserFor } from '../src/analysis/parser.js'
+import { JAVASCRIPT_PACKAGE_FOLDERS } from './corpus.js'
 import { projectRoot, spawnBuiltServer } from './server.js'
 
 const TARGET_BYTES = 1024 * 1024
@@ -24,20 +25,7 @@ export function corpus(kind: 'python' | 'javascript'): string[] {
     for (const name of readdirSync(directory).sort())
       if (name.endsWith('.py')) take(join(directory, name))
   } else {
-    const roots = [
-      'fastify/lib',
-      'pino/lib',
-      'ioredis/built',
-      'postgres/cjs/src',
-      'find-my-way/lib',
-      'avvio/lib',
-      'light-my-request/lib',
-      'prom-client/lib',
-      'fast-json-stringify/lib',
-      'undici/lib',
-      'ajv/dist',
-      'yaml/dist',
-    ]
+    const roots = JAVASCRIPT_PACKAGE_FOLDERS
     const walk = (directory: string) => {
       if (!existsSync(directory)) return
       for (const entry of readdirSync(directory, { withFileTypes: true }).sort((a, b) =>
