@@ -41,6 +41,8 @@ export const ERRORS = {
   APP_ERR_FORBIDDEN: { status: 403, title: 'Forbidden' },
   APP_ERR_QUOTA_EXCEEDED: { status: 429, title: 'Budget exhausted' },
   APP_ERR_CONFLICT: { status: 409, title: 'Conflict' },
+  APP_ERR_MODEL_DOWNLOAD: { status: 502, title: 'Model download failed' },
+  APP_ERR_MODEL_CHECKSUM: { status: 502, title: 'Model checksum mismatch' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS
