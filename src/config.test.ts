@@ -5,8 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './config.js'
 import { LLM_PROVIDERS, PROVIDER_NOT_CONFIGURED_DETAIL } from './llm-providers.js'
 
+// No model file where the tests look, whatever a developer has pulled into ./data/models.
+const NO_MODELS = join(tmpdir(), 'verigen-config-test-no-models')
+
 const load = (environment: Record<string, string>) =>
-  loadConfig({ ENV_FILE: '/dev/null', ...environment })
+  loadConfig({ ENV_FILE: '/dev/null', LOCAL_MODELS_DIR: NO_MODELS, ...environment })
 
 function problemsOf(environment: Record<string, string>): readonly string[] {
   try {
@@ -126,6 +129,16 @@ describe('loadConfig', () => {
 
   it('builds every row of the provider table from its own variables', () => {
     for (const row of LLM_PROVIDERS) {
+      if (row.endpoint === 'in-process') {
+        // The model is the file the selecting variable names.
+        expect(load({ [row.selectedBy]: '/models/model-of-the-row.gguf' }).llm).toMatchObject({
+          provider: row.id,
+          model: 'model-of-the-row',
+          apiKey: null,
+          baseUrl: null,
+        })
+        continue
+      }
       const environment: Record<string, string> = { [row.selectedBy]: 'http://127.0.0.1:9/v1' }
       if (row.keyVariable) environment[row.keyVariable] = 'key-of-the-row'
       if (!row.defaultModel) environment.LLM_MODEL = 'model-of-the-row'
@@ -139,8 +152,93 @@ describe('loadConfig', () => {
 
   it('says what to set when no provider is configured, from the provider table', () => {
     expect(PROVIDER_NOT_CONFIGURED_DETAIL).toBe(
-      'No model provider is configured; set OPENAI_API_KEY, ANTHROPIC_API_KEY, or LLM_BASE_URL with LLM_MODEL (see the README, Configuration)',
+      "No model provider is configured; run 'npx verigen models pull' to download a small local model, or set OPENAI_API_KEY, ANTHROPIC_API_KEY, or LLM_BASE_URL with LLM_MODEL (see the README, Configuration)",
     )
+  })
+
+  describe('the local model', () => {
+    function modelsDir(...files: string[]): string {
+      const dir = mkdtempSync(join(tmpdir(), 'verigen-config-models-'))
+      for (const file of files) writeFileSync(join(dir, file), 'GGUF')
+      return dir
+    }
+
+    it('is used by default when a model file lies in LOCAL_MODELS_DIR and nothing else is set', () => {
+      const dir = modelsDir('tiny-coder-q4.gguf', 'half.gguf.part')
+      const config = load({ LOCAL_MODELS_DIR: dir })
+      expect(config.llm).toMatchObject({
+        provider: 'local',
+        model: 'tiny-coder-q4',
+        baseUrl: null,
+        apiKey: null,
+        allowedModels: ['tiny-coder-q4'],
+        local: { source: join(dir, 'tiny-coder-q4.gguf'), modelsDir: dir, preload: false },
+      })
+      // A CPU serves a couple of sequences at once, not the dozens an API can.
+      expect(config.generation.concurrency).toBe(2)
+      expect(
+        load({ LOCAL_MODELS_DIR: dir, GENERATION_CONCURRENCY: '3' }).generation.concurrency,
+      ).toBe(3)
+    })
+
+    it('leaves a configured remote provider alone, and stays off with an empty folder', () => {
+      const dir = modelsDir('tiny.gguf')
+      expect(load({ LOCAL_MODELS_DIR: dir, OPENAI_API_KEY: 'sk-x' }).llm.provider).toBe('openai')
+      expect(load({ LOCAL_MODELS_DIR: modelsDir('only.gguf.part') }).llm).toMatchObject({
+        provider: null,
+        model: null,
+      })
+      expect(load({}).generation.concurrency).toBe(64)
+    })
+
+    it('reads LOCAL_MODEL as a path, a URL or a Hugging Face file, and refuses anything else', () => {
+      expect(load({ LOCAL_MODEL: 'https://models.example/q/coder.Q4_K_M.gguf' }).llm).toMatchObject(
+        { provider: 'local', model: 'coder.Q4_K_M' },
+      )
+      expect(
+        load({
+          LOCAL_MODEL:
+            'hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf',
+        }).llm.model,
+      ).toBe('qwen2.5-coder-1.5b-instruct-q4_k_m')
+      expect(problemsOf({ LOCAL_MODEL: 'ftp://models.example/coder.gguf' })[0]).toMatch(
+        /^LOCAL_MODEL: Model source 'ftp:\/\/models.example\/coder.gguf' uses a scheme other than http or https/,
+      )
+      expect(problemsOf({ LOCAL_MODEL: 'hf:../etc/passwd.gguf' })[0]).toMatch(/^LOCAL_MODEL: /)
+      expect(
+        problemsOf({ LOCAL_MODEL: 'https://user:hunter2@models.example/a.gguf' })[0],
+      ).not.toContain('hunter2')
+    })
+
+    it('asks for a model when LLM_PROVIDER is local and the folder is empty', () => {
+      expect(problemsOf({ LLM_PROVIDER: 'local' })).toEqual([
+        `LOCAL_MODEL: required when LLM_PROVIDER is 'local' and LOCAL_MODELS_DIR ('${NO_MODELS}') holds no .gguf file; run 'npx verigen models pull' or set LOCAL_MODEL to a file path, an http(s) URL or hf:<user>/<repo>/<file>.gguf`,
+      ])
+    })
+
+    it('validates its settings', () => {
+      const config = load({
+        LOCAL_MODEL: './m.gguf',
+        LOCAL_PRELOAD: 'true',
+        LOCAL_IDLE_UNLOAD_S: '0',
+        LOCAL_CONTEXT_SIZE: '4096',
+        LOCAL_THREADS: '3',
+        LOCAL_GPU: 'off',
+        HF_ENDPOINT: 'http://127.0.0.1:9/',
+      })
+      expect(config.llm.local).toMatchObject({
+        preload: true,
+        idleUnloadS: 0,
+        contextSize: 4096,
+        threads: 3,
+        gpu: 'off',
+        hfEndpoint: 'http://127.0.0.1:9',
+      })
+      expect(problemsOf({ LOCAL_CONTEXT_SIZE: '12', LOCAL_GPU: 'cuda' })).toEqual([
+        "LOCAL_CONTEXT_SIZE: must be an integer from 256 to 1048576, got '12'",
+        "LOCAL_GPU: must be one of auto, off, got 'cuda'",
+      ])
+    })
   })
 
   it('refuses a provider without its key', () => {

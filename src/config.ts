@@ -8,9 +8,12 @@ import {
   LLM_PROVIDERS,
   llmProviderSpec,
   PROVIDER_VARIABLES,
+  LOCAL_MODEL_PULL_COMMAND,
   type LlmProviderId,
   type LlmProviderSpec,
 } from './llm-providers.js'
+import { defaultModelFile } from './models/catalogue.js'
+import { modelName, parseModelSource } from './models/source.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -55,6 +58,29 @@ export interface Config {
     readonly allowedModels: readonly string[]
     /** Minimum time between two health probes of the provider. */
     readonly healthIntervalMs: number
+    /** The model run inside this process (`LLM_PROVIDER=local`) and where model files live. */
+    readonly local: {
+      /**
+       * The model to run: `LOCAL_MODEL` as given (a file path, an http(s) URL of a `.gguf` file
+       * or `hf:<user>/<repo>/<file>.gguf`), else the model file found in `modelsDir`; null when
+       * the local provider is not in use.
+       */
+      readonly source: string | null
+      /** Where pulled models are stored (`LOCAL_MODELS_DIR`), absolute. */
+      readonly modelsDir: string
+      /** The Hugging Face host `hf:` sources are downloaded from (`HF_ENDPOINT`). */
+      readonly hfEndpoint: string
+      /** Load the model at start rather than on the first generation. */
+      readonly preload: boolean
+      /** Seconds without a call after which the model is unloaded; 0 keeps it loaded. */
+      readonly idleUnloadS: number
+      /** Tokens of context per generation slot; null = the model's own, at most 8192. */
+      readonly contextSize: number | null
+      /** CPU threads of inference; null = node-llama-cpp's choice (the machine's cores). */
+      readonly threads: number | null
+      /** `auto` uses a GPU build when one is installed and works, `off` stays on the CPU. */
+      readonly gpu: 'auto' | 'off'
+    }
   }
   readonly generation: {
     /** Generations running at once in this process; more wait in line. */
@@ -423,10 +449,17 @@ const environmentSchema = z.object({
   LLM_MAX_REPLY_BYTES: byteSize().optional(),
   LLM_ALLOWED_MODELS: list().default([]),
   LLM_HEALTH_INTERVAL_MS: integer(1000).default(60_000),
+  LOCAL_MODELS_DIR: z.string().trim().min(1).default('./data/models'),
+  LOCAL_PRELOAD: boolean().default(false),
+  LOCAL_IDLE_UNLOAD_S: integer(0, 31_536_000).default(900),
+  LOCAL_CONTEXT_SIZE: integer(256, 1_048_576).optional(),
+  LOCAL_THREADS: integer(1, 1024).optional(),
+  LOCAL_GPU: oneOf(['auto', 'off']).default('auto'),
+  HF_ENDPOINT: url(['http:', 'https:'], 'https://huggingface.co').default('https://huggingface.co'),
   RATE_LIMIT_REQUESTS: integer(0, 1_000_000).default(100),
   RATE_LIMIT_WINDOW: duration(1000, 86_400_000).default(60_000),
   MAX_PROMPT_LENGTH: integer(10, 1_000_000).default(2000),
-  GENERATION_CONCURRENCY: integer(1, 10_000).default(64),
+  GENERATION_CONCURRENCY: integer(1, 10_000).optional(),
   BATCH_CONCURRENCY: integer(1, 20).default(3),
   STREAM_HEARTBEAT_MS: integer(100, 600_000).default(15_000),
   INSTANCE_HEARTBEAT_MS: integer(50, 3_600_000).default(10_000),
@@ -538,7 +571,9 @@ type ProviderEnvironment = Readonly<Record<string, string | undefined>>
 /**
  * Chooses the model provider the way the original design did: `LLM_PROVIDER` when set, else the
  * first row of the provider table whose selecting variable is set (an OpenAI key alone means
- * OpenAI). The generic `LLM_*` variables win over a provider's own names.
+ * OpenAI), else the local model when a model file lies in `LOCAL_MODELS_DIR` (the first run:
+ * `npx verigen models pull`, then `npm start`). The generic `LLM_*` variables win over a
+ * provider's own names.
  */
 function resolveLlm(
   env: Environment,
@@ -550,9 +585,18 @@ function resolveLlm(
     const value = name === null ? undefined : variables[name]
     return typeof value === 'string' ? value : undefined
   }
-  const spec: LlmProviderSpec | null = env.LLM_PROVIDER
+  const modelsDir = resolve(env.LOCAL_MODELS_DIR)
+  let spec: LlmProviderSpec | null = env.LLM_PROVIDER
     ? llmProviderSpec(env.LLM_PROVIDER)
     : (LLM_PROVIDERS.find((row: LlmProviderSpec) => variable(row.selectedBy)) ?? null)
+  let localSource: string | null = null
+  if (spec === null || spec.endpoint === 'in-process') {
+    localSource = variable('LOCAL_MODEL') ?? defaultModelFile(modelsDir)?.path ?? null
+    if (spec === null && localSource !== null) spec = llmProviderSpec('local')
+  }
+  if (spec?.endpoint === 'in-process') {
+    return resolveLocal(env, spec, localSource, modelsDir, problems)
+  }
   const provider = (spec?.id ?? null) as LlmProviderId | null
   const apiKey = env.LLM_API_KEY ?? variable(spec?.keyVariable ?? null) ?? null
   const model = env.LLM_MODEL ?? variable(spec?.modelVariable ?? null) ?? spec?.defaultModel ?? null
@@ -577,6 +621,64 @@ function resolveLlm(
     model,
     baseUrl,
     apiKey,
+    ...callLimits(env, model),
+    local: localSettings(env, null, modelsDir),
+  }
+}
+
+/**
+ * The local model: its source is checked here, so that a mistyped `LOCAL_MODEL` stops the start
+ * with the other problems. Its name (the file's, without `.gguf`) is the model the API reports.
+ */
+function resolveLocal(
+  env: Environment,
+  spec: LlmProviderSpec,
+  source: string | null,
+  modelsDir: string,
+  problems: string[],
+): Config['llm'] {
+  let model: string | null = null
+  if (source === null) {
+    problems.push(
+      `LOCAL_MODEL: required when LLM_PROVIDER is '${spec.id}' and LOCAL_MODELS_DIR ('${modelsDir}') holds no .gguf file; run '${LOCAL_MODEL_PULL_COMMAND}' or set LOCAL_MODEL to a file path, an http(s) URL or hf:<user>/<repo>/<file>.gguf`,
+    )
+  } else {
+    try {
+      model = modelName(parseModelSource(source))
+    } catch (error) {
+      problems.push(`LOCAL_MODEL: ${(error as Error).message}`)
+    }
+  }
+  return {
+    provider: spec.id as LlmProviderId,
+    model,
+    baseUrl: null,
+    apiKey: null,
+    ...callLimits(env, model),
+    local: localSettings(env, source, modelsDir),
+  }
+}
+
+function localSettings(
+  env: Environment,
+  source: string | null,
+  modelsDir: string,
+): Config['llm']['local'] {
+  return {
+    source,
+    modelsDir,
+    hfEndpoint: env.HF_ENDPOINT,
+    preload: env.LOCAL_PRELOAD,
+    idleUnloadS: env.LOCAL_IDLE_UNLOAD_S,
+    contextSize: env.LOCAL_CONTEXT_SIZE ?? null,
+    threads: env.LOCAL_THREADS ?? null,
+    gpu: env.LOCAL_GPU,
+  }
+}
+
+/** The limits of model calls, the same for every provider. */
+function callLimits(env: Environment, model: string | null) {
+  return {
     timeoutMs: env.LLM_TIMEOUT_MS,
     maxRetries: env.LLM_MAX_RETRIES,
     deadlineMs: Math.max(
@@ -689,7 +791,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     cache: { maxEntries: env.CACHE_MAX_ENTRIES, ttlSeconds: env.CACHE_TTL_SECONDS },
     limits: { maxPromptLength: env.MAX_PROMPT_LENGTH },
     generation: {
-      concurrency: env.GENERATION_CONCURRENCY,
+      // A local model on a CPU serves a few sequences at once, not the dozens an API can.
+      concurrency: env.GENERATION_CONCURRENCY ?? (llm.provider === 'local' ? 2 : 64),
       batchConcurrency: env.BATCH_CONCURRENCY,
       heartbeatMs: env.STREAM_HEARTBEAT_MS,
       instanceHeartbeatMs: env.INSTANCE_HEARTBEAT_MS,

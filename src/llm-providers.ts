@@ -21,8 +21,16 @@ export interface LlmProviderSpec {
   readonly modelVariable: string | null
   /** The model used when no variable names one; null makes `LLM_MODEL` required. */
   readonly defaultModel: string | null
-  /** The API's base URL when `LLM_BASE_URL` is unset; null makes `LLM_BASE_URL` required. */
+  /**
+   * The API's base URL when `LLM_BASE_URL` is unset; null makes `LLM_BASE_URL` required for an
+   * `http` provider.
+   */
   readonly defaultBaseUrl: string | null
+  /**
+   * `http`: a server the calls go to (`LLM_BASE_URL`). `in-process`: a model file this process
+   * runs itself (`LOCAL_MODEL`), with no URL, key or retries.
+   */
+  readonly endpoint: 'http' | 'in-process'
   /** Limits of the retry backoff that are the provider's, not the deployment's. */
   readonly retry: {
     /** Longest wait between two attempts, unless the upstream asks for more (`Retry-After`). */
@@ -40,6 +48,7 @@ export const LLM_PROVIDERS = [
     modelVariable: 'OPENAI_MODEL',
     defaultModel: 'gpt-4o-mini',
     defaultBaseUrl: 'https://api.openai.com/v1',
+    endpoint: 'http',
     retry: { maxDelayMs: 8000 },
   },
   {
@@ -50,6 +59,7 @@ export const LLM_PROVIDERS = [
     modelVariable: null,
     defaultModel: 'claude-sonnet-4-5',
     defaultBaseUrl: 'https://api.anthropic.com/v1',
+    endpoint: 'http',
     retry: { maxDelayMs: 8000 },
   },
   {
@@ -60,7 +70,21 @@ export const LLM_PROVIDERS = [
     modelVariable: null,
     defaultModel: null,
     defaultBaseUrl: null,
+    endpoint: 'http',
     retry: { maxDelayMs: 8000 },
+  },
+  {
+    // A GGUF model run inside this process (node-llama-cpp). Last, so that a configured remote
+    // provider wins; with none configured, a model file in LOCAL_MODELS_DIR selects it too.
+    id: 'local',
+    selectedBy: 'LOCAL_MODEL',
+    keyVariable: null,
+    requiresKey: false,
+    modelVariable: null,
+    defaultModel: null,
+    defaultBaseUrl: null,
+    endpoint: 'in-process',
+    retry: { maxDelayMs: 0 },
   },
 ] as const satisfies readonly LlmProviderSpec[]
 
@@ -93,12 +117,18 @@ function alternatives(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')}, or ${items.at(-1)}`
 }
 
+/** The one command that makes generation work with no key and no network. */
+export const LOCAL_MODEL_PULL_COMMAND = 'npx verigen models pull'
+
 /**
  * What an operator sets to configure a provider, as the API says it when none is configured
  * (the detail of `APP_ERR_PROVIDER_NOT_CONFIGURED` and of the health report's `llm` entry).
  */
-export const PROVIDER_NOT_CONFIGURED_DETAIL = `No model provider is configured; set ${alternatives(
-  LLM_PROVIDERS.map((provider: LlmProviderSpec) =>
-    provider.defaultModel === null ? `${provider.selectedBy} with LLM_MODEL` : provider.selectedBy,
+export const PROVIDER_NOT_CONFIGURED_DETAIL = `No model provider is configured; run '${LOCAL_MODEL_PULL_COMMAND}' to download a small local model, or set ${alternatives(
+  LLM_PROVIDERS.filter((provider: LlmProviderSpec) => provider.endpoint === 'http').map(
+    (provider: LlmProviderSpec) =>
+      provider.defaultModel === null
+        ? `${provider.selectedBy} with LLM_MODEL`
+        : provider.selectedBy,
   ),
 )} (see the README, Configuration)`

@@ -31,6 +31,12 @@ export interface Metrics {
   readonly jobsStalled: Counter
   readonly authRefusals: Counter<'reason'>
   readonly quotaRefusals: Counter<'budget'>
+  /** 1 while the local model is in memory (`LLM_PROVIDER=local`), else 0. */
+  readonly localModelLoaded: Gauge
+  readonly localModelLoadDuration: Histogram
+  readonly localModelUnloads: Counter<'reason'>
+  readonly localModelFirstToken: Histogram
+  readonly localModelDecodeRate: Histogram
 }
 
 export function createMetrics(): Metrics {
@@ -157,6 +163,61 @@ export function createMetrics(): Metrics {
       'Requests refused because a user budget was used up, by budget.',
       ['budget'],
     ),
+    localModelLoaded: new Gauge({
+      name: 'verigen_local_model_loaded',
+      help: 'Whether the local model (LLM_PROVIDER=local) is in memory: 1 loaded, 0 not.',
+      registers: [registry],
+    }),
+    localModelLoadDuration: histogram(
+      'verigen_local_model_load_seconds',
+      'Time to load the local model into memory (its weights and one context for every slot).',
+      [],
+      SECONDS,
+    ),
+    localModelUnloads: counter(
+      'verigen_local_model_unloads_total',
+      'Times the local model left memory, by reason (idle: LOCAL_IDLE_UNLOAD_S passed; close).',
+      ['reason'],
+    ),
+    localModelFirstToken: histogram(
+      'verigen_local_model_first_token_seconds',
+      'Time from a local model call getting its slot to its first generated token (prompt evaluation).',
+      [],
+      [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    ),
+    localModelDecodeRate: histogram(
+      'verigen_local_model_tokens_per_second',
+      'Tokens per second the local model generated in one call, after its first token.',
+      [],
+      [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
+    ),
+  }
+}
+
+/** What the local model reports: loads, unloads and the speed of each call. */
+export function localModelRecorder(metrics: Metrics) {
+  return {
+    loaded({ durationMs }: { durationMs: number; bytes: number }): void {
+      metrics.localModelLoaded.set(1)
+      metrics.localModelLoadDuration.observe(durationMs / 1000)
+    },
+    unloaded(reason: 'idle' | 'close'): void {
+      metrics.localModelLoaded.set(0)
+      metrics.localModelUnloads.inc({ reason })
+    },
+    generated(call: {
+      promptTokens: number
+      completionTokens: number
+      firstTokenMs: number | null
+      durationMs: number
+    }): void {
+      if (call.firstTokenMs === null) return
+      metrics.localModelFirstToken.observe(call.firstTokenMs / 1000)
+      const decodeMs = call.durationMs - call.firstTokenMs
+      if (call.completionTokens > 1 && decodeMs > 0) {
+        metrics.localModelDecodeRate.observe((call.completionTokens - 1) / (decodeMs / 1000))
+      }
+    },
   }
 }
 

@@ -16,7 +16,7 @@ import { HttpWebhookSender } from '../adapters/webhook/http.js'
 import { loadLanguageRegistry, type LanguageRegistry } from '../analysis/language-registry.js'
 import { AnalysisPool } from '../analysis/worker-pool.js'
 import type { Config } from '../config.js'
-import { createMetrics, metricsRecorder, type Metrics } from '../metrics.js'
+import { createMetrics, localModelRecorder, metricsRecorder, type Metrics } from '../metrics.js'
 import { version } from '../paths.js'
 import type { Cache } from '../ports/cache.js'
 import type { ComponentStatus } from '../ports/component-status.js'
@@ -105,8 +105,15 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
             keyPrefix: config.redis.keyPrefix,
           })
         : new MemoryCache(config.cache, clock))
+    const metrics = dependencies.metrics ?? createMetrics()
+    const recorder = metricsRecorder(metrics)
     const llm =
-      dependencies.llm !== undefined ? dependencies.llm : createLlmProvider(config.llm, app.log)
+      dependencies.llm !== undefined
+        ? dependencies.llm
+        : createLlmProvider(config.llm, app.log, {
+            slots: config.generation.concurrency,
+            observer: localModelRecorder(metrics),
+          })
     const accessParts = buildAccess(config, store, clock, app.log)
     const { settings } = accessParts
     await settings.start()
@@ -130,8 +137,6 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       memoryBytes: config.analysis.workerMemoryBytes,
     })
     const analysis = new AnalysisService(languages, pool, config.analysis)
-    const metrics = dependencies.metrics ?? createMetrics()
-    const recorder = metricsRecorder(metrics)
     const { sandbox: backend, timeoutMs, memoryMb, outputBytes, concurrency } = config.verification
     const sandbox = dependencies.sandbox ?? createSandbox(backend)
     const verifier = new Verifier(
@@ -256,6 +261,12 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
     await bus?.serve(generation.owner)
     jobService.start()
     worker?.start()
+    if (config.llm.local.preload && llm?.warm) {
+      // In the background: the server answers (health, analysis) while the weights load.
+      llm.warm().catch((error: unknown) => {
+        app.log.error({ err: error, provider: llm.id }, 'the local model could not be preloaded')
+      })
+    }
     const healthTimeoutMs = 3000
     const health = new HealthService(
       [
@@ -327,7 +338,13 @@ export const containerPlugin = fp<{ config: Config; dependencies: AppDependencie
       callbacks?.close()
       await queue.close()
       await generation.stop()
-      await Promise.allSettled([store.close(), cache.close(), pool.close(), bus?.close()])
+      await Promise.allSettled([
+        store.close(),
+        cache.close(),
+        pool.close(),
+        bus?.close(),
+        llm?.close?.(),
+      ])
       await redis?.quit().catch(() => redis.disconnect())
     })
   },

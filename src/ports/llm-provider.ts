@@ -15,12 +15,29 @@ export interface TokenUsage {
   totalTokens: number
 }
 
+/**
+ * One fenced code block and nothing else: three backticks, one of `tags` (or none), a line
+ * break, the code, and a closing fence on its own line.
+ */
+export interface CodeBlockShape {
+  kind: 'code-block'
+  /** The fence tags the block may carry, as `PromptBuilder.fenceTags` lists them. */
+  tags: readonly string[]
+}
+
+export type AnswerShape = CodeBlockShape
+
 export interface CompletionRequest {
   messages: ChatMessage[]
   /** Overrides the provider's default model (already checked against the allow-list). */
   model?: string | undefined
   temperature?: number | undefined
   maxOutputTokens?: number | undefined
+  /**
+   * The answer's required shape. A provider that can constrain its decoding (the local model,
+   * with a grammar) guarantees it; a remote one is only asked to by the prompt.
+   */
+  shape?: AnswerShape | undefined
   /**
    * Receives the reply as it streams. When set, the call streams, and once a first piece has
    * been delivered it is never retried (the receiver has seen it).
@@ -39,11 +56,12 @@ export interface Completion {
 }
 
 /**
- * A model provider: OpenAI, Anthropic, or any server speaking OpenAI's chat-completions dialect.
- * Adapters own the vendor's client, its retries and the translation of its errors.
+ * A model provider: OpenAI, Anthropic, any server speaking OpenAI's chat-completions dialect, or a
+ * GGUF model run inside this process. Adapters own the vendor's client, its retries and the
+ * translation of its errors.
  */
 export interface LlmProvider {
-  /** The provider's row in `src/llm-providers.ts`: `openai`, `anthropic` or `openai-compatible`. */
+  /** The provider's row in `src/llm-providers.ts`: `openai`, `anthropic`, `openai-compatible` or `local`. */
   readonly id: LlmProviderId
   /** The model that generation uses by default. */
   readonly model: string
@@ -61,4 +79,16 @@ export interface LlmProvider {
    *   reason when it aborts the call.
    */
   complete(request: CompletionRequest, signal: AbortSignal): Promise<Completion>
+  /**
+   * Fields the health report adds to this provider's entry, read at each report (a local
+   * model's file, size, context length, threads and load state). Remote providers have none.
+   */
+  details?(): Record<string, unknown>
+  /**
+   * Readies the provider before the first call (a local model loads its weights), so that the
+   * first generation does not pay for it. Failures are the caller's to log; calls retry later.
+   */
+  warm?(): Promise<void>
+  /** Frees what the provider holds (a loaded model, its contexts) at shutdown. */
+  close?(): Promise<void>
 }

@@ -29,9 +29,41 @@ export const healthResponseSchema = z
     uptime_s: z.number(),
     timestamp: z.string(),
     services: z.object({
-      llm: componentStatusSchema.and(
-        z.looseObject({ provider: z.string().nullable(), model: z.string().nullable() }),
-      ),
+      llm: componentStatusSchema
+        .and(
+          z.looseObject({
+            provider: z.string().nullable(),
+            model: z.string().nullable(),
+            model_file: z.string().optional().describe('local: the GGUF file (its name only)'),
+            model_bytes: z.number().int().optional().describe('local: size of the model file'),
+            context_length: z
+              .number()
+              .int()
+              .nullable()
+              .optional()
+              .describe('local: tokens of context per generation slot (known once loaded)'),
+            sequences: z
+              .number()
+              .int()
+              .optional()
+              .describe('local: context sequences, one per slot (GENERATION_CONCURRENCY)'),
+            threads: z
+              .number()
+              .int()
+              .nullable()
+              .optional()
+              .describe('local: CPU threads of inference'),
+            load_state: z
+              .enum(['unloaded', 'downloading', 'loading', 'loaded', 'failed'])
+              .optional()
+              .describe(
+                'local: whether the model is in memory; it loads on first use (or at start with LOCAL_PRELOAD) and unloads after LOCAL_IDLE_UNLOAD_S',
+              ),
+          }),
+        )
+        .describe(
+          'The model provider. A remote one is probed (GET its model list) at most every LLM_HEALTH_INTERVAL_MS; the local model reports its file and load state without loading it',
+        ),
       database: componentStatusSchema,
       cache: componentStatusSchema,
       rate_limiter: componentStatusSchema,

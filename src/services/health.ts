@@ -136,19 +136,22 @@ export function llmCheck(
     }
   }
 
+  const probed = async (): Promise<ComponentStatus> => {
+    if (last && options.clock.now() - last.at < options.intervalMs) return last.status
+    inFlight ??= probe().then((status) => {
+      last = { at: options.clock.now(), status }
+      inFlight = null
+      return status
+    })
+    return inFlight
+  }
+
   return {
     name: 'llm',
     critical: false,
     identity,
-    async check() {
-      if (last && options.clock.now() - last.at < options.intervalMs) return last.status
-      inFlight ??= probe().then((status) => {
-        last = { at: options.clock.now(), status }
-        inFlight = null
-        return status
-      })
-      return inFlight
-    },
+    // A local model's load state changes between probes, so its details are read each time.
+    check: async () => ({ ...(await probed()), ...provider.details?.() }),
   }
 }
 

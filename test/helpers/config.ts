@@ -1,5 +1,9 @@
 import { loadConfig, type Config } from '../../src/config.js'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { recordSecretsOf } from './secrets.js'
+
+const NO_MODELS = join(tmpdir(), 'verigen-test-no-models')
 
 /**
  * A configuration for tests: the real loader, no `.env` file, an in-memory SQLite database,
@@ -15,6 +19,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     DATABASE_URL: 'sqlite://:memory:',
     LOG_LEVEL: 'silent',
     VERIFY_DEFAULT: 'false',
+    // Not ./data/models: a model a developer pulled there would become the provider of every test.
+    LOCAL_MODELS_DIR: NO_MODELS,
     ...overrides,
   })
 }

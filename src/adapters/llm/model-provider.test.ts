@@ -108,6 +108,7 @@ describe('ModelProvider against a scripted upstream', () => {
       apiKey: null,
       maxReplyBytes: 64 * 1024,
       logger,
+      local: null,
       retry: {
         maxRetries: 2,
         timeoutMs: 1000,

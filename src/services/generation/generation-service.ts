@@ -1,5 +1,5 @@
 import type { LanguageRegistry } from '../../analysis/language-registry.js'
-import { PROVIDER_NOT_CONFIGURED_DETAIL } from '../../llm-providers.js'
+import { LOCAL_MODEL_PULL_COMMAND, PROVIDER_NOT_CONFIGURED_DETAIL } from '../../llm-providers.js'
 import { AppError, NotFoundError } from '../../errors.js'
 import type { Cache } from '../../ports/cache.js'
 import type { Clock } from '../../ports/clock.js'
@@ -94,6 +94,7 @@ export class GenerationService {
   private readonly running: RunningGenerations
   /** Null when no model provider is configured. */
   private readonly runner: GenerationRunner | null
+  private operatorTold = false
   private readonly idempotent: IdempotentRequests
 
   constructor(private readonly deps: GenerationServiceDependencies) {
@@ -165,9 +166,7 @@ export class GenerationService {
     owner: string | null = null,
   ): GenerationJob {
     const language = this.deps.languages.resolve(input.programming_language)
-    if (!this.runner) {
-      throw new AppError('APP_ERR_PROVIDER_NOT_CONFIGURED', PROVIDER_NOT_CONFIGURED_DETAIL)
-    }
+    if (!this.runner) throw this.notConfigured()
     const settings = this.deps.requestSettings()
     checkPromptLength(input, settings)
     const model = modelFor(input, settings, (this.deps.llm as LlmProvider).model)
@@ -268,14 +267,24 @@ export class GenerationService {
     if (!(await this.deps.store.delete(id))) throw new NotFoundError('Generation', id)
   }
 
+  /** Refuses a generation without a provider; the first refusal tells the operator what to run. */
+  private notConfigured(): AppError {
+    if (!this.operatorTold) {
+      this.operatorTold = true
+      this.deps.logger.warn(
+        { command: LOCAL_MODEL_PULL_COMMAND },
+        `generation asked for with no model configured; run '${LOCAL_MODEL_PULL_COMMAND}' and restart`,
+      )
+    }
+    return new AppError('APP_ERR_PROVIDER_NOT_CONFIGURED', PROVIDER_NOT_CONFIGURED_DETAIL)
+  }
+
   /**
    * Runs a job's generation here, for the worker that started it: the outcome goes into the
    * job's record, whose status the worker then sets.
    */
   runJob(record: GenerationRecord, options: Omit<RunOptions, 'record'>): Promise<GenerationResult> {
-    if (!this.runner) {
-      throw new AppError('APP_ERR_PROVIDER_NOT_CONFIGURED', PROVIDER_NOT_CONFIGURED_DETAIL)
-    }
+    if (!this.runner) throw this.notConfigured()
     return this.runner.run(jobOfRecord(record), { ...options, record })
   }
 

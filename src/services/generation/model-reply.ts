@@ -1,4 +1,4 @@
-import type { ChatMessage, Completion, LlmProvider } from '../../ports/llm-provider.js'
+import type { AnswerShape, ChatMessage, Completion, LlmProvider } from '../../ports/llm-provider.js'
 import type { ModelStage, PipelineContext } from './pipeline-context.js'
 import type { PromptBuilder } from './prompts.js'
 import type { AttemptReport, UsageReport } from './types.js'
@@ -42,6 +42,10 @@ export async function askModel(
       : undefined
   let text = ''
   const conversation = [...messages]
+  // Code and tests come back as one fenced block; a provider that can constrain its decoding
+  // (the local model) then cannot answer with prose. A continuation goes on inside the block.
+  const shape: AnswerShape | undefined =
+    stage === 'docs' ? undefined : { kind: 'code-block', tags: prompts.fenceTags(context.language) }
   for (let continuation = 0; ; continuation++) {
     const start = performance.now()
     streamedTokens = 0
@@ -53,6 +57,7 @@ export async function askModel(
           model,
           temperature: input.options.temperature,
           maxOutputTokens,
+          shape: continuation === 0 ? shape : undefined,
           onText,
         },
         signal,
