@@ -80,6 +80,25 @@ module.exports = {
       to: { path: ['^src/', 'node_modules/'] },
     },
     {
+      name: 'models-are-files',
+      comment:
+        'models/ (model sources, downloads, the models folder) is read by config.ts, the CLI and the local adapter; it imports nothing of the app but errors and paths, and no package.',
+      severity: 'error',
+      from: { path: '^src/models/' },
+      to: {
+        path: ['^src/', 'node_modules/'],
+        pathNot: ['^src/models/', '^src/errors\\.ts$', '^src/paths\\.ts$'],
+      },
+    },
+    {
+      name: 'native-model-runtime-stays-in-its-adapter',
+      comment:
+        'node-llama-cpp (a native binding, loaded on the first local model call) is imported by adapters/llm/local/ only.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/adapters/llm/local/'] },
+      to: { path: 'node_modules/node-llama-cpp/' },
+    },
+    {
       name: 'only-container-imports-adapters',
       comment:
         'plugins/container.ts, the composition root, is the one place that picks technologies.',

@@ -12,6 +12,9 @@ Commands:
                      verigen doctor --help)
   keys create        Make an API key for a user and print it once (options:
                      verigen keys --help)
+  models pull [URI]  Download a GGUF model for LLM_PROVIDER=local (resumable,
+                     checksum-verified; the recommended model by default)
+  models list        List the models in LOCAL_MODELS_DIR (verigen models --help)
   serve              Start the HTTP server (same as npm start), with a worker
                      inside it unless WORKER_CONCURRENCY is 0
     --port <n>       Port to listen on (overrides PORT)
@@ -45,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'doctor') return (await import('./commands/doctor.js')).doctorCommand(rest)
   if (command === 'users') return (await import('./commands/users.js')).usersCommand(rest)
   if (command === 'keys') return (await import('./commands/keys.js')).keysCommand(rest)
+  if (command === 'models') return (await import('./commands/models/index.js')).modelsCommand(rest)
   if (command === 'serve') {
     const { values } = parseArgs({
       args: rest,
