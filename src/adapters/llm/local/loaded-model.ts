@@ -5,6 +5,7 @@ import { AppError } from '../../../errors.js'
 import type { Logger } from '../../../ports/logger.js'
 import { grammarsFor, type CodeBlockGrammars } from './code-block-grammar.js'
 import { loadLlama, loadRuntime } from './runtime.js'
+import { ggufHeaderProblem } from './gguf-header.js'
 import { SlotPool } from './slot-pool.js'
 
 /** Context size used when LOCAL_CONTEXT_SIZE is unset and the model was trained on more. */
@@ -77,11 +78,18 @@ export async function modelFileBytes(path: string): Promise<number> {
  */
 export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
   const bytes = await modelFileBytes(options.path)
+  const name = basename(options.path)
+  const problem = await ggufHeaderProblem(options.path).catch((error: unknown) => firstLine(error))
+  if (problem !== null) {
+    throw new AppError(
+      'APP_ERR_PROVIDER_UNAVAILABLE',
+      `The local model file '${name}' is not a model llama.cpp can load (${problem}); ${PULL_HINT}`,
+    )
+  }
   const [runtime, llama] = await Promise.all([
     loadRuntime(),
     loadLlama(options.gpu, options.logger),
   ])
-  const name = basename(options.path)
   let model: LlamaModel
   try {
     model = await llama.loadModel({ modelPath: options.path })
