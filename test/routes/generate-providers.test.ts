@@ -66,9 +66,11 @@ describe('POST /api/generate with each model provider', () => {
   describe('no provider configured', () => {
     let app: FastifyInstance
     let url: string
+    let logs: LogCapture
 
     beforeAll(async () => {
-      app = await createTestApp()
+      logs = new LogCapture()
+      app = await createTestApp({ LOG_LEVEL: 'info' }, { logDestination: logs.stream })
       url = (await listenTestApp(app)).url
     })
     afterAll(async () => {
@@ -88,6 +90,14 @@ describe('POST /api/generate with each model provider', () => {
       })
       expect(body.detail).toContain('OPENAI_API_KEY')
       expect(body.detail).toContain('LLM_BASE_URL')
+      expect(body.detail).toContain("run 'npx verigen models pull'")
+      // The operator sees the one command to run in the server's output, once.
+      await post(url, '/api/generate', { prompt: PROMPT, programming_language: 'python' })
+      const told = logs.lines.filter((line) => line.command === 'npx verigen models pull')
+      expect(told).toHaveLength(1)
+      expect(told[0]!.msg).toBe(
+        "generation asked for with no model configured; run 'npx verigen models pull' and restart",
+      )
     })
 
     it('still analyses code', async () => {
