@@ -45,7 +45,7 @@ export function toApiError(error: unknown): ApiError {
 /** What to do about an error, in plain words, for the codes where the title alone does not say. */
 const ADVICE: Record<string, string> = {
   APP_ERR_PROVIDER_NOT_CONFIGURED:
-    'No model provider is configured. Set LLM_PROVIDER and its key (for example OPENAI_API_KEY or ANTHROPIC_API_KEY), or LLM_BASE_URL for a local model server, then restart Verigen.',
+    'No model provider is configured. To generate without a key or network, run `npx verigen models pull` on the server and restart Verigen; or set LLM_PROVIDER and its key (for example OPENAI_API_KEY or ANTHROPIC_API_KEY), or LLM_BASE_URL for a model server.',
   APP_ERR_PROVIDER_UNAVAILABLE:
     'The model provider did not answer. Try again in a moment; if it keeps failing, check the provider status and the server log.',
   APP_ERR_PROVIDER_TIMEOUT: 'The model took too long to answer. Try again, or ask for less.',
