@@ -1,4 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { once } from 'node:events'
+import { readFile, mkdtemp, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -318,5 +321,50 @@ describe('loading and unloading', () => {
     await provider.ping(signal())
     expect(provider.details?.()).toMatchObject({ model_file: 'remote.gguf', model_bytes: null })
     await provider.close?.()
+  })
+
+  test('a URL source is downloaded by the first load, with its progress in the details', async () => {
+    const body = await readFile(modelPath)
+    let finish: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (finish = resolve))
+    const server = createServer((request, response) => {
+      if (request.url !== '/models/served.gguf') {
+        response.writeHead(404).end()
+        return
+      }
+      response.writeHead(200, { 'content-length': String(body.length) })
+      const half = Math.floor(body.length / 2)
+      response.write(body.subarray(0, half))
+      void gate.then(() => response.end(body.subarray(half)))
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as AddressInfo
+    const dir = await mkdtemp(join(tmpdir(), 'verigen-local-'))
+    const provider = createLocalProvider(
+      settings({ source: `http://127.0.0.1:${port}/models/served.gguf`, modelsDir: dir }),
+    )
+    try {
+      const call = provider.complete({ messages: prompt, maxOutputTokens: 4 }, signal())
+      await eventually(() => {
+        const details = provider.details?.()
+        return details?.load_state === 'downloading' && Number(details.download_progress) > 0
+      })
+      expect(Number(provider.details?.().download_progress)).toBeLessThan(1)
+      finish()
+      const completion = await call
+      expect(completion.usage.completionTokens).toBeGreaterThan(0)
+      expect(provider.details?.()).toMatchObject({
+        load_state: 'loaded',
+        model_file: 'served.gguf',
+        model_bytes: body.length,
+      })
+      expect(provider.details?.()).not.toHaveProperty('download_progress')
+      expect(await readFile(join(dir, 'served.gguf'))).toEqual(body)
+    } finally {
+      finish()
+      await provider.close?.()
+      server.close()
+    }
   })
 })
