@@ -261,6 +261,56 @@ describe('loading and unloading', () => {
     }
   })
 
+  test('close stops a running call and frees the model', async () => {
+    const events: string[] = []
+    const provider = createLocalProvider(
+      settings({
+        source: modelPath,
+        observer: {
+          loaded: () => events.push('loaded'),
+          unloaded: (reason) => events.push(`unloaded:${reason}`),
+          generated: () => {},
+        },
+      }),
+    )
+    let started: () => void = () => {}
+    const streaming = new Promise<void>((resolve) => (started = resolve))
+    const call = provider.complete(
+      { messages: prompt, temperature: 0, maxOutputTokens: 400, onText: () => started() },
+      signal(),
+    )
+    const outcome = rejection(call)
+    await streaming
+    await provider.close?.()
+    const error = await outcome
+    expect((error as AppError).code).toBe('APP_ERR_PROVIDER_UNAVAILABLE')
+    expect(events).toEqual(['loaded', 'unloaded:close'])
+  })
+
+  test('a model loaded for a call that gave up is still unloaded when idle', async () => {
+    const events: string[] = []
+    const provider = createLocalProvider(
+      settings({
+        source: modelPath,
+        idleUnloadMs: 30,
+        observer: {
+          loaded: () => events.push('loaded'),
+          unloaded: (reason) => events.push(`unloaded:${reason}`),
+          generated: () => {},
+        },
+      }),
+    )
+    try {
+      const reason = new Error('gave up')
+      const call = provider.complete({ messages: prompt }, AbortSignal.abort(reason))
+      expect(await rejection(call)).toBe(reason)
+      await provider.warm?.()
+      await eventually(() => events.includes('unloaded:idle'))
+    } finally {
+      await provider.close?.()
+    }
+  })
+
   test('concurrent first calls share one load', async () => {
     let loads = 0
     const provider = createLocalProvider(

@@ -159,7 +159,6 @@ export class LocalProvider implements LlmProvider {
   async warm(): Promise<void> {
     if (this.closed) throw closedError()
     await this.load()
-    if (this.active === 0) this.scheduleIdleUnload()
   }
 
   async close(): Promise<void> {
@@ -226,6 +225,8 @@ export class LocalProvider implements LlmProvider {
         'local model loaded',
       )
       settings.observer?.loaded({ durationMs, bytes: loaded.bytes })
+      // Loaded for `warm()`, or for calls that gave up while it loaded: idle from now on.
+      if (this.active === 0) this.scheduleIdleUnload()
       return loaded
     } catch (error) {
       this.state = 'failed'

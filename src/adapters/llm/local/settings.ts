@@ -28,7 +28,10 @@ export interface LocalModelSettings {
 export interface LocalModelObserver {
   loaded(info: { durationMs: number; bytes: number }): void
   unloaded(reason: 'idle' | 'close'): void
-  /** One call's generation: tokens generated, time to first token and total, in ms. */
+  /**
+   * One call's generation: tokens generated, time to first token and total, in ms, both counted
+   * from the moment the call holds a loaded model's slot (loading and waiting are not included).
+   */
   generated(info: {
     promptTokens: number
     completionTokens: number
