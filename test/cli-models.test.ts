@@ -10,16 +10,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url))
 const tsx = import.meta.resolve('tsx')
-const command = join(projectRoot, 'src', 'commands', 'models', 'index.ts')
-// The command as the CLI runs it: its module, its argv, its exit code.
-const entry = `const { modelsCommand } = await import(${JSON.stringify(command)});
-process.exitCode = await modelsCommand(process.argv.slice(1))`
 const root = mkdtempSync(join(tmpdir(), 'verigen-cli-models-'))
 
 const BODY = randomBytes(2_000_000)
 const SHA = createHash('sha256').update(BODY).digest('hex')
 let slow = false
 const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  // Hugging Face's layout: the resolve answer announces the file and redirects to its CDN.
+  if (request.url === '/org/Tiny-GGUF/resolve/main/sub/tiny-q4.gguf') {
+    response.writeHead(302, {
+      location: '/cdn/tiny?signature=x',
+      'x-linked-etag': `"${SHA}"`,
+      'x-linked-size': String(BODY.length),
+    })
+    return void response.end()
+  }
   const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? '')
   const start = range && request.headers['if-range'] === '"v1"' ? Number(range[1]) : 0
   response.writeHead(start > 0 ? 206 : 200, {
@@ -42,13 +47,25 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true })
 })
 
-const args = (list: string[]) => ['--import', tsx, '--input-type=module', '-e', entry, ...list]
+const args = (list: string[]) => [
+  '--import',
+  tsx,
+  join(projectRoot, 'src', 'cli.ts'),
+  'models',
+  ...list,
+]
+const environment = (modelsDir: string) => ({
+  ...process.env,
+  ENV_FILE: '/dev/null',
+  LOCAL_MODELS_DIR: modelsDir,
+  HF_ENDPOINT: base,
+})
 
 /** Runs the command in a child process; asynchronously, so that this process's server answers. */
-function verigenModels(list: string[]) {
+function verigenModels(list: string[], modelsDir = join(root, 'elsewhere')) {
   const child = spawn(process.execPath, args(list), {
     cwd: projectRoot,
-    env: { ...process.env, ENV_FILE: '/dev/null' },
+    env: environment(modelsDir),
   })
   let stdout = ''
   let stderr = ''
@@ -94,28 +111,42 @@ describe('verigen models', () => {
     expect((await verigenModels(['list', '--nope'])).status).toBe(2)
   }, 60_000)
 
-  it('lists the models, verified, with the default one, as text and JSON', async () => {
-    const text = await verigenModels(['list', '--dir', dir])
-    expect(text.status).toBe(0)
+  it('pulls an hf: URI from HF_ENDPOINT into LOCAL_MODELS_DIR, verified by X-Linked-ETag', async () => {
+    const run = await verigenModels(['pull', 'hf:org/Tiny-GGUF/sub/tiny-q4.gguf'], dir)
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stdout).toContain(`Model: ${join(dir, 'tiny-q4.gguf')}`)
+    expect(run.stdout).toContain('verified against its SHA-256')
+    expect(run.stderr).not.toContain('signature')
+    expect(readFileSync(join(dir, 'tiny-q4.gguf')).equals(BODY)).toBe(true)
+  }, 60_000)
+
+  it('lists the models, verified, with the default one (the newest), as text and JSON', async () => {
+    const text = await verigenModels(['list'], dir)
+    expect(text.status, text.stderr).toBe(0)
+    expect(text.stdout).toContain(`Models in ${dir}:`)
+    expect(text.stdout).toMatch(/ tiny\.gguf {2}2\.0 MB {2}sha256 [0-9a-f]{12}… verified\n/)
     expect(text.stdout).toMatch(
-      /tiny\.gguf {2}2\.0 MB {2}sha256 [0-9a-f]{12}… verified {2}\(default\)/,
+      / tiny-q4\.gguf {2}2\.0 MB {2}sha256 [0-9a-f]{12}… verified {2}\(default\)/,
     )
     const json = JSON.parse((await verigenModels(['list', '--json', '--dir', dir])).stdout)
     expect(json.models).toEqual([
+      expect.objectContaining({ name: 'tiny-q4.gguf', sha256: SHA, verified: true, default: true }),
       expect.objectContaining({
         name: 'tiny.gguf',
         bytes: BODY.length,
         sha256: SHA,
-        default: true,
+        default: false,
       }),
     ])
+    const empty = await verigenModels(['list'])
+    expect(empty.stdout).toMatch(/^No models in .*elsewhere; run: verigen models pull/)
   }, 60_000)
 
   it('stops on Ctrl-C keeping the part, and the same command resumes it', async () => {
     slow = true
-    const child = spawn(process.execPath, args(['pull', `${base}/cut.gguf`, '--dir', dir]), {
+    const child = spawn(process.execPath, args(['pull', `${base}/cut.gguf`]), {
       cwd: projectRoot,
-      env: { ...process.env, ENV_FILE: '/dev/null' },
+      env: environment(dir),
     })
     let stderr = ''
     let interrupted = false
@@ -124,7 +155,7 @@ describe('verigen models', () => {
       // The first progress line means bytes are on disk.
       if (stderr.includes('% of') && !interrupted) {
         interrupted = true
-        setTimeout(() => child.kill('SIGINT'), 300)
+        child.kill('SIGINT')
       }
     })
     const status = await new Promise<unknown>((resolve) =>
@@ -134,7 +165,7 @@ describe('verigen models', () => {
     expect(stderr).toContain('run the same command to resume')
     expect(existsSync(join(dir, 'cut.gguf.part'))).toBe(true)
     slow = false
-    const again = await verigenModels(['pull', `${base}/cut.gguf`, '--dir', dir])
+    const again = await verigenModels(['pull', `${base}/cut.gguf`], dir)
     expect(again.status, again.stderr).toBe(0)
     expect(again.stdout).toContain('resumed an interrupted download')
     expect(again.stdout).toContain('size verified')

@@ -16,10 +16,10 @@ export interface ModelsSettings {
   hfEndpoint: string
 }
 
-/** The defaults of `LOCAL_MODELS_DIR` and `HF_ENDPOINT`, used when the caller passes none. */
-const DEFAULT_SETTINGS: ModelsSettings = {
-  modelsDir: resolve('data/models'),
-  hfEndpoint: 'https://huggingface.co',
+/** The models folder and Hugging Face endpoint of the configuration (environment and `.env`). */
+async function configuredSettings(): Promise<ModelsSettings> {
+  const { llm } = (await import('../../config.js')).loadConfig()
+  return { modelsDir: llm.local.modelsDir, hfEndpoint: llm.local.hfEndpoint }
 }
 
 function usageError(message: string): number {
@@ -100,12 +100,9 @@ function list(json: boolean, settings: ModelsSettings): number {
 
 /**
  * `verigen models pull [URI]` and `verigen models list`; returns the exit code. `settings`
- * holds the models folder and Hugging Face endpoint of the configuration.
+ * (the models folder and Hugging Face endpoint) default to the configuration's.
  */
-export async function modelsCommand(
-  argv: string[],
-  settings: ModelsSettings = DEFAULT_SETTINGS,
-): Promise<number> {
+export async function modelsCommand(argv: string[], settings?: ModelsSettings): Promise<number> {
   let parsed
   try {
     parsed = parseArgs({
@@ -128,8 +125,9 @@ export async function modelsCommand(
     return 0
   }
   const [action, ...rest] = positionals
-  const effective = { ...settings, modelsDir: resolve(values.dir ?? settings.modelsDir) }
   try {
+    const base = settings ?? (await configuredSettings())
+    const effective = { ...base, modelsDir: resolve(values.dir ?? base.modelsDir) }
     if (action === 'pull') {
       if (rest.length > 1) return usageError(`pull takes one URI, got ${rest.length}`)
       if (values.json) return usageError('--json is for list')
