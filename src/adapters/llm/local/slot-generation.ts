@@ -69,15 +69,14 @@ export async function generateOnSlot(
   const maxTokens = Math.max(1, Math.min(room, call.maxOutputTokens ?? room))
   const { signal, onText } = call
   let firstTokenMs: number | null = null
-  let completionTokens = 0
+  // Every token the model decoded, thought segments included (onToken sees the answer's only).
+  const meter = chat.sequence.tokenMeter
+  const outputBefore = meter.usedOutputTokens
   const response = await chat.generateResponse(history, {
     signal,
     maxTokens,
     temperature: call.temperature,
     grammar: call.grammar,
-    onToken: (tokens) => {
-      completionTokens += tokens.length
-    },
     onTextChunk: (text) => {
       // A piece decoded while the abort was being delivered is dropped: after abort, nothing.
       if (signal.aborted || text === '') return
@@ -89,7 +88,7 @@ export async function generateOnSlot(
     text: response.response,
     finishReason: finishReason(response.metadata.stopReason),
     promptTokens,
-    completionTokens,
+    completionTokens: meter.usedOutputTokens - outputBefore,
     firstTokenMs,
     durationMs: performance.now() - start,
   }
