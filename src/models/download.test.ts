@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer, globalAgent } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -91,6 +93,7 @@ describe('pullModel', () => {
       sha256: SHA,
       verified: 'sha256',
       resumed: false,
+      alreadyPresent: false,
     })
     expect(readFileSync(result.path).equals(BODY)).toBe(true)
     expect(events.length).toBeGreaterThan(1)
@@ -229,6 +232,74 @@ describe('pullModel', () => {
     ).rejects.toMatchObject({ code: 'APP_ERR_MODEL_CHECKSUM' })
   })
 
+  it('refuses a redirect from https to plain http', async () => {
+    handler = (request, response) => serveFile(request, response)
+    const dir = modelsDir()
+    // A certificate for 127.0.0.1, trusted by this process's https agent for this test only.
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    )
+    const cert = readFileSync(join(dir, 'cert.pem'))
+    const tls = createHttpsServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert },
+      (_q, response) => response.writeHead(302, { location: `${base}/tiny.gguf` }).end(),
+    )
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve))
+    const previous = globalAgent.options.ca
+    globalAgent.options.ca = cert
+    try {
+      const port = (tls.address() as AddressInfo).port
+      await expect(
+        pullModel(parseModelSource(`https://127.0.0.1:${port}/tiny.gguf`), options(dir)),
+      ).rejects.toThrow(/from https to plain http/)
+      expect(seen).toHaveLength(0)
+    } finally {
+      globalAgent.options.ca = previous
+      await new Promise<void>((resolve) => tls.close(() => resolve()))
+    }
+  })
+
+  it('refuses oversized answer headers', async () => {
+    handler = (_request, response) =>
+      response.writeHead(200, { 'x-filler': 'x'.repeat(20_000) }).end(BODY)
+    await expect(
+      pullModel(parseModelSource(`${base}/tiny.gguf`), options(modelsDir())),
+    ).rejects.toMatchObject({ code: 'APP_ERR_MODEL_DOWNLOAD' })
+  })
+
+  it('refuses a body longer than the size Hugging Face announced', async () => {
+    handler = (request, response) => {
+      if (request.url!.includes('/resolve/'))
+        response.writeHead(302, { location: '/blob', 'x-linked-size': '1000' }).end()
+      // No Content-Length: chunked, as a CDN may send it.
+      else response.writeHead(200).end(BODY)
+    }
+    const dir = modelsDir()
+    await expect(
+      pullModel(parseModelSource('hf:user/repo/tiny.gguf'), options(dir)),
+    ).rejects.toThrow(/sent more than the 1000 bytes announced/)
+    expect(listModelFiles(dir)).toEqual([])
+    expect(existsSync(join(dir, 'tiny.gguf.part'))).toBe(false)
+  })
+
   it('stops after 5 redirects', async () => {
     handler = (request, response) => {
       const hop = Number(/(\d+)/.exec(request.url!)?.[1] ?? 0)
@@ -290,7 +361,7 @@ describe('pullModel', () => {
     const source = parseModelSource(`${base}/tiny.gguf`)
     await pullModel(source, options(dir, { sha256: SHA }))
     const again = await pullModel(source, options(dir))
-    expect(again).toMatchObject({ verified: 'sha256', sha256: SHA })
+    expect(again).toMatchObject({ verified: 'sha256', sha256: SHA, alreadyPresent: true })
     expect(seen).toHaveLength(1)
     writeFileSync(join(dir, 'tiny.gguf'), 'changed')
     await expect(pullModel(source, options(dir))).rejects.toMatchObject({

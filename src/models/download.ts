@@ -42,6 +42,8 @@ export interface PullResult {
   verified: 'sha256' | 'size' | 'none'
   /** Whether an interrupted download was continued rather than started again. */
   resumed: boolean
+  /** Whether the file was already there, so nothing was downloaded (only checked). */
+  alreadyPresent: boolean
 }
 
 /** What is known of a partial download, kept in `<file>.part.json` beside `<file>.part`. */
@@ -209,14 +211,15 @@ function short(hex: string): string {
 /** An existing model file: not downloaded again, checked against the checksum known for it. */
 async function existing(path: string, bytes: number, expected: string | null): Promise<PullResult> {
   const known = expected ?? readChecksumFile(path)
-  if (known === null) return { path, bytes, sha256: '', verified: 'none', resumed: false }
   const sha256 = (await hashFile(path)).digest('hex')
+  if (known === null)
+    return { path, bytes, sha256, verified: 'none', resumed: false, alreadyPresent: true }
   if (sha256 !== known)
     throw new AppError(
       'APP_ERR_MODEL_CHECKSUM',
       `Model file '${path}' has SHA-256 ${short(sha256)}…, expected ${short(known)}…; delete it to download it again`,
     )
-  return { path, bytes, sha256, verified: 'sha256', resumed: false }
+  return { path, bytes, sha256, verified: 'sha256', resumed: false, alreadyPresent: true }
 }
 
 /**
@@ -340,8 +343,14 @@ async function download(
     transform(chunk: Buffer, _encoding, done) {
       armStall()
       received += chunk.length
+      // More than announced: not this file, so the part is worthless (deleted below).
       if (received > limit)
-        return done(downloadError(`'${where}' sent more than the ${limit} bytes announced`))
+        return done(
+          new AppError(
+            'APP_ERR_MODEL_CHECKSUM',
+            `'${where}' sent more than the ${limit} bytes announced; the partial file was deleted`,
+          ),
+        )
       hash.update(chunk)
       options.onProgress?.({ received, total, resumedFrom: from })
       done(null, chunk)
@@ -357,6 +366,10 @@ async function download(
     )
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason
+    if (error instanceof AppError && error.code === 'APP_ERR_MODEL_CHECKSUM') {
+      await rm(partPath, { force: true })
+      await rm(statePath, { force: true })
+    }
     if (error instanceof AppError) throw error
     throw downloadError(
       `Download from '${where}' stopped at ${received} bytes: ${(error as Error).message}; run again to resume`,
@@ -389,5 +402,6 @@ async function download(
     sha256,
     verified: expected !== null ? 'sha256' : total !== null ? 'size' : 'none',
     resumed: from > 0,
+    alreadyPresent: false,
   }
 }

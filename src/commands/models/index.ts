@@ -50,7 +50,12 @@ async function pull(uri: string, sha256: string | undefined, settings: ModelsSet
     console.log(`Model: ${result.path}`)
     console.log(`Size: ${formatBytes(result.bytes)} (${result.bytes} bytes)`)
     if (result.sha256) console.log(`SHA-256: ${result.sha256}`)
-    console.log(`Check: ${how}${result.resumed ? '; resumed an interrupted download' : ''}`)
+    const note = result.alreadyPresent
+      ? '; already present, not downloaded again'
+      : result.resumed
+        ? '; resumed an interrupted download'
+        : ''
+    console.log(`Check: ${how}${note}`)
     console.log(
       `Next: npm start (LLM_PROVIDER=local uses it by default), or LOCAL_MODEL=${result.path}`,
     )
