@@ -355,6 +355,25 @@ describe('pullModel', () => {
     expect(existsSync(join(dir, 'tiny.gguf'))).toBe(false)
   })
 
+  it('refuses a second download of the same file while one runs', async () => {
+    let release = () => {}
+    handler = (_request, response) => {
+      response.writeHead(200, { etag: ETAG, 'content-length': BODY.length })
+      response.write(BODY.subarray(0, 1000))
+      release = () => response.end(BODY.subarray(1000))
+    }
+    const dir = modelsDir()
+    const source = parseModelSource(`${base}/tiny.gguf`)
+    let started = () => {}
+    const receiving = new Promise<void>((resolve) => (started = resolve))
+    const first = pullModel(source, options(dir, { onProgress: () => started() }))
+    await receiving
+    await expect(pullModel(source, options(dir))).rejects.toThrow(/Another download of 'tiny.gguf'/)
+    release()
+    expect(await first).toMatchObject({ bytes: BODY.length, verified: 'size' })
+    expect(existsSync(join(dir, 'tiny.gguf.part.lock'))).toBe(false)
+  })
+
   it('does not download a present file again, and checks it against its .sha256', async () => {
     handler = (request, response) => serveFile(request, response)
     const dir = modelsDir()

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises'
 import { AppError, ValidationError } from '../errors.js'
 import { version } from '../paths.js'
 import { checksumFilePath, readChecksumFile } from './catalogue.js'
+import { lockPart } from './part-lock.js'
 import { modelFilePath, redactUrl, sourceUrl, type ModelSource } from './source.js'
 
 /** Progress of a download: bytes in the file so far (resumed ones included) of `total`. */
@@ -241,12 +242,20 @@ export async function pullModel(source: ModelSource, options: PullOptions): Prom
   if (present !== null) return existing(path, present, given)
   await mkdir(dirname(path), { recursive: true })
   const url = sourceUrl(source, options.hfEndpoint)
-  const attempt = (fresh: boolean) => download(url, path, given, options, fresh)
+  const release = await lockPart(`${path}.part.lock`, basename(path))
   try {
-    return await attempt(false)
-  } catch (error) {
-    if (error instanceof RestartError) return attempt(true)
-    throw error
+    // Another download may have finished while this one waited for nothing but the lock.
+    const finished = await fileSize(path)
+    if (finished !== null) return await existing(path, finished, given)
+    const attempt = (fresh: boolean) => download(url, path, given, options, fresh)
+    try {
+      return await attempt(false)
+    } catch (error) {
+      if (error instanceof RestartError) return await attempt(true)
+      throw error
+    }
+  } finally {
+    await release()
   }
 }
 
