@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { ChatWrapper, Llama, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp'
 import { AppError } from '../../../errors.js'
+import { LOCAL_MODEL_PULL_COMMAND } from '../../../llm-providers.js'
 import type { Logger } from '../../../ports/logger.js'
 import { grammarsFor, type CodeBlockGrammars } from './code-block-grammar.js'
 import { ggufHeaderProblem } from './gguf-header.js'
@@ -40,8 +41,7 @@ export interface LoadOptions {
 }
 
 /** What to do when the model file is not usable. */
-export const PULL_HINT =
-  "download one with 'npx verigen models pull' or set LOCAL_MODEL to a GGUF file"
+export const PULL_HINT = `download one with '${LOCAL_MODEL_PULL_COMMAND}' or set LOCAL_MODEL to a GGUF file`
 
 /**
  * The size of a readable model file.
