@@ -388,6 +388,25 @@ describe('pullModel', () => {
     })
   })
 
+  it('checks a present file against a given sha256 and records it', async () => {
+    const dir = modelsDir()
+    writeFileSync(join(dir, 'tiny.gguf'), BODY)
+    const source = parseModelSource(`${base}/tiny.gguf`)
+    expect(await pullModel(source, options(dir))).toMatchObject({ verified: 'none', sha256: SHA })
+    expect(listModelFiles(dir)[0]!.sha256).toBeNull()
+    await expect(
+      pullModel(source, options(dir, { sha256: 'cd'.repeat(32) })),
+    ).rejects.toMatchObject({
+      code: 'APP_ERR_MODEL_CHECKSUM',
+    })
+    expect(await pullModel(source, options(dir, { sha256: SHA }))).toMatchObject({
+      verified: 'sha256',
+      alreadyPresent: true,
+    })
+    expect(listModelFiles(dir)[0]!.sha256).toBe(SHA)
+    expect(seen).toHaveLength(0)
+  })
+
   it('fails with the status when the server answers 404', async () => {
     handler = (_request, response) => response.writeHead(404).end()
     await expect(

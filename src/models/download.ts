@@ -205,6 +205,11 @@ async function hashFile(path: string, hash: Hash = createHash('sha256')): Promis
   return hash
 }
 
+/** Writes `<file>.sha256` in `sha256sum`'s format, so that `sha256sum -c` can check it too. */
+function writeChecksumFile(path: string, sha256: string): Promise<void> {
+  return writeFile(checksumFilePath(path), `${sha256}  ${basename(path)}\n`)
+}
+
 function short(hex: string): string {
   return hex.slice(0, 12)
 }
@@ -220,6 +225,8 @@ async function existing(path: string, bytes: number, expected: string | null): P
       'APP_ERR_MODEL_CHECKSUM',
       `Model file '${path}' has SHA-256 ${short(sha256)}…, expected ${short(known)}…; delete it to download it again`,
     )
+  // Checked now against a given checksum: `list` can show it as verified from here on.
+  if (readChecksumFile(path) === null) await writeChecksumFile(path, sha256)
   return { path, bytes, sha256, verified: 'sha256', resumed: false, alreadyPresent: true }
 }
 
@@ -402,7 +409,7 @@ async function download(
       { extra: { expected, actual: sha256 } },
     )
   }
-  if (expected !== null) await writeFile(checksumFilePath(path), `${sha256}  ${basename(path)}\n`)
+  if (expected !== null) await writeChecksumFile(path, sha256)
   await rename(partPath, path)
   await rm(statePath, { force: true })
   return {
