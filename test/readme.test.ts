@@ -1,6 +1,9 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +14,7 @@ import { errorResponseSchema } from '../src/schemas/error.js'
 import { createTestApp, listenTestApp } from './helpers/app.js'
 import { CODE_REPLY, DOCS, llmEnv, repliesByStage, TESTS_REPLY } from './helpers/generation.js'
 import { CHAT, ScriptedLlmServer } from './helpers/scripted-llm.js'
+import { tinyGgufFile } from './helpers/tiny-gguf.js'
 
 /**
  * The README's examples, run as written: every curl command is sent to a running app and must
@@ -206,10 +210,13 @@ const allBlocks = fencedBlocks(README)
 const accessBlocks = allBlocks.filter((block) => block.part === ACCESS_PART)
 const blocks = allBlocks.filter((block) => block.part !== ACCESS_PART)
 const { examples, unpaired } = examplesOf(blocks)
-const cliLines = blocks
+const verigenLines = blocks
   .filter((block) => block.language === 'sh')
   .flatMap((block) => shellCommands(block.text))
   .filter(({ words }) => words[0] === 'npx' && words[1] === 'verigen' && words[2] !== 'serve')
+/** `verigen models …`: they download, so they run in order against a mirror of their own. */
+const modelLines = verigenLines.filter(({ words }) => words[2] === 'models')
+const cliLines = verigenLines.filter(({ words }) => words[2] !== 'models')
 
 describe('the README', () => {
   it('lists every environment variable the configuration reads in its Configuration table', () => {
@@ -368,6 +375,93 @@ describe('the README', () => {
       },
     )
   })
+  describe('model commands, against a Hugging Face mirror, then the first start', () => {
+    const tsx = createRequire(import.meta.url).resolve('tsx')
+    const cli = join(projectRoot, 'src', 'cli.ts')
+    const workspace = mkdtempSync(join(tmpdir(), 'verigen-readme-models-'))
+    let mirror: Server
+    let endpoint = ''
+    let model: Buffer
+    const served: string[] = []
+
+    beforeAll(async () => {
+      model = readFileSync(await tinyGgufFile())
+      const sha256 = createHash('sha256').update(model).digest('hex')
+      // Hugging Face's layout: the resolve answer names the file's size and SHA-256, then sends
+      // the client to the file's CDN address.
+      mirror = createServer((request, response) => {
+        const resolved = /^\/[\w.-]+\/[\w.-]+\/resolve\/[\w.-]+\/([\w.-]+\.gguf)$/.exec(
+          request.url ?? '',
+        )
+        if (resolved) {
+          served.push(request.url!)
+          response.writeHead(302, {
+            location: `/cdn/${resolved[1]}`,
+            'x-linked-etag': `"${sha256}"`,
+            'x-linked-size': String(model.length),
+          })
+          return void response.end()
+        }
+        if (!request.url?.startsWith('/cdn/')) return void response.writeHead(404).end()
+        response.writeHead(200, { 'content-length': model.length, etag: '"tiny"' })
+        response.end(model)
+      })
+      await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve))
+      endpoint = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}`
+    })
+    afterAll(async () => {
+      mirror.closeAllConnections()
+      await new Promise((resolve) => mirror.close(resolve))
+      rmSync(workspace, { recursive: true, force: true })
+    })
+
+    it('has the first-run command and the list', () => {
+      const commands = modelLines.map(({ words }) => words.slice(2).join(' '))
+      expect(commands).toContain('models pull')
+      expect(commands).toContain('models list')
+    })
+
+    it.each(modelLines.map((line) => [line.words.join(' '), line] as const))(
+      '%s',
+      async (_text, { words }) => {
+        // Asynchronously, so that this process's mirror answers meanwhile.
+        const child = spawn(process.execPath, ['--import', tsx, cli, ...words.slice(2)], {
+          cwd: workspace,
+          env: { ...process.env, ENV_FILE: '/dev/null', HF_ENDPOINT: endpoint },
+        })
+        let stdout = ''
+        let stderr = ''
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+        const status = await new Promise((resolve) => child.once('close', resolve))
+        expect(status, stderr).toBe(0)
+        expect(stdout.length + stderr.length).toBeGreaterThan(0)
+      },
+      60_000,
+    )
+
+    it('leaves a model that the next start uses with nothing configured', async () => {
+      expect(served).toContain(
+        '/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/resolve/main/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf',
+      )
+      const app = await createTestApp({
+        LOCAL_MODELS_DIR: join(workspace, 'data', 'models'),
+      })
+      try {
+        const health = await app.inject({ url: '/api/health' })
+        expect(health.json().services.llm).toMatchObject({
+          status: 'ok',
+          provider: 'local',
+          model: 'qwen2.5-coder-1.5b-instruct-q4_k_m',
+          load_state: 'unloaded',
+          model_bytes: model.length,
+        })
+      } finally {
+        await app.close()
+      }
+    })
+  })
+
   describe('access examples, with AUTH=on', () => {
     const tsx = createRequire(import.meta.url).resolve('tsx')
     const cli = join(projectRoot, 'src', 'cli.ts')
