@@ -351,6 +351,7 @@ describe('loading and unloading', () => {
     const error = await rejection(provider.complete({ messages: prompt }, signal()))
     expect((error as AppError).code).toBe('APP_ERR_PROVIDER_UNAVAILABLE')
     expect((error as AppError).message).toContain("'broken.gguf' is not a model")
+    expect(await rejection(provider.ping(signal()))).toBe(error)
     await provider.close?.()
   })
 

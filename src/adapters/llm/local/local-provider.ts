@@ -51,6 +51,7 @@ export class LocalProvider implements LlmProvider {
   private unloading: Promise<void> | null = null
   private downloadProgress: number | null = null
   private knownBytes: number | null = null
+  private lastFailure: unknown = null
   private active = 0
   private idleTimer: NodeJS.Timeout | null = null
   private closed = false
@@ -74,6 +75,9 @@ export class LocalProvider implements LlmProvider {
       // A URL or hf: source whose file is missing is downloaded by the first load.
       if (!this.location.remote) throw error
     }
+    // The file is there but the last load failed (an invalid file, a binding that cannot load, a
+    // download refused): the health report says so until a call loads the model.
+    if (this.state === 'failed') throw this.lastFailure
   }
 
   async complete(request: CompletionRequest, signal: AbortSignal): Promise<Completion> {
@@ -230,6 +234,7 @@ export class LocalProvider implements LlmProvider {
       return loaded
     } catch (error) {
       this.state = 'failed'
+      this.lastFailure = error
       this.downloadProgress = null
       this.loading = null
       settings.logger.warn(
