@@ -83,7 +83,15 @@ export class LocalProvider implements LlmProvider {
   async complete(request: CompletionRequest, signal: AbortSignal): Promise<Completion> {
     if (this.closed) throw closedError()
     const timeout = AbortSignal.timeout(this.settings.timeoutMs)
-    const callSignal = AbortSignal.any([signal, timeout, this.closing.signal])
+    // Linked by hand rather than with AbortSignal.any: the closing signal lives as long as the
+    // provider, and each call's listener on it is removed when the call ends.
+    const call = new AbortController()
+    const sources = [signal, timeout, this.closing.signal]
+    const onAbort = (event: Event) => call.abort((event.target as AbortSignal).reason)
+    for (const source of sources) source.addEventListener('abort', onAbort, { once: true })
+    const aborted = sources.find((source) => source.aborted)
+    if (aborted) call.abort(aborted.reason)
+    const callSignal = call.signal
     this.callStarted()
     try {
       const loaded = await abortable(this.load(), callSignal)
@@ -140,6 +148,7 @@ export class LocalProvider implements LlmProvider {
         { cause: error },
       )
     } finally {
+      for (const source of sources) source.removeEventListener('abort', onAbort)
       this.callEnded()
     }
   }
