@@ -16,13 +16,15 @@ export interface TokenUsage {
 }
 
 /**
- * One fenced code block and nothing else: three backticks, one of `tags` (or none), a line
- * break, the code, and a closing fence on its own line.
+ * One fenced code block and nothing else: three backticks, one of `tags` (or none), optionally a
+ * space and one of `files`, a line break, the code, and a closing fence on its own line.
  */
 export interface CodeBlockShape {
   kind: 'code-block'
   /** The fence tags the block may carry, as `PromptBuilder.fenceTags` lists them. */
   tags: readonly string[]
+  /** File names the fence may name after its tag (a fix says which file it corrects). */
+  files: readonly string[]
 }
 
 export type AnswerShape = CodeBlockShape

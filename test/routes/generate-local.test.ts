@@ -72,7 +72,7 @@ describe('generation with LLM_PROVIDER=local', () => {
     expect(deltas.length).toBeGreaterThan(10)
     // The grammar holds the first answer to one fenced block, whatever the weights say.
     const answer = deltas.map((event) => event.data.text as string).join('')
-    expect(answer).toMatch(/^```(python|py|python3)?\n/)
+    expect(answer).toMatch(/^```(python|py|python3)?( (solution|test_solution)\.py)?\n/)
     expect(answer.slice(3)).not.toMatch(/^[\s\S]*?\n```[\s\S]+/)
     const last = events.at(-1)!
     expect(['completed', 'error']).toContain(last.event)

@@ -45,7 +45,13 @@ export async function askModel(
   // Code and tests come back as one fenced block; a provider that can constrain its decoding
   // (the local model) then cannot answer with prose. A continuation goes on inside the block.
   const shape: AnswerShape | undefined =
-    stage === 'docs' ? undefined : { kind: 'code-block', tags: prompts.fenceTags(context.language) }
+    stage === 'docs'
+      ? undefined
+      : {
+          kind: 'code-block',
+          tags: prompts.fenceTags(context.language),
+          files: [context.language.generation.code_file, context.language.generation.test_file],
+        }
   for (let continuation = 0; ; continuation++) {
     const start = performance.now()
     streamedTokens = 0

@@ -3,14 +3,21 @@ import { AppError } from '../../../errors.js'
 import { codeBlockGrammar, normaliseTags } from './code-block-grammar.js'
 
 describe('codeBlockGrammar', () => {
-  test('is one fenced block: opening fence, optional tag, lines, closing fence', () => {
+  test('is one fenced block: opening fence, optional tag and file name, lines, closing fence', () => {
     expect(codeBlockGrammar(['python', 'py'])).toBe(
       [
-        'root ::= "```" tag "\\n" line* "```"',
+        'root ::= "```" tag info "\\n" line* "```"',
         'tag ::= ( "py" | "python" )?',
+        'info ::= ""',
         'line ::= ( [^`\\n] [^\\n]* | "`" ( [^`\\n] [^\\n]* )? | "``" ( [^`\\n] [^\\n]* )? )? "\\n"',
         '',
       ].join('\n'),
+    )
+  })
+
+  test('a file name may follow the tag, one of those given', () => {
+    expect(codeBlockGrammar(['py'], ['test_solution.py', 'solution.py'])).toContain(
+      'info ::= ( " " ( "solution.py" | "test_solution.py" ) )?\n',
     )
   })
 

@@ -25,15 +25,19 @@ export function normaliseTags(tags: readonly string[]): string[] {
 
 /**
  * GBNF (llama.cpp's grammar format) for exactly one fenced code block: "```", one of `tags` or
- * none, a line break, lines that do not start with "```" (they may contain backticks
+ * none, optionally a space and one of `files`, a line break, lines that do not start with "```" (they may contain backticks
  * elsewhere), and the closing "```". Nothing before or after it, so a model cannot answer with prose.
  */
-export function codeBlockGrammar(tags: readonly string[]): string {
+export function codeBlockGrammar(tags: readonly string[], files: readonly string[] = []): string {
   const names = normaliseTags(tags)
   const tag = names.length > 0 ? `( ${names.map(literal).join(' | ')} )?` : '""'
+  const named = normaliseTags(files)
+  // After the tag, a file name may follow: a fix names the test file ("\`\`\`python test_x.py").
+  const info = named.length > 0 ? `( " " ( ${named.map(literal).join(' | ')} ) )?` : '""'
   return [
-    `root ::= "\`\`\`" tag "\\n" line* "\`\`\`"`,
+    `root ::= "\`\`\`" tag info "\\n" line* "\`\`\`"`,
     `tag ::= ${tag}`,
+    `info ::= ${info}`,
     // A line may start with at most two backticks followed by something else, so that only the
     // closing fence starts with three.
     `line ::= ( [^\`\\n] [^\\n]* | "\`" ( [^\`\\n] [^\\n]* )? | "\`\`" ( [^\`\\n] [^\\n]* )? )? "\\n"`,
@@ -59,12 +63,12 @@ export class CodeBlockGrammars {
 
   constructor(private readonly llama: Llama) {}
 
-  /** The grammar for `tags`, compiled on first use. */
-  get(tags: readonly string[]): Promise<LlamaGrammar> {
-    const key = normaliseTags(tags).join('\n')
+  /** The grammar for `tags` and `files`, compiled on first use. */
+  get(tags: readonly string[], files: readonly string[] = []): Promise<LlamaGrammar> {
+    const key = `${normaliseTags(tags).join('\n')}\0${normaliseTags(files).join('\n')}`
     let grammar = this.grammars.get(key)
     if (!grammar) {
-      grammar = this.llama.createGrammar({ grammar: codeBlockGrammar(tags) })
+      grammar = this.llama.createGrammar({ grammar: codeBlockGrammar(tags, files) })
       grammar.catch(() => this.grammars.delete(key))
       this.grammars.set(key, grammar)
     }

@@ -106,7 +106,9 @@ export async function loadModel(options: LoadOptions): Promise<LoadedModel> {
     context = await model.createContext({
       sequences: options.sequences,
       contextSize,
-      ...(options.threads !== null ? { threads: options.threads } : {}),
+      // node-llama-cpp's own default is its thread ceiling, twice the cores here; llama.cpp's
+      // threads spin while they wait for each other, so more threads than cores is far slower.
+      threads: options.threads ?? llama.cpuMathCores,
     })
   } catch (error) {
     await model.dispose()

@@ -201,12 +201,12 @@ describe('the local provider on a tiny GGUF model', () => {
         messages: prompt,
         temperature: 0,
         maxOutputTokens: 48,
-        shape: { kind: 'code-block', tags: ['python', 'py'] },
+        shape: { kind: 'code-block', tags: ['python', 'py'], files: ['solution.py'] },
       },
       signal(),
     )
     const text = completion.text
-    const header = /^```(python|py)?\n/.exec(text)
+    const header = /^```(python|py)?( solution\.py)?\n/.exec(text)
     expect(header, text).not.toBeNull()
     const lines = text.slice(header?.[0].length).split('\n')
     const last = lines.pop() ?? ''

@@ -95,7 +95,9 @@ export class LocalProvider implements LlmProvider {
     this.callStarted()
     try {
       const loaded = await abortable(this.load(), callSignal)
-      const grammar = request.shape ? await loaded.grammars.get(request.shape.tags) : undefined
+      const grammar = request.shape
+        ? await loaded.grammars.get(request.shape.tags, request.shape.files)
+        : undefined
       const slot = await loaded.pool.acquire(callSignal)
       let reply
       try {
