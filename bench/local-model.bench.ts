@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import {
   getLlama,
   LlamaChat,
@@ -23,6 +24,8 @@ import type {
 import type { Logger } from '../src/ports/logger.js'
 import { writeTinyGguf } from '../test/helpers/tiny-gguf.js'
 import { percentiles, round, type Percentiles } from './stats.js'
+
+const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
 
 /** One model call, timed from its start. */
 interface CallTiming {
@@ -102,6 +105,14 @@ function side(timings: CallTiming[]): Side {
 /** How much slower `through` is than `direct`, in percent of direct (a rate: lower is slower). */
 const slowerTime = (through: number, direct: number) => round(((through - direct) / direct) * 100)
 const slowerRate = (through: number, direct: number) => round(((direct - through) / direct) * 100)
+
+/** How much slower `through` is than `direct`, in percent of direct, at the median. */
+function overhead(through: Side, direct: Side) {
+  return {
+    first_token_p50: slowerTime(through.first_token_ms.p50, direct.first_token_ms.p50),
+    decode_p50: slowerRate(through.decode_tokens_per_s.p50, direct.decode_tokens_per_s.p50),
+  }
+}
 
 /** The messages as node-llama-cpp chat history, written here so the direct side owes nothing to the adapter. */
 function history(messages: readonly ChatMessage[]): ChatHistoryItem[] {
@@ -227,41 +238,29 @@ function recording(provider: LlmProvider) {
   return { calls, wrapped }
 }
 
-/** POSTs a generation and returns when the first and last `code.delta` arrived, from the send. */
+/**
+ * One generation streamed to a client in another process (bench/sse-client.ts): when its first
+ * `code.delta` arrived and when the generation ended, from the request.
+ */
 async function sseGeneration(port: number, run: number) {
-  const start = performance.now()
-  const response = await fetch(`http://127.0.0.1:${port}/api/generate/stream`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      prompt: `add two numbers, variant ${run}`,
-      programming_language: 'python',
-      options: { cache: false },
-    }),
-  })
-  if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`)
-  let first: number | null = null
-  let last = start
-  let buffer = ''
-  let final = ''
-  const decoder = new TextDecoder()
-  for await (const chunk of response.body) {
-    const at = performance.now()
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true })
-    let end: number
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end)
-      buffer = buffer.slice(end + 2)
-      const event = /^event: (.*)$/m.exec(frame)?.[1] ?? ''
-      if (event === 'code.delta' && final === '') {
-        first ??= at
-        last = at
-      }
-      if (event === 'code.done') final = 'code'
-      if (event === 'error') throw new Error(`stream error: ${frame.slice(0, 300)}`)
-    }
-  }
-  return { firstDeltaMs: (first ?? last) - start, generationMs: performance.now() - start }
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(BENCH_DIR, 'sse-client.ts'),
+      String(port),
+      `add two numbers, variant ${run}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const status = await new Promise<number | null>((resolve) => child.once('close', resolve))
+  if (status !== 0) throw new Error(`the stream client failed: ${stderr.slice(0, 300)}`)
+  return JSON.parse(stdout) as { firstDeltaMs: number; generationMs: number }
 }
 
 function benchConfig(path: string, directory: string, threads: number): Config {
@@ -407,11 +406,7 @@ export async function benchLocalModel(
       provider_vs_direct: {
         ...a,
         overhead_pct: {
-          first_token_p50: slowerTime(a.provider.first_token_ms.p50, a.direct.first_token_ms.p50),
-          decode_p50: slowerRate(
-            a.provider.decode_tokens_per_s.p50,
-            a.direct.decode_tokens_per_s.p50,
-          ),
+          ...overhead(a.provider, a.direct),
           overall_p50: slowerRate(
             a.provider.overall_tokens_per_s.p50,
             a.direct.overall_tokens_per_s.p50,
@@ -422,29 +417,8 @@ export async function benchLocalModel(
         calls_per_generation: callsPerGeneration,
         ...b,
         sse: { first_delta_ms: percentiles(firstDelta), generation_ms: percentiles(generation) },
-        every_call: {
-          ...all,
-          overhead_pct: {
-            first_token_p50: slowerTime(
-              all.provider_in_service.first_token_ms.p50,
-              all.direct.first_token_ms.p50,
-            ),
-            decode_p50: slowerRate(
-              all.provider_in_service.decode_tokens_per_s.p50,
-              all.direct.decode_tokens_per_s.p50,
-            ),
-          },
-        },
-        overhead_pct: {
-          first_token_p50: slowerTime(
-            b.provider_in_service.first_token_ms.p50,
-            b.direct.first_token_ms.p50,
-          ),
-          decode_p50: slowerRate(
-            b.provider_in_service.decode_tokens_per_s.p50,
-            b.direct.decode_tokens_per_s.p50,
-          ),
-        },
+        every_call: { ...all, overhead_pct: overhead(all.provider_in_service, all.direct) },
+        overhead_pct: overhead(b.provider_in_service, b.direct),
       },
       memory_mib: {
         before_load: mib(before.rss),

@@ -7,6 +7,7 @@ import { benchAuth } from './auth.bench.js'
 import { benchGeneration } from './generation.bench.js'
 import { benchHostileAnalysis } from './hostile-analysis.bench.js'
 import { benchJobs } from './jobs.bench.js'
+import { benchLocalModel } from './local-model.bench.js'
 import { benchSandbox } from './sandbox.bench.js'
 import { benchStartup } from './startup.bench.js'
 import { benchStreaming } from './streaming.bench.js'
@@ -30,6 +31,7 @@ const results = {
   generation: await benchGeneration(),
   streaming: await benchStreaming(),
   jobs: await benchJobs(),
+  local_model: await benchLocalModel(),
   sandbox: await benchSandbox(),
   verify_languages: await benchVerifyLanguages(),
   verify: await benchVerify(),
