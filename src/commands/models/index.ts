@@ -57,7 +57,7 @@ async function pull(uri: string, sha256: string | undefined, settings: ModelsSet
         : ''
     console.log(`Check: ${how}${note}`)
     console.log(
-      `Next: npm start (LLM_PROVIDER=local uses it by default), or LOCAL_MODEL=${result.path}`,
+      `Next: npm start; with no other provider configured it runs the folder's default model (verigen models list), or set LOCAL_MODEL=${result.path}`,
     )
     return 0
   } catch (error) {
