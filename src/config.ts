@@ -76,7 +76,7 @@ export interface Config {
       readonly idleUnloadS: number
       /** Tokens of context per generation slot; null = the model's own, at most 8192. */
       readonly contextSize: number | null
-      /** CPU threads of inference; null = node-llama-cpp's choice (the machine's cores). */
+      /** CPU threads of inference; null = the CPU's math cores, as node-llama-cpp counts them. */
       readonly threads: number | null
       /** `auto` uses a GPU build when one is installed and works, `off` stays on the CPU. */
       readonly gpu: 'auto' | 'off'

@@ -14,7 +14,7 @@ export interface LocalModelSettings {
   sequences: number
   /** Tokens per sequence (LOCAL_CONTEXT_SIZE); null = min(the model's training context, 8192). */
   contextSize: number | null
-  /** CPU threads (LOCAL_THREADS); null = node-llama-cpp's default. */
+  /** CPU threads (LOCAL_THREADS); null = the CPU's math cores (`llama.cpuMathCores`). */
   threads: number | null
   /** LOCAL_GPU: 'auto' (a GPU build if installed, else CPU) or false (CPU). */
   gpu: 'auto' | false
