@@ -151,3 +151,28 @@ describe('generation with LLM_PROVIDER=local', () => {
     expect(Math.max(...firstDelta)).toBeLessThan(Math.min(...ends))
   })
 })
+
+describe('LOCAL_PRELOAD=true', () => {
+  it('loads the model at start, before any generation, and unloads it when idle', async () => {
+    const app = await createTestApp({
+      LLM_PROVIDER: 'local',
+      LOCAL_MODEL: await tinyGgufFile(),
+      LOCAL_PRELOAD: 'true',
+      LOCAL_THREADS: '1',
+      LOCAL_IDLE_UNLOAD_S: '2',
+    })
+    try {
+      const state = async () =>
+        (await app.inject({ url: '/api/health' })).json().services.llm.load_state as string
+      await waitFor(async () => (await state()) === 'loaded', 20_000)
+      expect(await state()).toBe('loaded')
+      await waitFor(async () => (await state()) === 'unloaded', 10_000)
+      expect(await state()).toBe('unloaded')
+      const metrics = (await app.inject({ url: '/metrics' })).body
+      expect(metrics).toMatch(/^verigen_local_model_unloads_total\{reason="idle"\} 1$/m)
+      expect(metrics).toMatch(/^verigen_local_model_loaded 0$/m)
+    } finally {
+      await app.close()
+    }
+  }, 40_000)
+})
