@@ -299,6 +299,7 @@ describe('loadConfig', () => {
       ANTHROPIC_API_KEY: 'sk-ant-key-3',
       DATABASE_URL: 'postgres://app:db%40pass@127.0.0.1:5432/verigen',
       REDIS_URL: 'redis://:redis-pass@127.0.0.1:6379',
+      HF_ENDPOINT: 'https://mirror:hf-mirror-pass@models.example.com',
     })
     expect(config.secrets).toEqual([
       'sk-llm-key-1',
@@ -306,6 +307,7 @@ describe('loadConfig', () => {
       'sk-ant-key-3',
       'db@pass',
       'redis-pass',
+      'hf-mirror-pass',
     ])
     expect(load({}).secrets).toEqual([])
   })

@@ -763,6 +763,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     ...providerKeys,
     urlPassword(env.DATABASE_URL),
     urlPassword(env.REDIS_URL),
+    urlPassword(env.HF_ENDPOINT),
     env.WEBHOOK_SECRET,
     env.JWT_SECRET,
     env.METRICS_TOKEN,

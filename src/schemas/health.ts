@@ -53,6 +53,16 @@ export const healthResponseSchema = z
               .nullable()
               .optional()
               .describe('local: CPU threads of inference'),
+            busy_slots: z
+              .number()
+              .int()
+              .optional()
+              .describe('local: context sequences generating now'),
+            waiting_calls: z
+              .number()
+              .int()
+              .optional()
+              .describe('local: model calls waiting for a free sequence'),
             load_state: z
               .enum(['unloaded', 'downloading', 'loading', 'loaded', 'failed'])
               .optional()

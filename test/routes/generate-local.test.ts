@@ -55,6 +55,8 @@ describe('generation with LLM_PROVIDER=local', () => {
       model_file: 'tiny.gguf',
       model_bytes: expect.any(Number),
       sequences: 2,
+      busy_slots: 0,
+      waiting_calls: 0,
       load_state: 'unloaded',
     })
   })

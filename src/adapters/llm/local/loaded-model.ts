@@ -71,8 +71,8 @@ export async function modelFileBytes(path: string): Promise<number> {
 
 /**
  * Loads the model file and creates one context with a sequence per generation slot, each of
- * `contextSize` tokens (node-llama-cpp 3.22 sizes a context's cells as contextSize × sequences,
- * LlamaContext.ts `_create`, so the size given is per sequence).
+ * `contextSize` tokens (node-llama-cpp 3.21 sizes a context's cells as contextSize × sequences,
+ * in LlamaContext's constructor, so the size given is per sequence).
  * @throws AppError `APP_ERR_PROVIDER_UNAVAILABLE` for a missing or invalid file, a runtime that
  *   cannot load, or a context that does not fit in memory
  */
@@ -142,8 +142,8 @@ const chatWrappers = new Map<string, ChatWrapper>()
 
 /**
  * The chat template of the model, resolved once per model file. node-llama-cpp's resolution
- * renders the GGUF's Jinja template against each known wrapper, synchronously: 0.5 to 1 s on a
- * laptop CPU (measured with 3.22.1 on the tiny test model), which a LlamaChat per sequence would
+ * renders the GGUF's Jinja template against each known wrapper, synchronously: 0.5 to 1 s on
+ * the 2-core machine the tests run on (the tiny test model), which a LlamaChat per sequence would
  * repeat and which blocks the event loop. Built-in wrappers are plain settings, so they are kept
  * across reloads of the same file; template-based ones hold the model's tokenizer and are not.
  */

@@ -9,7 +9,7 @@ import { tinyGgufFile } from '../../../../test/helpers/tiny-gguf.js'
 import { AppError } from '../../../errors.js'
 import type { ChatMessage, LlmProvider } from '../../../ports/llm-provider.js'
 import type { Logger } from '../../../ports/logger.js'
-import { createLocalProvider, type LocalModelSettings } from './index.js'
+import { createLocalProvider, type LocalModelObserver, type LocalModelSettings } from './index.js'
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 
@@ -167,13 +167,19 @@ describe('the local provider on a tiny GGUF model', () => {
             temperature: 0,
             maxOutputTokens: 48,
             onText: () => {
-              if (!log.includes(`${name}:first`)) log.push(`${name}:first`)
+              if (log.includes(`${name}:first`)) return
+              log.push(`${name}:first`)
+              // While a and b decode, c waits for a sequence: the health report shows both.
+              if (name === 'b') health.push(provider.details?.() ?? {})
             },
           },
           signal(),
         )
         .then(() => log.push(`${name}:end`))
+    const health: Record<string, unknown>[] = []
     await Promise.all([call('a'), call('b'), call('c')])
+    expect(health[0]).toMatchObject({ busy_slots: 2, waiting_calls: 1 })
+    expect(provider.details?.()).toMatchObject({ busy_slots: 0, waiting_calls: 0 })
     const at = (entry: string) => log.indexOf(entry)
     const firstEnd = Math.min(at('a:end'), at('b:end'))
     expect(at('a:first')).toBeGreaterThanOrEqual(0)
@@ -234,6 +240,15 @@ describe('the local provider on a tiny GGUF model', () => {
   })
 })
 
+/** An observer that writes the model's loads and unloads into `events`. */
+function lifecycle(events: string[]): LocalModelObserver {
+  return {
+    loaded: () => events.push('loaded'),
+    unloaded: (reason) => events.push(`unloaded:${reason}`),
+    generated: () => {},
+  }
+}
+
 describe('loading and unloading', () => {
   test('an idle model is unloaded and loaded again by the next call', async () => {
     const events: string[] = []
@@ -241,11 +256,7 @@ describe('loading and unloading', () => {
       settings({
         source: modelPath,
         idleUnloadMs: 30,
-        observer: {
-          loaded: () => events.push('loaded'),
-          unloaded: (reason) => events.push(`unloaded:${reason}`),
-          generated: () => {},
-        },
+        observer: lifecycle(events),
       }),
     )
     try {
@@ -266,11 +277,7 @@ describe('loading and unloading', () => {
     const provider = createLocalProvider(
       settings({
         source: modelPath,
-        observer: {
-          loaded: () => events.push('loaded'),
-          unloaded: (reason) => events.push(`unloaded:${reason}`),
-          generated: () => {},
-        },
+        observer: lifecycle(events),
       }),
     )
     let started: () => void = () => {}
@@ -293,11 +300,7 @@ describe('loading and unloading', () => {
       settings({
         source: modelPath,
         idleUnloadMs: 30,
-        observer: {
-          loaded: () => events.push('loaded'),
-          unloaded: (reason) => events.push(`unloaded:${reason}`),
-          generated: () => {},
-        },
+        observer: lifecycle(events),
       }),
     )
     try {

@@ -165,6 +165,8 @@ export class LocalProvider implements LlmProvider {
       threads: loaded?.context.currentThreads ?? this.settings.threads,
       gpu: loaded ? loaded.llama.gpu : this.settings.gpu,
       load_state: this.state,
+      busy_slots: loaded?.pool.busy ?? 0,
+      waiting_calls: loaded?.pool.queued ?? 0,
       loaded_at: loaded?.loadedAt.toISOString() ?? null,
       idle_unload_s: this.settings.idleUnloadMs / 1000,
       ...(this.state === 'downloading' ? { download_progress: this.downloadProgress } : {}),
