@@ -102,8 +102,9 @@ function side(timings: CallTiming[]): Side {
   }
 }
 
-/** How much slower `through` is than `direct`, in percent of direct (a rate: lower is slower). */
+/** How much longer `through` takes than `direct`, in percent of direct. */
 const slowerTime = (through: number, direct: number) => round(((through - direct) / direct) * 100)
+/** How much lower `through`'s rate is than `direct`'s, in percent of direct. */
 const slowerRate = (through: number, direct: number) => round(((direct - through) / direct) * 100)
 
 /** How much slower `through` is than `direct`, in percent of direct, at the median. */
@@ -143,7 +144,8 @@ async function directModel(path: string, threads: number) {
     async call(request: CompletionRequest): Promise<CallTiming> {
       let grammar: LlamaGrammar | undefined
       if (request.shape) {
-        const source = codeBlockGrammar(request.shape.tags)
+        // The adapter's grammar exactly: the fence's tags and the file names it may carry.
+        const source = codeBlockGrammar(request.shape.tags, request.shape.files)
         grammar = grammars.get(source)
         if (!grammar) {
           grammar = await llama.createGrammar({ grammar: source })
